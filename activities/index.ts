@@ -1,0 +1,18 @@
+import type { ActivityDeps } from './deps';
+import { createFulfilmentActivities } from './fulfilment';
+import { createIncidentActivities } from './incident';
+
+/**
+ * All activities the worker registers, built over injected integrations
+ * (`createActivities(deps)`, as in Temporal's dependency-injection sample). Workflows type their
+ * proxies with `proxyActivities<Activities>()` via `import type`.
+ */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createFulfilmentActivities(deps),
+    ...createIncidentActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,102 @@
+/**
+ * Eagle5, the demo organisation of the seed story, for the embedded default (`npm start`).
+ * Plain data: the embedded directory and CMDB stand-ins are seeded from it. Phone numbers are
+ * from Ofcom's drama range (+44 7700 900xxx), which no real phone uses.
+ */
+import type { DeviceOs } from '../integrations/cmdb/types';
+
+export interface DemoPerson {
+  accountName: string;
+  givenName: string;
+  familyName: string;
+  email: string;
+  mobile: string | null;
+  enabled: boolean;
+  /** Direct group memberships (by group name); nesting comes from `demoGroups`. */
+  groups: string[];
+  prefersSms: boolean;
+}
+
+export interface DemoGroup {
+  name: string;
+  /** Groups this group is a member of (nesting). */
+  memberOf: string[];
+}
+
+export interface DemoDevice {
+  phone: string;
+  os: DeviceOs;
+  model: string;
+  owner: string;
+}
+
+export interface DemoService {
+  id: string;
+  name: string;
+  subscribers: string[];
+}
+
+export const demoDomain = 'eagle5.example';
+
+export const demoGroups: DemoGroup[] = [
+  { name: 'Sales', memberOf: [] },
+  // Nested: members of Sales EMEA are members of Sales.
+  { name: 'Sales EMEA', memberOf: ['Sales'] },
+  { name: 'Finance', memberOf: [] },
+  { name: 'IT Staff', memberOf: [] },
+  { name: 'Service Desk', memberOf: ['IT Staff'] },
+  { name: 'Managers', memberOf: [] },
+];
+
+const person = (
+  accountName: string,
+  givenName: string,
+  familyName: string,
+  groups: string[],
+  mobile: string | null,
+  extra: Partial<DemoPerson> = {},
+): DemoPerson => ({
+  accountName,
+  givenName,
+  familyName,
+  email: `${accountName}@${demoDomain}`,
+  mobile,
+  enabled: true,
+  groups,
+  prefersSms: false,
+  ...extra,
+});
+
+export const demoPeople: DemoPerson[] = [
+  person('steve', 'Steve', 'Jones', ['Sales EMEA'], '+447700900123', { prefersSms: true }),
+  person('tony', 'Tony', 'Rossi', ['Sales'], '+447700900456'),
+  person('dana', 'Dana', 'Kim', ['Finance'], '+447700900789'),
+  person('olaf', 'Olaf', 'Berg', ['Sales'], '+447700900321', { enabled: false }),
+  person('ivy', 'Ivy', 'Chen', ['Service Desk'], '+447700900654'),
+  person('mia', 'Mia', 'Novak', ['Managers', 'Sales'], '+447700900987'),
+];
+
+export const demoDevices: DemoDevice[] = [
+  { phone: '+447700900123', os: 'android', model: 'Pixel 8', owner: 'steve' },
+  { phone: '+447700900456', os: 'ios', model: 'iPhone 15', owner: 'tony' },
+  { phone: '+447700900789', os: 'ios', model: 'iPhone 13', owner: 'dana' },
+  { phone: '+447700900987', os: 'ios', model: 'iPhone 14', owner: 'mia' },
+];
+
+export const demoServices: DemoService[] = [
+  { id: 'crm', name: 'CRM', subscribers: ['steve', 'tony', 'mia', 'ivy'] },
+  { id: 'expenses', name: 'Expensatron', subscribers: ['steve', 'tony', 'mia', 'dana'] },
+  { id: 'email', name: 'Email', subscribers: ['steve', 'tony', 'dana', 'ivy', 'mia'] },
+];
+
+/** Every group a person is in, following nesting (what AD's LDAP_MATCHING_RULE_IN_CHAIN returns). */
+export function effectiveGroups(p: DemoPerson): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const parent of demoGroups.find((g) => g.name === name)?.memberOf ?? []) visit(parent);
+  };
+  p.groups.forEach(visit);
+  return [...seen].sort();
+}

@@ -1,0 +1,58 @@
+/**
+ * Starts the real Temporal dev server (from the CLI that temporal-cli.ts resolves) with this
+ * project's search attributes registered. Used by `npm start` (persistent SQLite, UI on) and by
+ * the test suite (throwaway database, free port, UI off).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { allSearchAttributes } from '../workflows/shared/search-attributes';
+import { resolveTemporalCli, type ResolvedCli } from './temporal-cli';
+
+export interface DevServerOptions {
+  /** SQLite file to persist to; omitted = in-memory (gone when the server stops). */
+  dbFile?: string;
+  ip?: string;
+  /** gRPC port; omitted = a free port. */
+  port?: number;
+  /** Web UI port; omitted = no UI. */
+  uiPort?: number;
+  namespace?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl: string | null;
+  cli: ResolvedCli;
+  env: TestWorkflowEnvironment;
+  stop(): Promise<void>;
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const cli = await resolveTemporalCli(options.log);
+  if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
+  const namespace = options.namespace ?? 'default';
+  const ip = options.ip ?? '127.0.0.1';
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli.executable,
+      ip,
+      namespace,
+      searchAttributes: allSearchAttributes,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
+      ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : { ui: false }),
+      log: { format: 'pretty', level: 'warn' },
+    },
+  });
+  return {
+    address: env.address,
+    namespace,
+    uiUrl: options.uiPort !== undefined ? `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${options.uiPort}` : null,
+    cli,
+    env,
+    stop: () => env.teardown(),
+  };
+}

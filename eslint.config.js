@@ -1,0 +1,51 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**', 'test/histories/**'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O, no
+    // integrations. It may import only @temporalio/workflow, types, and other workflow modules.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'os', 'child_process', 'net'], message: 'Workflows must be deterministic: no Node built-ins.' },
+            { group: ['**/integrations/**', '**/client/**', '**/worker/**', '**/embedded/**'], message: 'Workflows reach the outside world only through activities.' },
+            { group: ['**/activities/**'], allowTypeImports: true, message: 'Workflows may import activity *types* only (import type).' },
+            { group: ['zod', 'ldapts', 'nodemailer', 'twilio', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Keep heavy and non-deterministic libraries out of workflow code.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'process', message: 'Workflows get configuration from their input.' }],
+    },
+  },
+  {
+    // Integrations are plain adapters: they never know about Temporal.
+    files: ['integrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' }] }],
+    },
+  },
+  {
+    files: ['test/**/*.ts', '**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+);
