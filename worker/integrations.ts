@@ -1,0 +1,76 @@
+/**
+ * Wires the outside systems: the production adapters from their environment variables, or the
+ * embedded stand-ins (`INTEGRATIONS=embedded`, the default for `npm start`) under DATA_DIR.
+ */
+import { join } from 'node:path';
+import type { ActivityDeps, ActivitySettings } from '../activities/deps';
+import { cmdbConfigFromEnv } from '../integrations/cmdb/config';
+import { createFileCmdb } from '../integrations/cmdb/file-cmdb';
+import { createServiceNowCmdb } from '../integrations/cmdb/servicenow-cmdb';
+import { directoryConfigFromEnv } from '../integrations/directory/config';
+import { createEmbeddedDirectory } from '../integrations/directory/embedded-directory';
+import { createLdapDirectory } from '../integrations/directory/ldap-directory';
+import { emailConfigFromEnv } from '../integrations/email/config';
+import { createOutboxMailer } from '../integrations/email/outbox-mailer';
+import { createSmtpMailer } from '../integrations/email/smtp-mailer';
+import { createFileLedger } from '../integrations/ledger/file-ledger';
+import { createFileOutbox } from '../integrations/outbox/file-outbox';
+import type { Outbox } from '../integrations/outbox/types';
+import { provisioningConfigFromEnv, createScimRegistry } from '../integrations/provisioning/config';
+import { createEmbeddedProvisioners } from '../integrations/provisioning/embedded-provisioner';
+import { smsConfigFromEnv } from '../integrations/sms/config';
+import { createOutboxSms } from '../integrations/sms/outbox-sms';
+import { createTwilioSms } from '../integrations/sms/twilio-sms';
+import type { CoreConfig } from './config';
+
+type Env = Record<string, string | undefined>;
+
+export interface Integrations {
+  deps: ActivityDeps;
+  /** Only in the embedded default: what the journeys "sent", for the portal's outbox page. */
+  outbox: Outbox | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds every integration. Configuration errors of the production adapters surface here, at
+ * start-up, as ConfigErrors naming the variable.
+ */
+export function createIntegrations(config: CoreConfig, settings: ActivitySettings, env: Env, embedded: { demoPassword: string }): Integrations {
+  const dataDir = config.DATA_DIR;
+  const ledger = createFileLedger(join(dataDir, 'send-ledger.jsonl'));
+  if (config.INTEGRATIONS === 'embedded') {
+    const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
+    const directory = createEmbeddedDirectory({ password: embedded.demoPassword });
+    return {
+      deps: {
+        directory,
+        cmdb: createFileCmdb(join(dataDir, 'cmdb.json')),
+        mailer: createOutboxMailer(outbox),
+        sms: createOutboxSms(outbox),
+        provisioners: createEmbeddedProvisioners(join(dataDir, 'accounts.json')),
+        ledger,
+        settings,
+      },
+      outbox,
+      close: () => directory.close(),
+    };
+  }
+  const directory = createLdapDirectory(directoryConfigFromEnv(env));
+  const mailer = createSmtpMailer(emailConfigFromEnv(env));
+  return {
+    deps: {
+      directory,
+      cmdb: createServiceNowCmdb(cmdbConfigFromEnv(env)),
+      mailer,
+      sms: createTwilioSms(smsConfigFromEnv(env)),
+      provisioners: createScimRegistry(provisioningConfigFromEnv(env)),
+      ledger,
+      settings,
+    },
+    outbox: null,
+    close: async () => {
+      await Promise.allSettled([directory.close(), mailer.close()]);
+    },
+  };
+}

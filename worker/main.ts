@@ -1,0 +1,39 @@
+/**
+ * The worker process of a production-like deployment (docker-compose `worker` service):
+ * connects to TEMPORAL_ADDRESS, wires the integrations named by INTEGRATIONS and polls the
+ * task queue until SIGINT/SIGTERM, then drains in-flight activities and exits.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadCoreConfig } from './config';
+import { createIntegrations } from './integrations';
+import { createWorker } from './create-worker';
+import { activitySettings, requireSecrets } from './settings';
+
+async function main(): Promise<void> {
+  const config = loadCoreConfig();
+  const secrets = requireSecrets(config);
+  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
+    demoPassword: secrets.demoPassword,
+  });
+  const connection = await NativeConnection.connect({
+    address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    ...(config.TEMPORAL_TLS || config.TEMPORAL_API_KEY ? { tls: true } : {}),
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: integrations.deps,
+    ...(process.env.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH } : {}),
+  });
+  // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
+  await worker.run();
+  await integrations.close();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? `Configuration error:\n${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import type { ActivitySettings } from '../activities/deps';
+import { loadOrCreateLocalSecrets, type LocalSecrets } from '../embedded/local-secrets';
+import { ConfigError, type CoreConfig } from './config';
+
+export function publicUrl(config: CoreConfig): string {
+  return (config.PUBLIC_URL ?? `http://localhost:${config.HTTP_PORT}`).replace(/\/$/, '');
+}
+
+/**
+ * Secrets from the environment; in the embedded default, missing ones are made once and kept
+ * in DATA_DIR (see embedded/local-secrets.ts). Production refuses to start without them.
+ */
+export function requireSecrets(config: CoreConfig): LocalSecrets {
+  if (config.INTEGRATIONS === 'production') {
+    if (!config.SESSION_SECRET || !config.LINK_SECRET) throw new ConfigError('SESSION_SECRET and LINK_SECRET are required');
+    return { sessionSecret: config.SESSION_SECRET, linkSecret: config.LINK_SECRET, demoPassword: '' };
+  }
+  const local = loadOrCreateLocalSecrets(join(config.DATA_DIR));
+  return {
+    sessionSecret: config.SESSION_SECRET ?? local.sessionSecret,
+    linkSecret: config.LINK_SECRET ?? local.linkSecret,
+    demoPassword: local.demoPassword,
+  };
+}
+
+export function activitySettings(config: CoreConfig, secrets: LocalSecrets): ActivitySettings {
+  return { publicUrl: publicUrl(config), linkSecret: secrets.linkSecret, serviceDeskEmail: config.SERVICE_DESK_EMAIL };
+}
