@@ -8,7 +8,7 @@
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadCoreConfig } from '../worker/config';
 import { createIntegrations } from '../worker/integrations';
 import { createWorker } from '../worker/create-worker';
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
   const dataDir = resolve(config.DATA_DIR);
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.METRICS_PORT}` } } } });
   say(`Service Journeys — starting (${config.INTEGRATIONS} integrations, data in ${dataDir})`);
 
   let devServer: DevServer | null = null;
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
   say(`  Outbox      ${portal}/outbox   (the mail and SMS the journeys sent)`);
   say(`  API         ${portal}/api/v1   (OpenAPI: ${portal}/api/v1/openapi.json)`);
   say(`  Temporal UI ${uiUrl ?? '(not started: TEMPORAL_ADDRESS points at an existing server)'}`);
+  say(`  Metrics     http://127.0.0.1:${config.METRICS_PORT}/metrics   (Prometheus: worker and SDK)`);
   say(`  Temporal    ${address}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`);
   say('Press Ctrl-C to stop.');
 

@@ -3,7 +3,7 @@
  * connects to TEMPORAL_ADDRESS, wires the integrations named by INTEGRATIONS and polls the
  * task queue until SIGINT/SIGTERM, then drains in-flight activities and exits.
  */
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadCoreConfig } from './config';
 import { createIntegrations } from './integrations';
 import { createWorker } from './create-worker';
@@ -12,6 +12,8 @@ import { activitySettings, requireSecrets } from './settings';
 async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
+  // SDK and worker metrics (task queue latency, activity failures…) in Prometheus format.
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.METRICS_PORT}` } } } });
   const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
     demoPassword: secrets.demoPassword,
   });
