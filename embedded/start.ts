@@ -8,7 +8,8 @@
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { createLogger, installRuntime } from '../worker/logger';
 import { ConfigError, loadCoreConfig } from '../worker/config';
 import { createIntegrations } from '../worker/integrations';
 import { createWorker } from '../worker/create-worker';
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
   const dataDir = resolve(config.DATA_DIR);
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.METRICS_PORT}` } } } });
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV !== 'production' });
+  // SDK and worker metrics (task queue backlog, schedule-to-start latency, activity failures) for Prometheus.
+  installRuntime(logger, `127.0.0.1:${config.METRICS_PORT}`);
   say(`Service Journeys — starting (${config.INTEGRATIONS} integrations, data in ${dataDir})`);
 
   let devServer: DevServer | null = null;

@@ -3,7 +3,8 @@
  * connects to TEMPORAL_ADDRESS, wires the integrations named by INTEGRATIONS and polls the
  * task queue until SIGINT/SIGTERM, then drains in-flight activities and exits.
  */
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { createLogger, installRuntime } from './logger';
 import { ConfigError, loadCoreConfig } from './config';
 import { createIntegrations } from './integrations';
 import { createWorker } from './create-worker';
@@ -12,8 +13,9 @@ import { activitySettings, requireSecrets } from './settings';
 async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
-  // SDK and worker metrics (task queue latency, activity failures…) in Prometheus format.
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.METRICS_PORT}` } } } });
+  const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV !== 'production' });
+  // SDK and worker metrics (task queue backlog, schedule-to-start latency, activity failures) for Prometheus.
+  installRuntime(logger, `0.0.0.0:${config.METRICS_PORT}`);
   const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
     demoPassword: secrets.demoPassword,
   });
