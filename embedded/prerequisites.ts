@@ -5,10 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { postgresBinary } from './debian';
 import { resolveTemporalCli } from './temporal-cli';
 
 /** Debian packages and the file that proves each is installed. */
 const testPackages: { pkg: string; proof: string; why: string }[] = [
+  { pkg: 'postgresql', proof: postgresBinary('initdb'), why: 'PostgreSQL server the experience-metrics store is tested against' },
   { pkg: 'slapd', proof: '/usr/sbin/slapd', why: 'OpenLDAP server the directory tests run against' },
   { pkg: 'ldap-utils', proof: '/usr/bin/ldapadd', why: 'ldapadd/ldapsearch used to seed the test directory' },
   { pkg: 'chromium', proof: '/usr/bin/chromium', why: 'headless browser for the portal tests' },

@@ -1,0 +1,239 @@
+/**
+ * The portal and the API as one Fastify application, built over injected dependencies so tests
+ * and `npm start` wire the same code to different integrations. It never loads workflow code:
+ * it starts journeys by type name and reads them through queries, updates and search attributes.
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifySwagger from '@fastify/swagger';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger as PinoLogger } from 'pino';
+import type { Cmdb } from '../integrations/cmdb/types';
+import type { Directory } from '../integrations/directory/types';
+import type { Outbox } from '../integrations/outbox/types';
+import type { ApiKeyEntry } from './api-keys';
+import { registerApiRequestRoutes } from './api/requests';
+import { registerApiIncidentRoutes } from './api/incidents';
+import { registerHealthRoutes } from './api/health';
+import { assetPaths, css, js } from './assets';
+import { toHttpError } from './errors';
+import { html } from './html';
+import { createJourneys, type JourneysDeps, type JourneyTimeouts } from './journeys';
+import { registerAuthRoutes } from './portal/auth';
+import { registerCatalogRoutes } from './portal/catalog';
+import { registerConsoleRoutes } from './portal/console';
+import { renderPage, type PortalEnv } from './portal/context';
+import { registerHomeRoutes } from './portal/home';
+import { registerIncidentPages } from './portal/incidents';
+import { registerOutboxRoutes } from './portal/outbox';
+import { registerRequestPages } from './portal/requests';
+import { readSession, type SessionOptions } from './session';
+
+/** Settings of the portal and API (from worker/config.ts and the secrets). */
+export interface PortalConfig {
+  /** Where people reach the portal, e.g. https://it.eagle5.example (cookies are Secure when https). */
+  publicUrl: string;
+  /** Signs the session and CSRF cookies. */
+  sessionSecret: string;
+  /** Verifies the signed links in emails (incident confirmation). */
+  linkSecret: string;
+  /** Link target for "see this journey in Temporal" on the IT console; null hides the links. */
+  temporalUiUrl: string | null;
+  namespace: string;
+  /** Directory group of IT staff (nested groups count). Default "IT Staff". */
+  itStaffGroup?: string;
+  /** Directory group of people who approve requests. Default "Managers". */
+  approverGroup?: string;
+  /** Default 8 hours. */
+  sessionTtlSeconds?: number;
+  timeouts?: Partial<JourneyTimeouts>;
+  /** Settings for new incidents (waits, shards); tests use seconds instead of hours. */
+  incidentDefaults?: JourneysDeps['incidentDefaults'];
+  /** The service catalog; default: catalog/registry.ts as it is. Tests pass shorter waits. */
+  catalog?: JourneysDeps['catalog'];
+  /** Tests and demos: first retry interval of new journeys' activities, in ms. */
+  retryInitialIntervalMs?: number;
+}
+
+/** Everything the app is built over (injected: tests and `npm start` wire different integrations). */
+export interface AppDeps {
+  /** One long-lived Temporal client for the whole process. */
+  temporal: Client;
+  /** Task queue journeys are started on. */
+  taskQueue: string;
+  directory: Directory;
+  cmdb: Cmdb;
+  /** Only in the embedded default: the outbox page shows what the journeys sent. */
+  outbox: Outbox | null;
+  config: PortalConfig;
+  /** Hashed API keys with scopes (see client/api-keys.ts). */
+  apiKeys: readonly ApiKeyEntry[];
+  /** A pino logger to log through; default: Fastify's own at `info`. `false` silences logging (tests). */
+  logger?: PinoLogger | false;
+}
+
+/** Paths whose values never reach a log line. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'body.password',
+  'body.token',
+];
+
+function isApiPath(url: string): boolean {
+  return url.startsWith('/api/') || url === '/api' || url.startsWith('/healthz');
+}
+
+/** Builds the app, not listening: `app.inject()` in tests, `app.listen()` in {@link startApiServer}. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const secure = deps.config.publicUrl.startsWith('https:');
+  const logging: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> =
+    deps.logger === false
+      ? { logger: false }
+      : deps.logger
+        ? { loggerInstance: deps.logger }
+        : { logger: { level: 'info', redact: { paths: redactPaths, censor: '[redacted]' } } };
+  const app: FastifyInstance = Fastify({
+    ...logging,
+    bodyLimit: 64 * 1024,
+    trustProxy: secure,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(fastifyCookie, { secret: deps.config.sessionSecret, hook: 'onRequest' });
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyCsrf, {
+    cookieKey: 'sj_csrf',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/' },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Service Journeys API',
+        version: '1.0.0',
+        description:
+          'Start and follow IT service journeys (request fulfilment, incidents). Authenticate with "Authorization: Bearer <API key>"; each key has scopes.',
+      },
+      servers: [{ url: deps.config.publicUrl }],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      tags: [
+        { name: 'requests', description: 'Service requests (fulfilment journeys)' },
+        { name: 'incidents', description: 'Incidents on business services' },
+        { name: 'health', description: 'Health checks' },
+      ],
+    },
+    // Only the API is documented; the portal's HTML routes are not part of the contract.
+    transform: (input) => (isApiPath(input.url) ? jsonSchemaTransform(input) : { schema: { hide: true }, url: input.url }),
+    // Schemas with a registry id (`.meta({ id })`) become components the paths refer to.
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  app.decorateRequest('portalSession', null);
+  app.decorateRequest('apiCaller', null);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!isApiPath(request.url)) request.portalSession = readSession(request);
+    done();
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!isApiPath(request.url)) {
+      void reply.header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      void reply.header('x-content-type-options', 'nosniff');
+      // Confirmation links carry tokens in the query string: never pass them on as a Referer.
+      void reply.header('referrer-policy', 'no-referrer');
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    }
+    return payload;
+  });
+
+  const env: PortalEnv = { hasOutbox: deps.outbox !== null };
+  const sessionOptions: SessionOptions = {
+    secure,
+    ttlSeconds: deps.config.sessionTtlSeconds ?? 8 * 3600,
+    itStaffGroup: deps.config.itStaffGroup ?? 'IT Staff',
+    approverGroup: deps.config.approverGroup ?? 'Managers',
+  };
+
+  app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
+    const httpError = toHttpError(err);
+    if (httpError.statusCode >= 500 && httpError.code === 'internal') request.log.error({ err }, 'request failed');
+    else if (httpError.statusCode >= 500) request.log.warn({ err: { message: (err as Error).message } }, httpError.message);
+    if (isApiPath(request.url)) {
+      return reply.code(httpError.statusCode).send({
+        error: httpError.code,
+        message: httpError.message,
+        ...(httpError.issues ? { issues: httpError.issues } : {}),
+      });
+    }
+    const title = httpError.code === 'forbidden' ? 'Not allowed' : httpError.code === 'not-found' ? 'Not found' : httpError.statusCode >= 500 ? 'Sorry' : 'Please check';
+    const detail =
+      httpError.code === 'forbidden' && /csrf/i.test((err as Error).message)
+        ? 'This form has expired. Go back, reload the page and try again.'
+        : httpError.message;
+    return renderPage(
+      request,
+      reply,
+      env,
+      title,
+      html`<h1>${title}</h1><p>${detail}</p>${httpError.issues ? html`<ul>${httpError.issues.map((i) => html`<li>${i.path}: ${i.message}</li>`)}</ul>` : null}<p><a href="/">Back to the home page</a></p>`,
+      httpError.statusCode,
+    );
+  });
+  app.setNotFoundHandler((request, reply) => {
+    if (isApiPath(request.url)) return reply.code(404).send({ error: 'not-found', message: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+    return renderPage(request, reply, env, 'Not found', html`<h1>Page not found</h1><p>There is no page at this address.</p><p><a href="/">Go to the home page</a></p>`, 404);
+  });
+
+  app.get(assetPaths.css, (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(css));
+  app.get(assetPaths.js, (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(js));
+
+  const journeys = createJourneys({
+    client: deps.temporal,
+    taskQueue: deps.taskQueue,
+    cmdb: deps.cmdb,
+    directory: deps.directory,
+    linkSecret: deps.config.linkSecret,
+    timeouts: deps.config.timeouts,
+    log: app.log,
+    ...(deps.config.incidentDefaults ? { incidentDefaults: deps.config.incidentDefaults } : {}),
+    ...(deps.config.catalog ? { catalog: deps.config.catalog } : {}),
+    ...(deps.config.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: deps.config.retryInitialIntervalMs } : {}),
+  });
+  app.addHook('onClose', () => journeys.close());
+
+  registerHealthRoutes(app, { temporal: deps.temporal });
+  registerAuthRoutes(app, { env, directory: deps.directory, session: sessionOptions });
+  if (deps.outbox) registerOutboxRoutes(app, { env, outbox: deps.outbox });
+  const portal = { env, journeys, directory: deps.directory, cmdb: deps.cmdb, config: deps.config };
+  registerHomeRoutes(app, portal);
+  registerCatalogRoutes(app, portal);
+  registerRequestPages(app, portal);
+  registerIncidentPages(app, portal);
+  registerConsoleRoutes(app, portal);
+
+  await app.register(
+    (api, _opts, done) => {
+      registerApiRequestRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
+      registerApiIncidentRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
+      api.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
+      done();
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,135 @@
+/**
+ * The portal's and the API's only door to the journeys. It starts workflows by type name with
+ * the typed inputs from `workflows/*\/definitions.ts`, reads them through their queries and
+ * search attributes, and acts on them through their updates — never a second copy of their
+ * state, and never workflow code.
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { BusinessService, Cmdb } from '../integrations/cmdb/types';
+import type { Directory } from '../integrations/directory/types';
+import type { PersonState } from '../workflows/incident/definitions';
+import { createIncidentJourneys, type ConfirmOutcome, type DeclareInput, type IncidentJourneysDeps, type LinkCheck, type MarkAffectedResult, type NpsOutcome } from './incident-journeys';
+import { createCatalogPort, type CatalogPort } from './catalog-port';
+import { createRequestJourneys } from './request-journeys';
+import type { IncidentView, RequestView, ServiceView } from './views';
+
+/** How long pages and API calls wait for Temporal before degrading or answering 503. */
+export interface JourneyTimeouts {
+  /** A status or banner query for a list or the home page (degrades when slow). */
+  queryMs: number;
+  /** Reading the one journey a page or an action is about (a detail page, before an update). */
+  detailMs: number;
+  /** A visibility list from a page. */
+  listMs: number;
+  /** Waiting for an update (a person's action) to be accepted. */
+  updateMs: number;
+  /** Starting a journey (normally milliseconds). */
+  startMs: number;
+  /** How long banners and open-incident lists may be cached. */
+  bannerCacheMs: number;
+}
+
+/** Short enough that no page waits on a journey; long enough for a busy dev server. */
+export const defaultTimeouts: JourneyTimeouts = { queryMs: 1500, detailMs: 5000, listMs: 2000, updateMs: 10_000, startMs: 4000, bannerCacheMs: 2000 };
+
+export type { MarkAffectedResult, ConfirmOutcome, NpsOutcome, LinkCheck, DeclareInput } from './incident-journeys';
+
+/**
+ * Every journey operation the portal and the API use. Reads never throw for a slow journey:
+ * they degrade; actions throw {@link HttpError}s (400 / 403 / 404 / 409 / 503).
+ */
+export interface Journeys {
+  catalog(): ServiceView[];
+  service(id: string): ServiceView | null;
+  /** Best match first: a word in the title beats one in the description. */
+  search(query: string): ServiceView[];
+
+  /**
+   * Starts a fulfilment journey. The request id is derived from `requestKey` when given, so the
+   * same key starts one journey and returns it again (`created: false`); the same key with
+   * different input is a conflict. Without a key every call starts a new journey.
+   */
+  submitRequest(input: {
+    serviceId: string;
+    requester: string;
+    fields: Record<string, unknown>;
+    requestKey: string | null;
+    requesterLabel?: string;
+  }): Promise<{ id: string; created: boolean }>;
+  /** null when there is no such request. */
+  request(id: string): Promise<RequestView | null>;
+  requestsOf(accountName: string): Promise<RequestView[]>;
+  awaitingApproval(approver: string): Promise<RequestView[]>;
+  decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void>;
+  correctDevice(id: string, accountName: string, phone: string, os: 'ios' | 'android' | null): Promise<void>;
+  /** The service desk marks a request's manual task (e.g. delivering a desk phone) done. */
+  markDelivered(id: string, by: string, note: string | null): Promise<void>;
+  /** Requests waiting for the service desk's manual work. */
+  awaitingServiceDesk(): Promise<RequestView[]>;
+
+  cmdbService(id: string): Promise<BusinessService | null>;
+  /** Same idempotency rules as {@link submitRequest}, with `incidentKey`. */
+  declareIncident(input: DeclareInput): Promise<{ id: string; created: boolean }>;
+  /** Banners for the services this person subscribes to; `complete: false` when something was too slow. */
+  bannersFor(accountName: string): Promise<{ incidents: IncidentView[]; complete: boolean }>;
+  /** Open incidents, on the given services or all. */
+  openIncidents(serviceIds: string[] | null): Promise<{ incidents: IncidentView[]; complete: boolean }>;
+  incident(id: string): Promise<IncidentView | null>;
+  postProgress(id: string, input: { text: string; notifyAffected: boolean; by: string }): Promise<void>;
+  resolveIncident(id: string, input: { note: string; by: string }): Promise<void>;
+  markAffected(id: string, input: { accountName: string; workaroundSms: boolean }): Promise<MarkAffectedResult>;
+  /** This person's state in an incident (null when not affected, or when it could not be read quickly). */
+  person(id: string, accountName: string): Promise<PersonState | null>;
+  /** The NPS `score` (and `comment`) may come with a "fixed" answer, in the same update. */
+  confirm(id: string, input: { accountName: string; answer: 'fixed' | 'still-broken'; score?: number; comment?: string }): Promise<ConfirmOutcome>;
+  recordNps(id: string, input: { accountName: string; score: number; comment: string | null }): Promise<NpsOutcome>;
+  /** Checks a confirmation link's token: signed by us, for this incident, not expired. */
+  verifyConfirmationLink(token: string, incidentId: string): LinkCheck;
+
+  close(): Promise<void>;
+}
+
+/** What the gateway is built over: one long-lived Temporal client and the read-only integrations. */
+export interface JourneysDeps {
+  client: Client;
+  taskQueue: string;
+  cmdb: Cmdb;
+  directory: Directory;
+  linkSecret: string;
+  timeouts?: Partial<JourneyTimeouts> | undefined;
+  log: FastifyBaseLogger;
+  /** Defaults for new incidents (tests pass seconds instead of hours). */
+  incidentDefaults?: IncidentJourneysDeps['incidentDefaults'];
+  /** The service catalog; default: every service of catalog/registry.ts. */
+  catalog?: CatalogPort;
+  /** Tests and demos: first retry interval of new journeys' activities, in ms. */
+  retryInitialIntervalMs?: number;
+}
+
+/** Builds the journeys gateway over one long-lived Temporal client. */
+export function createJourneys(deps: JourneysDeps): Journeys {
+  const timeouts = { ...defaultTimeouts, ...deps.timeouts };
+  const incidents = createIncidentJourneys({
+    client: deps.client,
+    taskQueue: deps.taskQueue,
+    cmdb: deps.cmdb,
+    linkSecret: deps.linkSecret,
+    timeouts,
+    log: deps.log,
+    ...(deps.incidentDefaults ? { incidentDefaults: deps.incidentDefaults } : {}),
+  });
+  const requests = createRequestJourneys({
+    client: deps.client,
+    taskQueue: deps.taskQueue,
+    timeouts,
+    log: deps.log,
+    catalog: deps.catalog ?? createCatalogPort(),
+    ...(deps.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: deps.retryInitialIntervalMs } : {}),
+  });
+  return {
+    ...requests,
+    ...incidents,
+    close: () => Promise.resolve(),
+  };
+}

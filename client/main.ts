@@ -1,0 +1,55 @@
+/**
+ * The API and portal process of a production-like deployment (docker-compose `api` service):
+ * one long-lived Temporal client, the directory and CMDB adapters named by INTEGRATIONS, and
+ * the HTTP server on HTTP_HOST:HTTP_PORT. SIGINT/SIGTERM stop it after requests in flight.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadCoreConfig } from '../worker/config';
+import { createIntegrations } from '../worker/integrations';
+import { activitySettings, requireSecrets } from '../worker/settings';
+import { apiKeysFromEnv } from './api-keys';
+import { startApiServer } from './server';
+
+async function main(): Promise<void> {
+  const config = loadCoreConfig();
+  const secrets = requireSecrets(config);
+  // Parsed before connecting anything, so a bad API_KEYS fails fast with the variable's name.
+  const apiKeys = apiKeysFromEnv(process.env);
+  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, { demoPassword: secrets.demoPassword });
+  const connection = await Connection.connect({
+    address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
+    ...(config.TEMPORAL_TLS || config.TEMPORAL_API_KEY ? { tls: true } : {}),
+    ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
+  });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const server = await startApiServer({
+    config,
+    secrets,
+    client,
+    apiKeys,
+    directory: integrations.deps.directory,
+    cmdb: integrations.deps.cmdb,
+    outbox: integrations.outbox,
+    temporalUiUrl: config.TEMPORAL_UI_URL ?? null,
+  });
+  server.app.log.info(`portal and API listening on ${server.url}`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await server.close();
+      await connection.close();
+      await integrations.close();
+      process.exit(0);
+    })();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? `Configuration error:\n${err.message}` : err);
+  process.exit(1);
+});

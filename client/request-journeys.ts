@@ -1,0 +1,251 @@
+/**
+ * The request side of {@link Journeys}: starts `fulfilmentWorkflow` by type name with the plan
+ * the catalog gives for the service, reads `statusQuery`, finds requests through the `Requester`
+ * and `Stage` search attributes, and sends the approval, device-correction and delivered updates.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import { InvalidRequestError, type PreparedRequest } from '../catalog';
+import {
+  approvalUpdate,
+  correctDeviceUpdate,
+  deliveredUpdate,
+  fulfilmentWorkflowType,
+  outcomeLabels,
+  statusQuery,
+  type FulfilmentOutcome,
+  type FulfilmentStatus,
+} from '../workflows/fulfilment/definitions';
+import { Requester, ServiceId, Stage, Outcome } from '../workflows/shared/search-attributes';
+import type { CatalogPort } from './catalog-port';
+import { badRequest, conflict, notFound, toHttpError } from './errors';
+import type { JourneyTimeouts } from './journeys';
+import { listExecutions, quote, withDeadline } from './temporal-reads';
+import type { RequestView, ServiceView } from './views';
+
+/** What the request side of the gateway is built over. */
+export interface RequestJourneysDeps {
+  client: Client;
+  taskQueue: string;
+  timeouts: JourneyTimeouts;
+  log: FastifyBaseLogger;
+  catalog: CatalogPort;
+  /** Tests: fast activity retries for new journeys. */
+  retryInitialIntervalMs?: number;
+}
+
+/** Public request ids are the journeys' workflow ids: `fulfil-<service>-<requestId>`. */
+const publicIdPattern = /^fulfil-[a-z0-9-]+-[A-Za-z0-9_.:-]{1,80}$/;
+
+function fingerprint(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+function summaryOf(fields: Record<string, string>): string | null {
+  const parts = Object.entries(fields).map(([k, v]) => `${k}: ${/phone|mobile/i.test(k) ? maskForPeople(v) : v}`);
+  return parts.length > 0 ? parts.join(', ') : null;
+}
+
+function maskForPeople(phone: string): string {
+  const digits = phone.replace(/[^\d+]/g, '');
+  return digits.length > 6 ? `${digits.slice(0, 3)}…${digits.slice(-4)}` : '…';
+}
+
+/** The journey's own status (its `statusQuery` answer) as the portal and the API show it. */
+export function statusToView(s: FulfilmentStatus, fields: Record<string, string> | null): RequestView {
+  return {
+    id: s.workflowId,
+    serviceId: s.serviceId,
+    serviceTitle: s.serviceTitle,
+    requester: s.requester,
+    startedAt: s.requestedAt,
+    running: s.running,
+    stage: s.stage,
+    stageLabel: s.stageLabel,
+    outcome: s.outcome,
+    reason: s.reason,
+    delayed: s.delayed,
+    timeline: s.stages.map((st) => ({ stage: st.stage, label: st.label, startedAt: st.startedAt, endedAt: st.endedAt, state: st.state })),
+    told: s.told.map((t) => ({ at: t.at, channel: t.channel === 'sms' ? `SMS to ${t.to}` : `email to ${t.to}`, summary: t.summary })),
+    waitingFor: s.waitingFor,
+    summary: fields ? summaryOf(fields) : null,
+    complete: true,
+  };
+}
+
+/**
+ * The request operations of {@link Journeys}. Starting is idempotent per request key (the
+ * workflow id is derived from it, reject-duplicate); lists come from visibility with deadlines
+ * and fall back to search attributes when a journey is slow to answer its query.
+ */
+export function createRequestJourneys(deps: RequestJourneysDeps) {
+  const { client, timeouts, catalog } = deps;
+
+  /** From search attributes only: what a page shows when the journey is slow to answer. */
+  function fromVisibility(info: WorkflowExecutionInfo): RequestView {
+    const sa = info.typedSearchAttributes;
+    const serviceId = sa.get(ServiceId) ?? '';
+    const stage = sa.get(Stage) ?? 'received';
+    const outcome = (sa.get(Outcome) ?? null) as FulfilmentOutcome | null;
+    const running = info.status.name === 'RUNNING';
+    return {
+      id: info.workflowId,
+      serviceId,
+      serviceTitle: catalog.service(serviceId)?.title ?? serviceId,
+      requester: sa.get(Requester) ?? '',
+      startedAt: info.startTime.toISOString(),
+      running,
+      stage,
+      stageLabel: outcome ? (outcomeLabels[outcome] ?? outcome) : running ? 'In progress' : 'Finished',
+      outcome,
+      reason: null,
+      delayed: false,
+      timeline: [],
+      told: [],
+      waitingFor: null,
+      summary: null,
+      complete: false,
+    };
+  }
+
+  async function queryView(workflowId: string): Promise<RequestView> {
+    const handle = client.workflow.getHandle(workflowId);
+    const s = await withDeadline(client, timeouts.queryMs, () => handle.query(statusQuery));
+    return statusToView(s, null);
+  }
+
+  async function request(id: string): Promise<RequestView | null> {
+    if (!publicIdPattern.test(id)) return null;
+    const handle = client.workflow.getHandle(id);
+    let info: WorkflowExecutionInfo;
+    // A description is an execution info with more detail; only the shared fields are used.
+    try {
+      info = (await withDeadline(client, timeouts.detailMs, () => handle.describe())) as unknown as WorkflowExecutionInfo;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw toHttpError(err);
+    }
+    if (info.type !== fulfilmentWorkflowType) return null;
+    try {
+      const view = statusToView(await withDeadline(client, timeouts.detailMs, () => handle.query(statusQuery)), null);
+      const input = info.memo?.summary;
+      return typeof input === 'string' ? { ...view, summary: input } : view;
+    } catch (err) {
+      deps.log.warn({ err: { message: (err as Error).message }, workflowId: id }, 'status query failed; showing search attributes');
+      return fromVisibility(info);
+    }
+  }
+
+  /** Views for listed journeys: the status query where it answers in time, search attributes otherwise. */
+  async function viewsOf(infos: WorkflowExecutionInfo[]): Promise<RequestView[]> {
+    return Promise.all(
+      infos.map(async (info) => {
+        try {
+          const view = await queryView(info.workflowId);
+          const summary = info.memo?.summary;
+          return typeof summary === 'string' ? { ...view, summary } : view;
+        } catch {
+          return fromVisibility(info);
+        }
+      }),
+    );
+  }
+
+  async function list(query: string, limit: number): Promise<WorkflowExecutionInfo[]> {
+    try {
+      return await listExecutions(client, query, limit, timeouts.listMs);
+    } catch (err) {
+      deps.log.warn({ err: { message: (err as Error).message } }, 'request list failed');
+      return [];
+    }
+  }
+
+  async function submitRequest(input: {
+    serviceId: string;
+    requester: string;
+    fields: Record<string, unknown>;
+    requestKey: string | null;
+    /** How the Temporal UI names the requester, e.g. their email address. */
+    requesterLabel?: string;
+  }): Promise<{ id: string; created: boolean }> {
+    const requestId = input.requestKey
+      ? `k${createHash('sha256').update(input.requestKey).digest('hex').slice(0, 24)}`
+      : `r${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+    let prepared: PreparedRequest;
+    try {
+      prepared = catalog.prepare({
+        serviceId: input.serviceId,
+        requestId,
+        requester: input.requester,
+        fields: input.fields,
+        requestedAt: new Date().toISOString(),
+        taskQueue: deps.taskQueue,
+        ...(input.requesterLabel ? { requesterLabel: input.requesterLabel } : {}),
+        ...(deps.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: deps.retryInitialIntervalMs } : {}),
+      });
+    } catch (err) {
+      if (err instanceof InvalidRequestError) {
+        const issues = Object.entries(err.fieldErrors).map(([k, message]) => ({ path: k === '_request' ? '' : `fields.${k}`, message }));
+        if (err.fieldErrors._request === 'Unknown service') throw badRequest(err.message, [{ path: 'serviceId', message: `no service "${input.serviceId}"` }]);
+        throw badRequest(err.message, issues);
+      }
+      throw err;
+    }
+    const { options } = prepared;
+    const fields = prepared.input.fields;
+    const inputPrint = fingerprint({ s: prepared.service.id, r: prepared.input.requester, f: fields });
+    try {
+      await withDeadline(client, timeouts.startMs, () =>
+        client.workflow.start(fulfilmentWorkflowType, { ...options, memo: { inputFingerprint: inputPrint, summary: summaryOf(fields) } }),
+      );
+      return { id: options.workflowId, created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
+      const existing = await withDeadline(client, timeouts.detailMs, () => client.workflow.getHandle(options.workflowId).describe()).catch(() => null);
+      if (existing?.memo?.inputFingerprint === inputPrint) return { id: options.workflowId, created: false };
+      throw conflict('This Idempotency-Key was already used for a different request');
+    }
+  }
+
+  async function update<R>(id: string, run: () => Promise<R>): Promise<R> {
+    if (!publicIdPattern.test(id)) throw notFound(`No request ${id}`);
+    try {
+      return await withDeadline(client, timeouts.updateMs, run);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw conflict('This request has finished');
+      throw toHttpError(err);
+    }
+  }
+
+  const running = `WorkflowType = ${quote(fulfilmentWorkflowType)} AND ExecutionStatus = "Running"`;
+
+  return {
+    catalog: (): ServiceView[] => catalog.services(),
+    service: (id: string): ServiceView | null => catalog.service(id),
+    search: (q: string): ServiceView[] => catalog.search(q),
+    submitRequest,
+    request,
+    async requestsOf(accountName: string): Promise<RequestView[]> {
+      return viewsOf(await list(`WorkflowType = ${quote(fulfilmentWorkflowType)} AND Requester = ${quote(accountName)}`, 20));
+    },
+    async awaitingApproval(approver: string): Promise<RequestView[]> {
+      const views = await viewsOf(await list(`${running} AND Stage = "approval"`, 100));
+      return views.filter((v) => v.waitingFor?.kind === 'approval' && v.waitingFor.approver.toLowerCase() === approver.toLowerCase());
+    },
+    async awaitingServiceDesk(): Promise<RequestView[]> {
+      const views = await viewsOf(await list(`${running} AND Stage = "delivery"`, 100));
+      return views.filter((v) => v.waitingFor?.kind === 'manual-task');
+    },
+    async decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void> {
+      await update(id, () => client.workflow.getHandle(id).executeUpdate(approvalUpdate, { args: [{ approver, approve: decision.approve, reason: decision.reason }] }));
+    },
+    async correctDevice(id: string, accountName: string, phone: string, os: 'ios' | 'android' | null): Promise<void> {
+      await update(id, () => client.workflow.getHandle(id).executeUpdate(correctDeviceUpdate, { args: [{ accountName, phone, ...(os ? { os } : {}) }] }));
+    },
+    async markDelivered(id: string, by: string, note: string | null): Promise<void> {
+      await update(id, () => client.workflow.getHandle(id).executeUpdate(deliveredUpdate, { args: [{ by, note }] }));
+    },
+  };
+}

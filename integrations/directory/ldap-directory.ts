@@ -1,0 +1,477 @@
+/**
+ * The production directory: Active Directory or OpenLDAP over LDAP (ldapts).
+ *
+ * Look-ups run on one long-lived connection bound as the service account; a person's password
+ * is checked by binding as that person on a separate connection that is closed straight away.
+ * Every value that reaches a filter goes in as an ldapts filter object, so it travels as a BER
+ * value and can never change the filter's structure.
+ */
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import { AndFilter, Client, EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, ResultCodeError } from 'ldapts';
+import type { Entry, Filter } from 'ldapts';
+import { z } from 'zod';
+import { IntegrationError } from '../errors';
+import type { LdapDirectoryConfig } from './config';
+import type { AuthenticationResult, Directory, DirectoryUser } from './types';
+
+/** AD's LDAP_MATCHING_RULE_IN_CHAIN: the server follows `member` links transitively. */
+const IN_CHAIN_RULE = '1.2.840.113556.1.4.1941';
+/** userAccountControl ACCOUNTDISABLE. */
+const UAC_ACCOUNTDISABLE = 0x2;
+const MAX_ACCOUNT_NAME_LENGTH = 256;
+// Longer than any real password (AD allows 256), short enough not to be a free amplifier.
+const MAX_PASSWORD_LENGTH = 1024;
+// A user in more groups than this is a data problem, not a sign-in.
+const MAX_GROUPS = 2000;
+// Group reads in flight at once on the shared connection during recursive expansion.
+const GROUP_READ_BATCH = 32;
+
+const LDAP_INVALID_CREDENTIALS = 49;
+const LDAP_NO_SUCH_OBJECT = 32;
+/** strongerAuthRequired, confidentialityRequired, timeLimitExceeded, busy, unavailable. */
+const SERVER_SIDE_BIND_FAILURES = new Set([8, 13, 3, 51, 52]);
+
+const INVALID: AuthenticationResult = { ok: false, reason: 'invalid-credentials' };
+const DISABLED: AuthenticationResult = { ok: false, reason: 'account-disabled' };
+
+/**
+ * Reads Active Directory's reason for refusing a bind from the diagnostic text of result 49,
+ * e.g. `80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 533, v4563`.
+ *
+ * AD reports `533` (account disabled) and `701` (account expired) only when the password was
+ * right; everything else, including `775` (locked out, reported even for a wrong password),
+ * `52e` (wrong password) and `525` (no such user), counts as invalid credentials so that the
+ * answer never tells a guesser more than "no". Non-AD servers send no such code: always invalid.
+ */
+export function classifyBindRefusal(diagnostic: string): 'account-disabled' | 'invalid-credentials' {
+  const code = /\bdata ([0-9a-f]{1,8})\b/i.exec(diagnostic)?.[1]?.toLowerCase();
+  return code === '533' || code === '701' ? 'account-disabled' : 'invalid-credentials';
+}
+
+/**
+ * A {@link Directory} over LDAP, configured by {@link LdapDirectoryConfig} (see `config.ts` for
+ * the presets and `directoryConfigFromEnv`).
+ *
+ * - Connection: one service-account connection, opened on first use and reused by every call;
+ *   when it has been closed (idle timeout, server restart) it is opened again. A call that
+ *   fails on a reused connection because the connection broke is tried once more on a fresh
+ *   one; nothing else is retried here (the activity's retry policy does that).
+ * - Errors: unreachable server, timeouts, busy/unavailable answers → `Unavailable` (retryable);
+ *   refused service credentials, missing read rights, a server that demands TLS, an untrusted
+ *   certificate → `NotAuthorized`; a bad search base → `InvalidRequest`; two entries for one
+ *   sign-in name → `Conflict`; entries without the expected attributes → `UnexpectedResponse`.
+ * - Every method only reads, so each is idempotent and safe to retry.
+ */
+export function createLdapDirectory(config: LdapDirectoryConfig): Directory {
+  // An empty password would turn every look-up into an anonymous one that "works".
+  if (config.bindPassword === '') throw new Error('createLdapDirectory: the service account password must not be empty');
+  const attrs = config.attributes;
+  const url = new URL(config.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const tlsOptions: ConnectionOptions = {
+    ...(config.ca === null ? {} : { ca: config.ca }),
+    minVersion: 'TLSv1.2',
+    // SNI may not carry an IP address (RFC 6066); Node then checks the certificate against `host`.
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+  };
+  const userAttributes = unique([
+    attrs.accountName,
+    attrs.displayName,
+    attrs.givenName,
+    attrs.familyName,
+    attrs.email,
+    attrs.mobile,
+    attrs.memberOf,
+    config.disabled.attribute,
+  ]);
+
+  /** Connects (TLS as configured) and binds; the whole of it within one timeout. */
+  async function open(dn: string, password: string): Promise<Client> {
+    const client = new Client({
+      url: config.url,
+      timeout: config.timeoutMs,
+      connectTimeout: config.timeoutMs,
+      // Only for ldaps://: ldapts would otherwise speak TLS from the first byte on ldap:// too.
+      ...(url.protocol === 'ldaps:' ? { tlsOptions } : {}),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        (async () => {
+          if (config.startTls) await client.startTLS({ ...tlsOptions, host });
+          await client.bind(dn, password);
+        })(),
+        new Promise<never>((_, reject) => {
+          // ldapts has no limit on the StartTLS handshake itself.
+          timer = setTimeout(() => reject(new Error(`no answer within ${config.timeoutMs} ms while connecting`)), config.timeoutMs);
+        }),
+      ]);
+      return client;
+    } catch (err) {
+      await quietlyClose(client);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  let service: Promise<Client> | null = null;
+  let serviceClient: Client | null = null;
+  let closed = false;
+
+  function serviceConnection(): Promise<Client> {
+    if (service === null) {
+      const opening = open(config.bindDn, config.bindPassword).then(
+        (client) => {
+          serviceClient = client;
+          return client;
+        },
+        (err: unknown) => {
+          if (service === opening) service = null;
+          throw toIntegrationError(err, 'connecting as the service account');
+        },
+      );
+      service = opening;
+    }
+    return service;
+  }
+
+  function drop(client: Client): void {
+    if (serviceClient === client) {
+      serviceClient = null;
+      service = null;
+    }
+    void quietlyClose(client);
+  }
+
+  async function withService<T>(doing: string, operation: (client: Client) => Promise<T>): Promise<T> {
+    if (closed) throw new Error('the directory has been closed');
+    for (let attempt = 1; ; attempt++) {
+      const reused = service !== null;
+      const client = await serviceConnection();
+      if (!client.isBound) {
+        // Closed since last use (idle timeout, restart): open a fresh one.
+        drop(client);
+        if (attempt < 3) continue;
+        throw toIntegrationError(new SessionLost(), doing);
+      }
+      try {
+        const result = await operation(client);
+        // ldapts silently reconnects WITHOUT binding when the socket closed under it; anything
+        // read that way was read anonymously and must not be trusted.
+        if (!client.isBound) throw new SessionLost();
+        return result;
+      } catch (err) {
+        // An error on a connection ldapts re-opened anonymously (AD: "a successful bind must be
+        // completed") is a lost session too, not the directory's answer.
+        if (isConnectionFailure(err) || !client.isBound) {
+          drop(client);
+          if (reused && attempt === 1) continue;
+        }
+        throw toIntegrationError(err, doing);
+      }
+    }
+  }
+
+  /** The person's entry, or null. Throws Conflict when the name matches several entries. */
+  async function findEntry(client: Client, name: string): Promise<Entry | null> {
+    const filters: Filter[] = [
+      equals('objectClass', attrs.userObjectClass),
+      ...attrs.excludedObjectClasses.map((oc) => new NotFilter({ filter: equals('objectClass', oc) })),
+      attrs.signInNames.length === 1 ? equals(attrs.signInNames[0] ?? '', name) : new OrFilter({ filters: attrs.signInNames.map((a) => equals(a, name)) }),
+    ];
+    const { searchEntries } = await client.search(config.userBaseDn, {
+      scope: 'sub',
+      filter: new AndFilter({ filters }),
+      attributes: userAttributes,
+      sizeLimit: 2,
+    });
+    if (searchEntries.length > 1) {
+      throw new IntegrationError('directory', 'Conflict', `${searchEntries.length} directory entries match the sign-in name "${name}"`, false);
+    }
+    return searchEntries[0] ?? null;
+  }
+
+  async function groupNames(client: Client, user: ParsedUser): Promise<string[]> {
+    if (config.nestedGroups === 'in-chain') {
+      const names = await inChainGroupNames(client, user);
+      // A server without the rule (slapd) treats the filter as Undefined and returns nothing. On
+      // AD a direct group under the base always matches, so nothing plus such a group means the
+      // rule was ignored: expand recursively rather than silently drop every group.
+      const base = dnKey(config.groupBaseDn);
+      const hasDirectGroupUnderBase = user.memberOf.some((dn) => dnKey(dn).endsWith(`,${base}`));
+      if (names.length > 0 || !hasDirectGroupUnderBase) return names;
+    }
+    return recursiveGroupNames(client, user);
+  }
+
+  async function inChainGroupNames(client: Client, user: ParsedUser): Promise<string[]> {
+    const { searchEntries } = await client.search(config.groupBaseDn, {
+      scope: 'sub',
+      filter: new AndFilter({
+        filters: [equals('objectClass', attrs.groupObjectClass), new ExtensibleFilter({ matchType: attrs.member, rule: IN_CHAIN_RULE, value: user.dn })],
+      }),
+      attributes: [attrs.groupName],
+      paged: { pageSize: 500 },
+    });
+    const names = new Set<string>();
+    for (const entry of searchEntries) {
+      const name = valuesOf(entry).get(attrs.groupName.toLowerCase())?.[0];
+      if (name) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  /** Follows memberOf from the user through every group, level by level (wherever the groups live). */
+  async function recursiveGroupNames(client: Client, user: ParsedUser): Promise<string[]> {
+    const names = new Set<string>();
+    const seen = new Set<string>();
+    let frontier = user.memberOf;
+    while (frontier.length > 0) {
+      const batch = frontier.filter((dn) => !seen.has(dnKey(dn)));
+      batch.forEach((dn) => seen.add(dnKey(dn)));
+      if (seen.size > MAX_GROUPS) {
+        throw new IntegrationError('directory', 'UnexpectedResponse', `${user.accountName} is in more than ${MAX_GROUPS} groups`, false);
+      }
+      const next: string[] = [];
+      for (let i = 0; i < batch.length; i += GROUP_READ_BATCH) {
+        const groups = await Promise.all(batch.slice(i, i + GROUP_READ_BATCH).map((dn) => readGroup(client, dn)));
+        for (const group of groups) {
+          if (group === null) continue;
+          names.add(group.name);
+          next.push(...group.memberOf);
+        }
+      }
+      frontier = next;
+    }
+    return [...names].sort();
+  }
+
+  /** A group's name and parents; null for a dangling `memberOf` value or a non-group entry. */
+  async function readGroup(client: Client, dn: string): Promise<{ name: string; memberOf: string[] } | null> {
+    try {
+      const { searchEntries } = await client.search(dn, {
+        scope: 'base',
+        filter: equals('objectClass', attrs.groupObjectClass),
+        attributes: [attrs.groupName, attrs.memberOf],
+      });
+      const entry = searchEntries[0];
+      if (entry === undefined) return null;
+      const values = valuesOf(entry);
+      const name = values.get(attrs.groupName.toLowerCase())?.[0];
+      return name ? { name, memberOf: values.get(attrs.memberOf.toLowerCase()) ?? [] } : null;
+    } catch (err) {
+      if (err instanceof ResultCodeError && err.code === LDAP_NO_SUCH_OBJECT) return null;
+      throw err;
+    }
+  }
+
+  function parseUser(entry: Entry): ParsedUser {
+    const values = valuesOf(entry);
+    const first = (attribute: string): string => values.get(attribute.toLowerCase())?.[0]?.trim() ?? '';
+    const givenName = first(attrs.givenName);
+    const familyName = first(attrs.familyName);
+    const accountName = first(attrs.accountName).toLowerCase();
+    const candidate = {
+      dn: entry.dn,
+      accountName,
+      displayName: first(attrs.displayName) || `${givenName} ${familyName}`.trim() || accountName,
+      givenName,
+      familyName,
+      email: first(attrs.email),
+      mobile: first(attrs.mobile) || null,
+      enabled: !isDisabled(values.get(config.disabled.attribute.toLowerCase()) ?? []),
+      memberOf: values.get(attrs.memberOf.toLowerCase()) ?? [],
+    };
+    const parsed = parsedUserSchema.safeParse(candidate);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      throw new IntegrationError('directory', 'UnexpectedResponse', `directory entry ${entry.dn} is not a usable person (${problems})`, false);
+    }
+    return parsed.data;
+  }
+
+  function isDisabled(values: string[]): boolean {
+    const rule = config.disabled;
+    if (rule.kind === 'attribute') return rule.value === null ? values.length > 0 : values.includes(rule.value);
+    const raw = values[0];
+    if (raw === undefined) return false;
+    if (!/^-?\d+$/.test(raw.trim())) {
+      throw new IntegrationError('directory', 'UnexpectedResponse', `${rule.attribute} is not a number: "${raw}"`, false);
+    }
+    return (Number.parseInt(raw, 10) & UAC_ACCOUNTDISABLE) !== 0;
+  }
+
+  async function toUser(client: Client, parsed: ParsedUser): Promise<DirectoryUser> {
+    const { memberOf: _memberOf, ...user } = parsed;
+    return { ...user, groups: await groupNames(client, parsed) };
+  }
+
+  /** Binds as the person on a connection of its own and closes it whatever happens. */
+  async function verifyPassword(dn: string, password: string): Promise<'verified' | 'refused' | 'disabled'> {
+    let client: Client | undefined;
+    try {
+      client = await open(dn, password);
+      return 'verified';
+    } catch (err) {
+      if (err instanceof ResultCodeError) {
+        if (err.code === LDAP_INVALID_CREDENTIALS) return classifyBindRefusal(err.message) === 'account-disabled' ? 'disabled' : 'refused';
+        // The server's own trouble, or TLS it demands: not the person's fault.
+        if (SERVER_SIDE_BIND_FAILURES.has(err.code)) throw toIntegrationError(err, 'checking the password');
+        // Any other refusal (inappropriateAuthentication, unwillingToPerform, ...) is about this
+        // account: for the person it is simply "no", never "the directory is broken".
+        return 'refused';
+      }
+      throw toIntegrationError(err, 'checking the password');
+    } finally {
+      if (client) await quietlyClose(client);
+    }
+  }
+
+  return {
+    async authenticate(accountName: string, password: string): Promise<AuthenticationResult> {
+      const name = signInName(accountName);
+      // An empty password would make the bind an anonymous one, which servers accept.
+      if (name === null || typeof password !== 'string' || password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return INVALID;
+      const entry = await withService('looking up the account', (client) => findEntry(client, name));
+      if (entry === null) return INVALID;
+      const person = parseUser(entry);
+      const verdict = await verifyPassword(person.dn, password);
+      if (verdict === 'refused') return INVALID;
+      // Only now, with the password proven, may the answer say more than "no".
+      if (verdict === 'disabled' || !person.enabled) return DISABLED;
+      const user = await withService('reading group memberships', (client) => toUser(client, person));
+      return { ok: true, user };
+    },
+
+    async findUser(accountName: string): Promise<DirectoryUser | null> {
+      const name = signInName(accountName);
+      if (name === null) return null;
+      return withService('looking up the account', async (client) => {
+        const entry = await findEntry(client, name);
+        return entry === null ? null : toUser(client, parseUser(entry));
+      });
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      const pending = service;
+      service = null;
+      serviceClient = null;
+      const client = await pending?.catch(() => null);
+      if (client) await quietlyClose(client);
+    },
+  };
+}
+
+const parsedUserSchema = z.object({
+  dn: z.string().min(1, 'has no DN'),
+  accountName: z.string().min(1, 'has no account name'),
+  displayName: z.string(),
+  givenName: z.string(),
+  familyName: z.string(),
+  email: z.string(),
+  mobile: z.string().nullable(),
+  enabled: z.boolean(),
+  memberOf: z.array(z.string().min(1)),
+});
+type ParsedUser = z.infer<typeof parsedUserSchema>;
+
+class SessionLost extends Error {
+  override readonly name = 'SessionLost';
+  constructor() {
+    super('the connection was re-established without a bind');
+  }
+}
+
+function signInName(accountName: unknown): string | null {
+  if (typeof accountName !== 'string') return null;
+  const name = accountName.trim();
+  return name.length === 0 || name.length > MAX_ACCOUNT_NAME_LENGTH ? null : name;
+}
+
+function equals(attribute: string, value: string): EqualityFilter {
+  return new EqualityFilter({ attribute, value });
+}
+
+/** Attribute values by lower-cased name (servers answer in their own spelling), as text. */
+function valuesOf(entry: Entry): Map<string, string[]> {
+  const values = new Map<string, string[]>();
+  for (const [key, value] of Object.entries(entry)) {
+    if (key === 'dn') continue;
+    const list: (string | Buffer)[] = Array.isArray(value) ? value : [value];
+    values.set(
+      key.toLowerCase(),
+      list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : v)),
+    );
+  }
+  return values;
+}
+
+// Good enough to spot a group already visited: DNs differ only in case and spacing after commas.
+function dnKey(dn: string): string {
+  return dn.toLowerCase().replace(/,\s+/g, ',');
+}
+
+function unique(values: string[]): string[] {
+  const seen = new Set<string>();
+  return values.filter((v) => {
+    const key = v.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+async function quietlyClose(client: Client): Promise<void> {
+  try {
+    await client.unbind();
+  } catch {
+    // Already gone: nothing to release.
+  }
+}
+
+/** Anything that is not an LDAP result: the connection itself failed or timed out. */
+function isConnectionFailure(err: unknown): boolean {
+  return !(err instanceof ResultCodeError) && !(err instanceof IntegrationError) && !isTlsTrustFailure(err);
+}
+
+const TLS_TRUST_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+
+function isTlsTrustFailure(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && TLS_TRUST_CODES.test(err.code);
+}
+
+function toIntegrationError(err: unknown, doing: string): IntegrationError {
+  if (err instanceof IntegrationError) return err;
+  const cause = { cause: err };
+  if (err instanceof ResultCodeError) {
+    const detail = `${doing}: ${err.message}`;
+    switch (err.code) {
+      case LDAP_INVALID_CREDENTIALS:
+      case 48: // inappropriateAuthentication
+        return new IntegrationError('directory', 'NotAuthorized', `${doing}: the directory refused the service account (check LDAP_BIND_DN and LDAP_BIND_PASSWORD)`, false, cause);
+      case 50: // insufficientAccessRights
+        return new IntegrationError('directory', 'NotAuthorized', `${detail} (the service account may not read this)`, false, cause);
+      case 8: // strongerAuthRequired
+      case 13: // confidentialityRequired
+        return new IntegrationError('directory', 'NotAuthorized', `${detail} (the server requires an encrypted connection: use ldaps:// or LDAP_STARTTLS=true)`, false, cause);
+      case 3: // timeLimitExceeded
+      case 51: // busy
+      case 52: // unavailable
+        return new IntegrationError('directory', 'Unavailable', detail, true, cause);
+      case LDAP_NO_SUCH_OBJECT:
+      case 34: // invalidDNSyntax
+        return new IntegrationError('directory', 'InvalidRequest', `${detail} (check LDAP_BASE_DN / LDAP_USER_BASE_DN / LDAP_GROUP_BASE_DN)`, false, cause);
+      default:
+        return new IntegrationError('directory', 'UnexpectedResponse', detail, false, cause);
+    }
+  }
+  if (isTlsTrustFailure(err)) {
+    const code = (err as Error & { code: string }).code;
+    return new IntegrationError('directory', 'NotAuthorized', `${doing}: the server's TLS certificate is not trusted (${code}); set LDAP_CA_FILE to the CA that signed it`, false, cause);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new IntegrationError('directory', 'Unavailable', `${doing}: directory unreachable (${message})`, true, cause);
+}

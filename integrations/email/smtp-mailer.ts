@@ -1,0 +1,118 @@
+/**
+ * Production mail: nodemailer over SMTP with a small connection pool.
+ */
+import nodemailer from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { z } from 'zod';
+import { IntegrationError } from '../errors';
+import type { EmailConfig } from './config';
+import { messageIdFor } from './mailbox';
+import type { Mailer } from './types';
+import { validateEmailMessage } from './validate-message';
+
+/**
+ * A {@link Mailer} over SMTP. Connections are pooled and reused; TLS is implicit (`secure`) or
+ * a required STARTTLS upgrade (`requireTls`), verified against `ca` or the system's CAs.
+ *
+ * Idempotency: SMTP has none, so every message gets a Message-ID derived from its
+ * idempotencyKey; the activity's send ledger is what prevents the actual resend.
+ *
+ * Failures (all {@link IntegrationError} with system `email`):
+ * - unreachable, timeout, TLS failure, any 4xx reply (421, 450, 451, 452): retryable `Unavailable`;
+ * - authentication refused (535, 530, 534): `NotAuthorized`;
+ * - any other 5xx reply (550 no such mailbox, 553 bad address, 554): permanent `InvalidRequest`;
+ * - an invalid message (bad address, empty body): `InvalidRequest`, without connecting.
+ */
+export function createSmtpMailer(config: EmailConfig): Mailer {
+  const options: SMTPPool.Options = {
+    pool: true,
+    maxConnections: config.maxConnections,
+    maxMessages: 100,
+    host: config.host,
+    port: config.port,
+    secure: config.secure,
+    requireTLS: !config.secure && config.requireTls,
+    auth: config.auth ? { user: config.auth.user, pass: config.auth.password } : undefined,
+    tls: { minVersion: 'TLSv1.2', ...(config.ca !== null ? { ca: config.ca } : {}) },
+    connectionTimeout: config.timeoutMs,
+    greetingTimeout: config.timeoutMs,
+    socketTimeout: config.timeoutMs,
+    // Message content comes from templates; it must never make the mailer read files or URLs.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    logger: false,
+  };
+  const transport = nodemailer.createTransport(options);
+
+  return {
+    async send(input) {
+      const message = validateEmailMessage(input);
+      const messageId = messageIdFor(message.idempotencyKey, config.from.address);
+      let info: SMTPPool.SentMessageInfo;
+      try {
+        info = await transport.sendMail({
+          from: { name: config.from.name, address: config.from.address },
+          to: { name: message.to.name, address: message.to.address },
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          messageId,
+        });
+      } catch (err) {
+        throw classifySmtpError(err, config);
+      }
+      if (info.rejected.length > 0) {
+        throw new IntegrationError('email', 'InvalidRequest', `SMTP server rejected the recipient: ${String(info.response)}`);
+      }
+      return { messageId: typeof info.messageId === 'string' && info.messageId !== '' ? info.messageId : messageId };
+    },
+    close() {
+      transport.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+const nodemailerError = z.object({
+  code: z.string().optional(),
+  responseCode: z.number().optional(),
+  command: z.string().optional(),
+  response: z.string().optional(),
+  message: z.string(),
+});
+
+const connectionCodes = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'ECONNREFUSED', 'ECONNRESET', 'EPROTOCOL']);
+const authReplyCodes = new Set([530, 534, 535]);
+
+/** Maps a nodemailer failure to the shared classification (see {@link createSmtpMailer}). */
+export function classifySmtpError(err: unknown, config: Pick<EmailConfig, 'host' | 'port'>): IntegrationError {
+  if (err instanceof IntegrationError) return err;
+  const parsed = nodemailerError.safeParse(err);
+  const where = `${config.host}:${config.port}`;
+  if (!parsed.success) {
+    return new IntegrationError('email', 'Unavailable', `SMTP send to ${where} failed: ${String(err)}`, true, { cause: err });
+  }
+  const { code, responseCode, command } = parsed.data;
+  const detail = parsed.data.response ?? parsed.data.message;
+  const step = command ? ` (${command})` : '';
+  const options = { cause: err };
+  if (code === 'EAUTH' || (responseCode !== undefined && authReplyCodes.has(responseCode))) {
+    return new IntegrationError('email', 'NotAuthorized', `SMTP server ${where} refused the login${step}: ${detail}`, false, options);
+  }
+  if (code === 'ETLS' || command === 'STARTTLS' || (responseCode === undefined && /certificate|TLS|SSL/i.test(detail))) {
+    return new IntegrationError('email', 'Unavailable', `TLS with SMTP server ${where} failed${step}: ${detail}`, true, options);
+  }
+  if (code !== undefined && connectionCodes.has(code)) {
+    return new IntegrationError('email', 'Unavailable', `SMTP server ${where} unreachable or failed${step}: ${detail}`, true, options);
+  }
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
+    return new IntegrationError('email', 'Unavailable', `SMTP server ${where} deferred the message${step}: ${detail}`, true, options);
+  }
+  if (responseCode !== undefined && responseCode >= 500) {
+    return new IntegrationError('email', 'InvalidRequest', `SMTP server ${where} rejected the message${step}: ${detail}`, false, options);
+  }
+  if (code === 'EENVELOPE' || code === 'EMESSAGE') {
+    return new IntegrationError('email', 'InvalidRequest', `message not accepted${step}: ${detail}`, false, options);
+  }
+  return new IntegrationError('email', 'Unavailable', `SMTP send to ${where} failed${step}: ${detail}`, true, options);
+}
