@@ -1,5 +1,6 @@
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
+import type { ExperienceStore } from '../integrations/experience/types';
 import type { Mailer } from '../integrations/email/types';
 import type { SendLedger } from '../integrations/ledger/types';
 import type { ProvisionerRegistry } from '../integrations/provisioning/types';
@@ -23,5 +24,7 @@ export interface ActivityDeps {
   sms: SmsSender;
   provisioners: ProvisionerRegistry;
   ledger: SendLedger;
+  /** Experience metrics (time to outcome, NPS…), written by activities so a retry never counts twice. */
+  experience: ExperienceStore;
   settings: ActivitySettings;
 }

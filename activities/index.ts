@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createFulfilmentActivities } from './fulfilment';
 import { createIncidentActivities } from './incident';
+import { createExperienceActivities } from './experience';
 
 /**
  * All activities the worker registers, built over injected integrations
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createFulfilmentActivities(deps),
     ...createIncidentActivities(deps),
+    ...createExperienceActivities(deps),
   };
 }
 

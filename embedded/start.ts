@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
     demoPassword: secrets.demoPassword,
   });
+  await integrations.deps.experience.ready();
   const nativeConnection = await NativeConnection.connect({ address });
   say('Bundling workflows and starting the worker…');
   const worker = await createWorker({

@@ -11,6 +11,7 @@
  * so the numbers show the journey's orchestration cost, not a mail server's. The activities,
  * message templates and workflow are the real ones. It measures and prints; it asserts nothing.
  */
+import { createThrowawayExperienceStore } from '../test/support/experience';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
@@ -85,6 +86,7 @@ const deps: ActivityDeps = {
   sms: instantSms,
   provisioners: () => instantProvisioner,
   ledger: createMemoryLedger(),
+  experience: createThrowawayExperienceStore(),
   settings: { publicUrl: 'http://localhost:3000', linkSecret: 'bench-link-secret-0123456789', serviceDeskEmail: 'servicedesk@bench.example' },
 };
 const bareActivities: BareActivities = { noop: (step) => Promise.resolve(step) };

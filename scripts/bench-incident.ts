@@ -17,6 +17,7 @@
  *
  * It measures and prints; it asserts nothing.
  */
+import { createThrowawayExperienceStore } from '../test/support/experience';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -159,6 +160,7 @@ async function runWorker(config: WorkerConfig): Promise<void> {
       throw new Error('the benchmark provisions nothing');
     },
     ledger: createMemoryLedger(),
+    experience: createThrowawayExperienceStore(),
     settings: { publicUrl: 'http://localhost:3000', linkSecret: randomBytes(24).toString('hex'), serviceDeskEmail: 'servicedesk@eagle5.example' },
   };
   const connection = await NativeConnection.connect({ address: config.address });

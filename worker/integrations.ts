@@ -16,6 +16,7 @@ import { createSmtpMailer } from '../integrations/email/smtp-mailer';
 import { createFileLedger } from '../integrations/ledger/file-ledger';
 import { createFileOutbox } from '../integrations/outbox/file-outbox';
 import type { Outbox } from '../integrations/outbox/types';
+import { createExperienceStoreFromConfig, experienceConfigFromEnv } from '../integrations/experience/config';
 import { provisioningConfigFromEnv, createScimRegistry } from '../integrations/provisioning/config';
 import { createEmbeddedProvisioners } from '../integrations/provisioning/embedded-provisioner';
 import { smsConfigFromEnv } from '../integrations/sms/config';
@@ -39,6 +40,7 @@ export interface Integrations {
 export function createIntegrations(config: CoreConfig, settings: ActivitySettings, env: Env, embedded: { demoPassword: string }): Integrations {
   const dataDir = config.DATA_DIR;
   const ledger = createFileLedger(join(dataDir, 'send-ledger.jsonl'));
+  const experience = createExperienceStoreFromConfig(experienceConfigFromEnv(env, dataDir));
   if (config.INTEGRATIONS === 'embedded') {
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
     const directory = createEmbeddedDirectory({ password: embedded.demoPassword });
@@ -50,10 +52,13 @@ export function createIntegrations(config: CoreConfig, settings: ActivitySetting
         sms: createOutboxSms(outbox),
         provisioners: createEmbeddedProvisioners(join(dataDir, 'accounts.json')),
         ledger,
+        experience,
         settings,
       },
       outbox,
-      close: () => directory.close(),
+      close: async () => {
+        await Promise.allSettled([directory.close(), experience.close()]);
+      },
     };
   }
   const directory = createLdapDirectory(directoryConfigFromEnv(env));
@@ -66,11 +71,12 @@ export function createIntegrations(config: CoreConfig, settings: ActivitySetting
       sms: createTwilioSms(smsConfigFromEnv(env)),
       provisioners: createScimRegistry(provisioningConfigFromEnv(env)),
       ledger,
+      experience,
       settings,
     },
     outbox: null,
     close: async () => {
-      await Promise.allSettled([directory.close(), mailer.close()]);
+      await Promise.allSettled([directory.close(), mailer.close(), experience.close()]);
     },
   };
 }

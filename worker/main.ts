@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
     demoPassword: secrets.demoPassword,
   });
+  await integrations.deps.experience.ready();
   const connection = await NativeConnection.connect({
     address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
     ...(config.TEMPORAL_TLS || config.TEMPORAL_API_KEY ? { tls: true } : {}),

@@ -10,6 +10,7 @@
  * ivy (Service Desk), mia (Managers and Sales; iPhone). Each CMDB service (crm, expenses, email)
  * has its subscribers; add more with `servicenow.addUser` / `servicenow.subscribe`.
  */
+import { createThrowawayExperienceStore } from './experience';
 import { randomBytes } from 'node:crypto';
 import type { ActivityDeps } from '../../activities/deps';
 import { createServiceNowCmdb } from '../../integrations/cmdb/servicenow-cmdb';
@@ -132,7 +133,7 @@ export async function startIntegrationEnv(options: IntegrationEnvOptions = {}): 
       linkSecret: randomBytes(24).toString('hex'),
       serviceDeskEmail: options.serviceDeskEmail ?? 'servicedesk@eagle5.example',
     };
-    const deps: ActivityDeps = { directory, cmdb, mailer, sms, provisioners, ledger, settings };
+    const deps: ActivityDeps = { directory, cmdb, mailer, sms, provisioners, ledger, experience: createThrowawayExperienceStore(), settings };
 
     return {
       deps,

@@ -17,10 +17,12 @@ import {
   condition,
   isCancellation,
   log,
+  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { notification } from '../shared/activity-options';
+import type { createExperienceActivities } from '../../activities/experience';
 import {
   approvalUpdate,
   correctDeviceUpdate,
@@ -101,7 +103,34 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
   }
 
   await condition(allHandlersFinished);
-  return { ...j.status(), outcome: j.outcome!, finishedAt: j.finishedAt!, account: j.account, undone: [...j.undone], figures: j.figures() };
+  const result: FulfilmentResult = { ...j.status(), outcome: j.outcome!, finishedAt: j.finishedAt!, account: j.account, undone: [...j.undone], figures: j.figures() };
+  await recordExperience(result);
+  return result;
+}
+
+const experience = proxyActivities<ReturnType<typeof createExperienceActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  summary: 'Record the journey’s experience figures',
+});
+
+/** Experience metrics (issue: XLA): best-effort, a metrics outage never fails a journey. */
+async function recordExperience(result: FulfilmentResult): Promise<void> {
+  try {
+    await experience.recordJourneyExperience({
+      journeyId: result.workflowId,
+      serviceId: result.serviceId,
+      requester: result.requester,
+      outcome: result.outcome,
+      requestedAt: result.requestedAt,
+      finishedAt: result.finishedAt,
+      ...result.figures,
+      nps: null,
+      npsComment: null,
+    });
+  } catch (err) {
+    log.warn('experience figures not recorded', { error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 /**

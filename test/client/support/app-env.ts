@@ -3,6 +3,7 @@
  * the embedded directory, CMDB, outbox and SCIM stand-ins of the Eagle5 demo organisation, and
  * (when asked) a worker running the real workflows and activities on a task queue of its own.
  */
+import { createThrowawayExperienceStore } from '../../support/experience';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +81,7 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
     sms: createOutboxSms(outbox),
     provisioners: createEmbeddedProvisioners(join(dir, 'accounts.json')),
     ledger: createMemoryLedger(),
+    experience: createThrowawayExperienceStore(),
     settings: { publicUrl, linkSecret, serviceDeskEmail: 'servicedesk@eagle5.example' },
   };
   let worker: Worker | null = null;

@@ -60,6 +60,11 @@ describe('Expensatron for Steve: the happy path', () => {
     ]);
     expect(r.told[1]!.to).toBe('+44…0123');
 
+    // The experience figures reached the store (written by an activity, read back here).
+    const recorded = await env.deps.experience.journey(workflowId);
+    expect(recorded).toMatchObject({ journeyId: workflowId, serviceId: 'expensatron', requester: 'steve', outcome: 'completed', messagesSent: 3, cameBack: false, nps: null });
+    expect(recorded!.timeToOutcomeMs).toBe(r.figures.timeToOutcomeMs);
+
     // What arrived at the real servers.
     const mails = env.emailsTo(org.steve.email).filter((m) => m.text?.includes(r.requestId));
     expect(mails.map((m) => m.subject)).toEqual(['We have your request for Expensatron', 'Your Expensatron login']);
@@ -98,6 +103,7 @@ describe('Expensatron for Steve: the happy path', () => {
       'findExistingAccount',
       'provisionAccount',
       'emailQuickStart',
+      'recordJourneyExperience',
     ]);
     expect(summaries.every((s) => s.summary.length > 0)).toBe(true);
     expect(summaries.find((s) => s.type === 'sendDownloadLink')!.summary).toBe('SMS download link to +44…0123 (Android)');
