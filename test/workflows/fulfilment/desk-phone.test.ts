@@ -3,6 +3,7 @@
  * and a delivery done by a person (a ticket to the service desk, the "delivered" update).
  * The exception path of the seed: "If you can't deliver fast, be transparent".
  */
+import { recordHistory } from '../../support/histories';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalUpdate, deliveredUpdate } from '../../../workflows/fulfilment/definitions';
@@ -88,6 +89,7 @@ describe('desk phone: approval and a delivery by a person', () => {
       await waitForStatus(handle, (s) => s.waitingFor?.kind === 'approval');
       await handle.executeUpdate(approvalUpdate, { args: [{ approver: 'mia', approve: false, reason: 'You sit at a hot desk: use the softphone' }] });
       const r = await result(handle);
+      await recordHistory(testEnv.client, workflowId, 'desk-phone-rejected');
       expect(r.outcome).toBe('rejected');
       expect(r.reason).toBe('Turned down by Mia Novak: You sit at a hot desk: use the softphone');
       const told = mailsAbout(org.steve.email, requestId).at(-1)!;

@@ -3,6 +3,7 @@
  * a phone the CMDB does not know for them, an integration down for a while, provisioning that
  * fails for good after the SMS went out. Real servers, real dev server, replay on every task.
  */
+import { recordHistory } from '../../support/histories';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { org, startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
@@ -87,6 +88,7 @@ describe('phone not registered to the requester', () => {
       const r = await result(handle);
       expect(r.outcome).toBe('completed');
       expect(r.figures).toMatchObject({ cameBack: true, userInputs: 2 });
+      await recordHistory(testEnv.client, handle.workflowId, 'expensatron-device-correction');
       expect(r.told.map((t) => t.channel)).toEqual(['email', 'email', 'sms', 'email']);
     });
     expect(env.smsTo(org.tony.phone)).toHaveLength(0);

@@ -3,6 +3,7 @@
  * Twilio-API, ServiceNow-API and SCIM servers; every workflow task replayed from history
  * (`maxCachedWorkflows: 0`).
  */
+import { recordHistory } from '../../support/histories';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +38,7 @@ describe('Expensatron for Steve: the happy path', () => {
       return started;
     });
     const r = await result(handle);
+    await recordHistory(testEnv.client, workflowId, 'expensatron-happy-path');
 
     expect(workflowId).toMatch(/^fulfil-expensatron-/);
     expect(r.outcome).toBe('completed');

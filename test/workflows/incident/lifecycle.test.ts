@@ -6,6 +6,7 @@
  * non-responder and the still-broken → re-open → resolve again → follow-up → close with NPS and
  * every person's outcome recorded. The worker replays every task (`maxCachedWorkflows: 0`).
  */
+import { recordHistory } from '../../support/histories';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,8 @@ import {
   progressUpdate,
   resolveUpdate,
   shardWorkflowIdForUser,
+  incidentWorkflowId,
+  incidentWorkaroundSmsWorkflowId,
   workaroundSmsStartOptions,
   type IncidentInput,
   type IncidentResult,
@@ -235,6 +238,10 @@ describe('incident lifecycle (the CRM outage)', () => {
       expect(text).not.toContain(steveToken);
       expect(text).not.toContain('token=');
       for (const person of [org.steve, org.tony, org.mia]) expect(text).not.toContain(person.phone);
+      await recordHistory(testEnv.client, incidentWorkflowId(id), 'crm-outage-lifecycle');
+      await recordHistory(testEnv.client, incidentShardWorkflowId(id, 0), 'crm-outage-shard-0');
+      await recordHistory(testEnv.client, incidentShardWorkflowId(id, 1), 'crm-outage-shard-1');
+      await recordHistory(testEnv.client, incidentWorkaroundSmsWorkflowId(id, 'steve'), 'crm-outage-workaround-sms');
     });
     await terminateLeftovers(id);
   }, 150_000);

@@ -1,0 +1,88 @@
+/**
+ * Replays every recorded history under test/histories with today's workflow code. A change that
+ * is not replay-compatible with journeys already running fails here. Histories are recorded from
+ * real runs of the journey tests: `npm run histories:record`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { temporal } from '@temporalio/proto';
+import { loadStoredHistories, type StoredHistory } from '../support/histories';
+import { workflowBundle } from '../support/temporal';
+
+const histories = loadStoredHistories();
+
+/** Workflow types the bundle exports: every `export async function xxxWorkflow` under workflows/. */
+function exportedWorkflowTypes(): string[] {
+  const root = fileURLToPath(new URL('../../workflows/', import.meta.url));
+  const types = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(`${dir}${entry.name}/`);
+      else if (entry.name.endsWith('.ts')) {
+        for (const m of readFileSync(`${dir}${entry.name}`, 'utf8').matchAll(/^export async function (\w+Workflow)\(/gm)) types.add(m[1]!);
+      }
+    }
+  };
+  walk(root);
+  return [...types].sort();
+}
+
+async function replay(bundle: Awaited<ReturnType<typeof workflowBundle>>, set: StoredHistory[]) {
+  const results = [];
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: bundle },
+    set.map((h) => ({ workflowId: `${h.workflowType}/${h.name}`, history: temporal.api.history.v1.History.fromObject(h.json as Record<string, unknown>) })),
+  )) {
+    results.push(r);
+  }
+  return results;
+}
+
+describe('recorded histories', () => {
+  it('exist for every workflow type the worker runs', () => {
+    const recorded = new Set(histories.map((h) => h.workflowType));
+    expect(exportedWorkflowTypes().filter((t) => !recorded.has(t))).toEqual([]);
+  });
+
+  it('all replay with the current workflow code', async () => {
+    const results = await replay(await workflowBundle(), histories);
+    expect(results).toHaveLength(histories.length);
+    expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
+  }, 120_000);
+
+  it('fail to replay after a deliberately incompatible change', async () => {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./incompatible-workflows.ts', import.meta.url)),
+      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const fulfilment = histories.filter((h) => h.workflowType === 'fulfilmentWorkflow');
+    expect(fulfilment.length).toBeGreaterThan(0);
+    const results = await replay(bundle, fulfilment);
+    for (const r of results) expect(r.error, r.workflowId).toBeInstanceOf(DeterminismViolationError);
+  }, 120_000);
+
+  it('contain no password, token or secret in any payload', () => {
+    const suspicious = [/password/i, /token=/i, /\bBearer\s/i, /\bsj_[A-Za-z0-9]{20,}/, /-----BEGIN/, /linkSecret|sessionSecret/i];
+    for (const h of histories) {
+      const text = decodedPayloads(h.json).join('\n');
+      expect(text.length, `${h.file} has payloads`).toBeGreaterThan(0);
+      for (const pattern of suspicious) expect(text, `${h.file} matches ${pattern}`).not.toMatch(pattern);
+    }
+  });
+});
+
+/** Every payload's data, base64-decoded, wherever it sits in the history JSON. */
+function decodedPayloads(node: unknown, out: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((n) => decodedPayloads(n, out));
+  else if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    if (typeof record.data === 'string' && record.metadata && typeof record.metadata === 'object') {
+      out.push(Buffer.from(record.data, 'base64').toString('utf8'));
+    }
+    Object.values(record).forEach((v) => decodedPayloads(v, out));
+  }
+  return out;
+}
