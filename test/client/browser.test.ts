@@ -43,6 +43,9 @@ async function signIn(context: BrowserContext, account: string): Promise<Page> {
   await page.goto(`${t.url}/`);
   // Signed out: the portal asks to sign in first. Keyboard only: the account field has focus.
   await expect.poll(() => page.url()).toContain('/signin');
+  // Type only once the page has loaded and the account field really has the focus.
+  await page.waitForLoadState('load');
+  await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('username');
   await page.keyboard.type(account);
   await page.keyboard.press('Tab');
   await page.keyboard.type(demoPassword);
