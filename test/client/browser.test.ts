@@ -45,7 +45,7 @@ async function signIn(context: BrowserContext, account: string): Promise<Page> {
   await expect.poll(() => page.url()).toContain('/signin');
   // Type only once the page has loaded and the account field really has the focus.
   await page.waitForLoadState('load');
-  await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('username');
+  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), { timeout: 10_000 }).toBe('username');
   await page.keyboard.type(account);
   await page.keyboard.press('Tab');
   await page.keyboard.type(demoPassword);
