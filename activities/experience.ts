@@ -53,6 +53,17 @@ export function createExperienceActivities(deps: ExperienceActivityDeps) {
       const valid = validated(parseNpsAnswer, answer);
       await classifyFailures(() => deps.experience.recordNps(valid));
     },
+    /**
+     * Records a batch of NPS answers (an incident shard's new answers), one upsert each, so a
+     * retry after a partial failure rewrites the same rows. Returns how many were recorded.
+     */
+    async recordNpsAnswers(answers: NpsAnswer[]): Promise<number> {
+      const valid = answers.map((a) => validated(parseNpsAnswer, a));
+      await classifyFailures(async () => {
+        for (const answer of valid) await deps.experience.recordNps(answer);
+      });
+      return valid.length;
+    },
   };
 }
 

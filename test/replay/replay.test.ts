@@ -11,8 +11,15 @@ import { describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { loadStoredHistories, type StoredHistory } from '../support/histories';
 import { workflowBundle } from '../support/temporal';
+import { incidentExperiencePatch } from '../../workflows/incident/definitions';
 
 const histories = loadStoredHistories();
+const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Whether a recorded history carries the marker `patched(patchId)` writes. */
+function hasPatchMarker(json: unknown, patchId: string): boolean {
+  return decodedPayloads(json).some((text) => text.includes(JSON.stringify(patchId)));
+}
 
 /** Workflow types the bundle exports: every `export async function xxxWorkflow` under workflows/. */
 function exportedWorkflowTypes(): string[] {
@@ -56,13 +63,40 @@ describe('recorded histories', () => {
   it('fail to replay after a deliberately incompatible change', async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./incompatible-workflows.ts', import.meta.url)),
-      logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      logger: quiet,
     });
     const fulfilment = histories.filter((h) => h.workflowType === 'fulfilmentWorkflow');
     expect(fulfilment.length).toBeGreaterThan(0);
     const results = await replay(bundle, fulfilment);
     for (const r of results) expect(r.error, r.workflowId).toBeInstanceOf(DeterminismViolationError);
   }, 120_000);
+
+  it('keep the journeys from before each patch, and runs on both sides of a continue-as-new', () => {
+    const names = (type: string) => histories.filter((h) => h.workflowType === type).map((h) => h.name);
+    for (const type of ['incidentWorkflow', 'incidentShardWorkflow']) {
+      expect(names(type).filter((n) => n.endsWith(`-before-experience-patch`)).length, type).toBeGreaterThan(0);
+      expect(histories.filter((h) => h.workflowType === type && hasPatchMarker(h.json, incidentExperiencePatch)).length, type).toBeGreaterThan(0);
+      expect(names(type).filter((n) => n.endsWith('-continues-as-new')).length, type).toBeGreaterThan(0);
+      expect(names(type).filter((n) => n.endsWith('-resumed')).length, type).toBeGreaterThan(0);
+    }
+  });
+
+  it('of journeys from before a change fail to replay had the change shipped without patched()', async () => {
+    const shim = fileURLToPath(new URL('./unpatched-workflow-api.ts', import.meta.url));
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
+      webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, alias: { ...config.resolve?.alias, '@temporalio/workflow$': shim } } }),
+      logger: quiet,
+    });
+    const before = histories.filter((h) => h.name.endsWith('-before-experience-patch'));
+    expect(before.length).toBeGreaterThan(0);
+    const results = await replay(bundle, before);
+    for (const r of results) expect(r.error, r.workflowId).toBeInstanceOf(DeterminismViolationError);
+    // The same bundle replays the journeys recorded after the change: only the guard differs.
+    const after = histories.filter((h) => hasPatchMarker(h.json, incidentExperiencePatch));
+    expect(after.length).toBeGreaterThan(0);
+    expect((await replay(bundle, after)).filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
+  }, 180_000);
 
   it('contain no password, token or secret in any payload', () => {
     const suspicious = [/password/i, /token=/i, /\bBearer\s/i, /\bsj_[A-Za-z0-9]{20,}/, /-----BEGIN/, /linkSecret|sessionSecret/i];

@@ -30,6 +30,27 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   return file;
 }
 
+/**
+ * The run ids of `workflowId` in the order they ran: the first run, then each run it continued
+ * as new into (read from each run's start event, not from list order).
+ */
+export async function continueAsNewChain(client: Client, workflowId: string): Promise<string[]> {
+  const previousOf = new Map<string, string | null>();
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    previousOf.set(run.runId, started?.continuedExecutionRunId || null);
+  }
+  const chain: string[] = [];
+  let next = [...previousOf].find(([, previous]) => previous === null)?.[0];
+  while (next !== undefined) {
+    chain.push(next);
+    const current: string = next;
+    next = [...previousOf].find(([, previous]) => previous === current)?.[0];
+  }
+  return chain;
+}
+
 function historyToJson(history: temporal.api.history.v1.IHistory): unknown {
   // The proto JSON form (what the UI downloads), so files are readable and replayable alike.
   return JSON.parse(JSON.stringify(history, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));

@@ -645,6 +645,8 @@ export interface ShardPerson {
   /** Phase in which they were followed up. */
   fu?: number;
   outcome?: PersonOutcome;
+  /** ISO time of the NPS answer (answers from before {@link incidentExperiencePatch} have none). */
+  st?: string;
 }
 
 export interface ShardState {
@@ -660,6 +662,8 @@ export interface ShardState {
   /** Comment characters kept; beyond a budget comments are dropped (scores are kept). */
   commentChars: number;
   runs: number;
+  /** People whose NPS answer is not yet in the experience store (absent before {@link incidentExperiencePatch}). */
+  npsUnrecorded?: string[];
 }
 
 export interface ShardInput {
@@ -722,7 +726,22 @@ export interface IncidentResumeState {
   closedAt: string | null;
   /** Runs so far (1 + continue-as-new count). */
   runs: number;
+  /**
+   * When the first subscribers were told (the first batch of the declaration pass returned).
+   * Optional: runs from before {@link incidentExperiencePatch} carry state without it.
+   */
+  firstAnnouncementAt?: string | null;
+  /** Subscribers the declaration reached (not refused by the providers); set after that pass. */
+  subscribersTold?: number | null;
 }
+
+/**
+ * Patch id (`patched()`) of the change that made incidents record their experience figures
+ * (issue: experience metrics). Incidents and shards that started before it replay without the
+ * recording activities (their histories are kept in test/histories/); new runs record. Remove
+ * the branch with `deprecatePatch` once no incident from before it is running or replayed.
+ */
+export const incidentExperiencePatch = 'record-incident-experience';
 
 // ---------------------------------------------------------------------------------------------
 // Start options

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,7 +20,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createIncidentActivities, AffectedMessageKind } from '../../activities/incident';
-import { batch, withRetryInterval } from '../shared/activity-options';
+import type { ExperienceActivities, NpsAnswer } from '../../activities/experience';
+import { batch, experienceCall, withRetryInterval } from '../shared/activity-options';
 import { settled } from './settle';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {
@@ -28,6 +30,7 @@ import {
   emptyCounts,
   emptyOutcomes,
   followUpListQuery,
+  incidentExperiencePatch,
   npsUpdate,
   peopleQuery,
   personQuery,
@@ -54,6 +57,10 @@ import {
 
 type IncidentActivities = ReturnType<typeof createIncidentActivities>;
 const acts = proxyActivities<IncidentActivities>(batch);
+const experience = proxyActivities<ExperienceActivities>(experienceCall);
+
+/** NPS answers per experience activity (a few hundred bytes each: far below the 2 MB payload limit). */
+const npsAnswersPerActivity = 500;
 
 /** Comment characters a shard keeps in all; beyond this, scores are kept and comments dropped. */
 const commentBudgetChars = 200_000;
@@ -122,8 +129,11 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
     };
   }
 
-  function setNps(p: ShardPerson, score: number, comment: string | null | undefined): void {
+  function setNps(accountName: string, p: ShardPerson, score: number, comment: string | null | undefined): void {
     p.score = score;
+    p.st = new Date().toISOString();
+    s.npsUnrecorded ??= [];
+    if (!s.npsUnrecorded.includes(accountName)) s.npsUnrecorded.push(accountName);
     const old = p.comment?.length ?? 0;
     const text = comment?.trim() ?? '';
     if (text === '') {
@@ -191,7 +201,7 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
         p.ap = s.phase;
         dirty = true;
       }
-      if (answer === 'fixed' && score !== undefined) setNps(p, score, comment);
+      if (answer === 'fixed' && score !== undefined) setNps(accountName, p, score, comment);
       return { status: same ? 'already-recorded' : 'recorded', answer, phase: s.phase };
     },
     { validator: validateConfirm },
@@ -204,7 +214,7 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
       if (s.status === 'closed') return { status: 'closed' };
       const p = s.people[accountName];
       if (!p || p.a !== 'fixed') return { status: 'not-confirmed' };
-      setNps(p, score, comment);
+      setNps(accountName, p, score, comment);
       return { status: 'recorded', score };
     },
     { validator: validateNps },
@@ -350,7 +360,38 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
 
   // --- reporting and the main loop ---------------------------------------------------------
 
+  /**
+   * Writes the new NPS answers to the experience store, a batch per activity (upserts: a retry or
+   * a second write of the same answer changes nothing). Best-effort: when the store stays down,
+   * the answers stay pending for the next report and the incident goes on.
+   */
+  async function recordNpsAnswers(): Promise<void> {
+    while ((s.npsUnrecorded?.length ?? 0) > 0) {
+      // Incidents from before this change replay without it (their histories are in test/histories/).
+      if (!patched(incidentExperiencePatch)) return;
+      const names = s.npsUnrecorded!.slice(0, npsAnswersPerActivity);
+      const answers: NpsAnswer[] = [];
+      for (const user of names) {
+        const p = s.people[user];
+        if (p?.score === undefined) continue;
+        answers.push({ incidentId: incident.incidentId, serviceId: incident.serviceId, user, score: p.score, comment: p.comment ?? null, at: p.st ?? new Date().toISOString() });
+      }
+      const sent = new Map(names.map((n) => [n, s.people[n]?.st]));
+      try {
+        if (answers.length > 0) {
+          await experience.recordNpsAnswers.executeWithOptions({ ...experienceCall, summary: `Record ${answers.length} NPS answers (${label})` }, [answers]);
+        }
+      } catch (err) {
+        log.warn('NPS answers not recorded in the experience store; kept for the next report', { error: err instanceof Error ? err.message : String(err) });
+        return;
+      }
+      // Someone who answered again meanwhile stays pending with the newer answer.
+      s.npsUnrecorded = s.npsUnrecorded!.filter((n) => !sent.has(n) || sent.get(n) !== s.people[n]?.st);
+    }
+  }
+
   async function report(): Promise<void> {
+    await recordNpsAnswers();
     dirty = false;
     lastReportAt = Date.now();
     s.reportSeq += 1;

@@ -21,6 +21,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -30,11 +31,13 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createIncidentActivities } from '../../activities/incident';
-import { batch, cmdbCall, notification, withRetryInterval } from '../shared/activity-options';
+import type { ExperienceActivities, IncidentRecord } from '../../activities/experience';
+import { batch, cmdbCall, experienceCall, notification, withRetryInterval } from '../shared/activity-options';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {
   emptyCounts,
   emptyOutcomes,
+  incidentExperiencePatch,
   incidentInputProblems,
   incidentSearchAttributes,
   incidentShardWorkflowId,
@@ -71,6 +74,7 @@ export { incidentWorkaroundSmsWorkflow } from './workaround-sms';
 
 type IncidentActivities = ReturnType<typeof createIncidentActivities>;
 const acts = proxyActivities<IncidentActivities>(batch);
+const experience = proxyActivities<ExperienceActivities>(experienceCall);
 
 const keptNotes = 20;
 const keptPasses = 10;
@@ -246,6 +250,50 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     s.reports[report.shard] = report;
   });
 
+  // --- experience figures (issue: experience metrics) ----------------------------------------
+
+  function experienceRecord(): IncidentRecord {
+    const t = totals();
+    const first = s.firstAnnouncementAt ?? null;
+    const closedAt = s.status === 'closed' ? s.closedAt : null;
+    return {
+      incidentId: input.incidentId,
+      serviceId: input.serviceId,
+      declaredAt: s.declaredAt,
+      firstAnnouncementAt: first,
+      timeToFirstAnnouncementMs: first === null ? null : Math.max(0, Date.parse(first) - Date.parse(s.declaredAt)),
+      subscribersTold: s.subscribersTold ?? 0,
+      affected: t.affected,
+      confirmedFixed: t.confirmedFixed,
+      stillBroken: t.stillBroken,
+      noAnswer: t.noAnswer,
+      // Once closed: the people whose last word was the service desk's follow-up.
+      followedUp: closedAt === null ? t.followedUp : outcomes()['followed-up'],
+      // The incident closes exactly when its last affected person is settled (confirmed, or
+      // followed up and the final deadline passed), so that moment is the close.
+      lastSettledAt: closedAt,
+      settleTimeMs: closedAt === null ? null : Math.max(0, Date.parse(closedAt) - Date.parse(s.declaredAt)),
+      reopened: s.phase - 1,
+    };
+  }
+
+  /**
+   * Upserts the incident's experience record (at each milestone: announced, resolved, followed
+   * up, closed). Best-effort: a metrics outage never holds up the incident.
+   */
+  async function recordExperience(milestone: string): Promise<void> {
+    // Incidents from before this change replay without it (their histories are in test/histories/).
+    if (!patched(incidentExperiencePatch)) return;
+    try {
+      await experience.recordIncidentExperience.executeWithOptions({ ...experienceCall, summary: `Record experience figures: ${milestone} (phase ${s.phase})` }, [
+        experienceRecord(),
+      ]);
+    } catch (err) {
+      log.warn('experience figures not recorded', { milestone, error: err instanceof Error ? err.message : String(err) });
+    }
+    await settled();
+  }
+
   // --- plumbing: commands out, continue-as-new, waiting -------------------------------------
 
   /**
@@ -377,6 +425,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       await settled();
       for (const k of Object.keys(pass.counts) as (keyof typeof pass.counts)[]) pass.counts[k] += r.counts[k];
       pass.cursor = r.nextCursor;
+      if (pass.kind === 'declared' && s.firstAnnouncementAt == null && r.counts.emailsSent + r.counts.smsSent + r.counts.alreadySent > 0) s.firstAnnouncementAt = now();
       if (r.failures.length > 0) log.warn('some subscribers could not be notified', { kind: pass.kind, failures: r.failures });
       if (r.done) break;
       await continueAsNewIfDue();
@@ -384,7 +433,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     }
     const { cursor: _cursor, note: _note, ...finished } = pass;
     s.notifications = [...s.notifications, { ...finished, finishedAt: now() }].slice(-keptPasses);
-    if (pass.kind === 'declared') s.subscribers = pass.counts.subscribers;
+    if (pass.kind === 'declared') {
+      s.subscribers = pass.counts.subscribers;
+      s.subscribersTold = pass.counts.subscribers - pass.counts.failed;
+    }
     s.notifying = null;
   }
 
@@ -458,6 +510,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         const kind = s.notifying!.kind;
         await runPass();
         s.step = kind === 'resolved' ? 'resolved' : 'open';
+        await recordExperience(`${kind} notice sent`);
         break;
       }
       case 'open':
@@ -490,6 +543,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
           log.info('follow-up list sent', { phase: s.phase, ...list });
         }
         currentPhase().followedUpAt = now();
+        await recordExperience('followed up');
         if (reopenDue()) reopenNow();
         else s.step = 'final-wait';
         break;
@@ -515,6 +569,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
           { key: Outcome, value: s.closeReason! },
         ]);
         showDetails();
+        await recordExperience('closed');
         const counts = totals();
         return {
           incidentId: input.incidentId,

@@ -35,6 +35,15 @@ export const batch: ActivityOptions = {
 };
 
 /**
+ * Recording experience figures: best-effort, a metrics outage must never hold up a journey, so a
+ * few quick attempts and then the workflow logs and goes on (the figures stay in its result).
+ */
+export const experienceCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+};
+
+/**
  * Replaces the retry's backoff settings for tests and demos: the workflow input may carry
  * faster intervals so a "provider down" scenario takes seconds, not minutes.
  */

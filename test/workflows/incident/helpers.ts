@@ -7,6 +7,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { expect } from 'vitest';
+import { createExperienceActivities } from '../../../activities/experience';
 import { createIncidentActivities } from '../../../activities/incident';
 import { verifyLinkToken } from '../../../activities/links';
 import {
@@ -26,7 +27,7 @@ type IncidentEnv = Pick<IntegrationEnv, 'deps' | 'settings'>;
 
 export async function incidentWorker(testEnv: TestWorkflowEnvironment, env: IncidentEnv, extra: { maxCachedWorkflows?: number } = {}): Promise<{ worker: Worker; taskQueue: string }> {
   const taskQueue = uniqueTaskQueue('incident');
-  const worker = await createTestWorker(testEnv, { taskQueue, activities: createIncidentActivities(env.deps), ...extra });
+  const worker = await createTestWorker(testEnv, { taskQueue, activities: { ...createIncidentActivities(env.deps), ...createExperienceActivities(env.deps) }, ...extra });
   return { worker, taskQueue };
 }
 

@@ -210,6 +210,30 @@ describe('incident lifecycle (the CRM outage)', () => {
       const people = await Promise.all([0, 1].map((n) => testEnv.client.workflow.getHandle(incidentShardWorkflowId(id, n)).query(peopleQuery, { offset: 0, limit: 100 })));
       expect(people.reduce((sum, p) => sum + p.total, 0)).toBe(3);
 
+      // --- the experience figures, written by the workflows themselves -------------------------
+      const record = await env.deps.experience.incident(id);
+      expect(record).toMatchObject({
+        incidentId: id,
+        serviceId: 'crm',
+        declaredAt: result.declaredAt,
+        subscribersTold: 4,
+        affected: 3,
+        confirmedFixed: 2,
+        stillBroken: 0,
+        noAnswer: 1,
+        followedUp: 1,
+        lastSettledAt: result.closedAt,
+        settleTimeMs: Date.parse(result.closedAt) - Date.parse(result.declaredAt),
+        reopened: 1,
+      });
+      expect(record!.firstAnnouncementAt).not.toBeNull();
+      expect(record!.timeToFirstAnnouncementMs).toBe(Date.parse(record!.firstAnnouncementAt!) - Date.parse(result.declaredAt));
+      expect(record!.timeToFirstAnnouncementMs!).toBeLessThan(Date.parse(result.phases[0]!.resolvedAt!) - Date.parse(result.declaredAt));
+      const window = { from: new Date(Date.parse(result.declaredAt) - 60_000), to: new Date(Date.now() + 60_000) };
+      const [crm] = await env.deps.experience.summarize(window, { serviceId: 'crm' });
+      // Steve 9 (promoter), Tony 7 (passive), each recorded once although reports repeat.
+      expect(crm!.nps.incidents).toEqual({ responses: 2, promoters: 1, passives: 1, detractors: 0, score: 50 });
+
       // --- after the close: clear answers, not errors ----------------------------------------
       expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.stillBroken })).toEqual({ status: 'closed' });
       expect(await affected(id, 'mia')).toEqual({ status: 'closed' });
@@ -266,6 +290,7 @@ describe('incident lifecycle (the CRM outage)', () => {
       expect(result.phases).toHaveLength(1);
       expect(result.phases[0]!.followedUpAt).toBeNull();
       expect(env.emailsTo(env.settings.serviceDeskEmail).filter((m) => m.text?.includes(id))).toEqual([]);
+      expect(await env.deps.experience.incident(id)).toMatchObject({ affected: 2, confirmedFixed: 2, noAnswer: 0, followedUp: 0, reopened: 0, lastSettledAt: result.closedAt });
     });
     await terminateLeftovers(id);
   }, 90_000);

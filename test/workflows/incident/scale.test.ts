@@ -12,6 +12,7 @@ import {
   confirmUpdate,
   incidentShardWorkflowId,
   incidentShardWorkflowType,
+  incidentWorkflowId,
   incidentWorkflowType,
   resolveUpdate,
   shardStatusQuery,
@@ -20,6 +21,7 @@ import {
 } from '../../../workflows/incident/definitions';
 import { createSmtpMailer } from '../../../integrations/email/smtp-mailer';
 import { startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
+import { continueAsNewChain, recordHistory } from '../../support/histories';
 import { connectTestEnv } from '../../support/temporal';
 import { declare, incidentHistories, incidentWorker, waitForStatus } from './helpers';
 
@@ -117,6 +119,10 @@ describe('incident at scale', () => {
       expect(result.counts).toMatchObject({ affected: clickers, confirmedFixed: 270, stillBroken: 30, noAnswer: 300, followedUp: 330 });
       expect(result.outcomes).toEqual({ confirmed: 270, 'followed-up': 330, 'deadline-passed': 0 });
       expect(result.npsView.responses).toBe(270);
+      // Each NPS answer reached the experience store once, across the shards' continue-as-new.
+      const [bigcrm] = await env.deps.experience.summarize({ from: new Date(Date.parse(result.declaredAt) - 60_000), to: new Date(Date.now() + 60_000) }, { serviceId: 'bigcrm' });
+      expect(bigcrm!.nps.incidents.responses).toBe(270);
+      expect(await env.deps.experience.incident(id)).toMatchObject({ subscribersTold: subscribers, affected: clickers, confirmedFixed: 270, followedUp: 330 });
     });
 
     // Every subscriber got the announcement exactly once.
@@ -133,6 +139,17 @@ describe('incident at scale', () => {
     expect(largest).toBeLessThan(eventLimit * 2);
     expect(shardRuns.length).toBeGreaterThan(shardCount);
     expect(incidentRuns.length).toBeGreaterThan(1);
+
+    // Replay set: runs on both sides of a continue-as-new (`npm run histories:record`).
+    for (const [workflowId, name] of [
+      [incidentWorkflowId(id), 'bigcrm'],
+      [incidentShardWorkflowId(id, 0), 'bigcrm-shard-0'],
+    ] as const) {
+      const chain = await continueAsNewChain(testEnv.client, workflowId);
+      expect(chain.length, workflowId).toBeGreaterThan(1);
+      await recordHistory(testEnv.client, workflowId, `${name}-run-1-continues-as-new`, chain[0]);
+      await recordHistory(testEnv.client, workflowId, `${name}-run-2-resumed`, chain[1]);
+    }
 
     await mailer.close();
     for await (const w of testEnv.client.workflow.list({ query: `IncidentId = "${id}" AND ExecutionStatus = "Running"` })) {
