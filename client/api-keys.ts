@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ConfigError } from '../worker/config';
 
 /** What an API key may do. */
-export const apiScopes = ['requests:write', 'requests:read', 'incidents:write', 'incidents:read'] as const;
+export const apiScopes = ['requests:write', 'requests:read', 'incidents:write', 'incidents:read', 'experience:read'] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
 /** One configured key: a name for logs, the key's SHA-256 (hex) and its scopes. */

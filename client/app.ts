@@ -13,19 +13,24 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import type { Logger as PinoLogger } from 'pino';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
+import type { ExperienceStore } from '../integrations/experience/types';
 import type { Outbox } from '../integrations/outbox/types';
 import type { ApiKeyEntry } from './api-keys';
 import { registerApiRequestRoutes } from './api/requests';
 import { registerApiIncidentRoutes } from './api/incidents';
+import { registerApiExperienceRoutes } from './api/experience';
 import { registerHealthRoutes } from './api/health';
 import { assetPaths, css, js } from './assets';
+import { createCatalogPort } from './catalog-port';
 import { toHttpError } from './errors';
+import { createExperienceReports } from './experience/reports';
 import { html } from './html';
 import { createJourneys, type JourneysDeps, type JourneyTimeouts } from './journeys';
 import { registerAuthRoutes } from './portal/auth';
 import { registerCatalogRoutes } from './portal/catalog';
 import { registerConsoleRoutes } from './portal/console';
 import { renderPage, type PortalEnv } from './portal/context';
+import { registerExperiencePages } from './portal/experience';
 import { registerHomeRoutes } from './portal/home';
 import { registerIncidentPages } from './portal/incidents';
 import { registerOutboxRoutes } from './portal/outbox';
@@ -68,6 +73,8 @@ export interface AppDeps {
   cmdb: Cmdb;
   /** Only in the embedded default: the outbox page shows what the journeys sent. */
   outbox: Outbox | null;
+  /** Where the journeys' experience figures are (read-only here; the caller readies and closes it). */
+  experience: ExperienceStore;
   config: PortalConfig;
   /** Hashed API keys with scopes (see client/api-keys.ts). */
   apiKeys: readonly ApiKeyEntry[];
@@ -132,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       tags: [
         { name: 'requests', description: 'Service requests (fulfilment journeys)' },
         { name: 'incidents', description: 'Incidents on business services' },
+        { name: 'experience', description: 'Experience metrics: JSON, CSV and Prometheus' },
         { name: 'health', description: 'Health checks' },
       ],
     },
@@ -202,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get(assetPaths.css, (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(css));
   app.get(assetPaths.js, (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(js));
 
+  const catalog = deps.config.catalog ?? createCatalogPort();
   const journeys = createJourneys({
     client: deps.temporal,
     taskQueue: deps.taskQueue,
@@ -211,7 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeouts: deps.config.timeouts,
     log: app.log,
     ...(deps.config.incidentDefaults ? { incidentDefaults: deps.config.incidentDefaults } : {}),
-    ...(deps.config.catalog ? { catalog: deps.config.catalog } : {}),
+    catalog,
     ...(deps.config.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: deps.config.retryInitialIntervalMs } : {}),
   });
   app.addHook('onClose', () => journeys.close());
@@ -225,11 +234,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestPages(app, portal);
   registerIncidentPages(app, portal);
   registerConsoleRoutes(app, portal);
+  const reports = createExperienceReports({ store: deps.experience, definitions: () => catalog.xlaDefinitions() });
+  registerExperiencePages(app, { ...portal, reports, services: () => catalog.xlaDefinitions() });
 
   await app.register(
     (api, _opts, done) => {
       registerApiRequestRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
       registerApiIncidentRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
+      registerApiExperienceRoutes(api, { reports, apiKeys: deps.apiKeys });
       api.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
       done();
     },

@@ -45,6 +45,12 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;border-bottom:1p
 .muted{color:var(--muted)}
 pre{white-space:pre-wrap;background:#f6f8fa;padding:8px;border-radius:4px;font-size:.9rem}
 .inline{display:inline}
+main:has(.experience){max-width:76rem}
+.experience section{overflow-x:auto;margin-bottom:1rem}
+.experience table{font-size:.9rem}.experience caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.experience td.num,.experience th.num{text-align:right;font-variant-numeric:tabular-nums}.experience td.num{white-space:nowrap}
+.xla-status{white-space:nowrap;font-weight:600}.xla-met{color:var(--ok)}.xla-at-risk{color:var(--warn)}.xla-broken{color:var(--err)}.xla-no-data,.xla-none{color:var(--muted);font-weight:400}
+.experience-filter{display:flex;flex-wrap:wrap;gap:0 16px;align-items:end}.experience-filter label{margin-top:0}.experience-filter select{width:auto}
 `;
 
 /** The one script: live regions (`data-live`), as-you-type validation (`data-validate`), local times. */
@@ -53,7 +59,10 @@ export const js = `
   'use strict';
   function localTimes(root){
     root.querySelectorAll('time[datetime]').forEach(function(t){
-      var d=new Date(t.getAttribute('datetime'));
+      var v=t.getAttribute('datetime');
+      // A calendar day (YYYY-MM-DD, a UTC day in the reports) has no local time to show.
+      if(v.indexOf('T')<0) return;
+      var d=new Date(v);
       if(!isNaN(d)) t.textContent=d.toLocaleString();
     });
   }

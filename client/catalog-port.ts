@@ -3,6 +3,7 @@
  * interface: the services as pages show them, search, and preparing a journey's start.
  */
 import { catalog as deploymentCatalog, type Catalog, type CatalogService, type PreparedRequest, type RequestToStart } from '../catalog';
+import type { ServiceXlaDefinition } from '../integrations/experience/report';
 import type { ServiceView } from './views';
 
 /** The catalog as the portal and the API use it. */
@@ -13,6 +14,8 @@ export interface CatalogPort {
   search(query: string): ServiceView[];
   /** Validates the form and builds the journey's input and start options (throws InvalidRequestError). */
   prepare(request: RequestToStart): PreparedRequest;
+  /** Each service's experience targets, named by its title, for the experience report. */
+  xlaDefinitions(): ServiceXlaDefinition[];
 }
 
 function toView(s: CatalogService): ServiceView {
@@ -40,5 +43,6 @@ export function createCatalogPort(catalog: Catalog = deploymentCatalog): Catalog
     },
     search: (query) => catalog.search(query).map(view),
     prepare: (request) => catalog.prepareRequest(request),
+    xlaDefinitions: () => catalog.list().map((s) => ({ serviceId: s.id, name: s.title, xla: s.xla })),
   };
 }

@@ -23,8 +23,12 @@ export interface PageOptions {
   body: HtmlValue;
 }
 
+/** Sections with their own navigation item inside another's path (not marked as the parent too). */
+const subsections = ['/console/experience'];
+
 function navItem(ctx: PageContext, href: string, label: string): SafeHtml {
-  const current = ctx.path === href || (href !== '/' && ctx.path.startsWith(`${href}/`));
+  const within = (base: string): boolean => ctx.path === base || (base !== '/' && ctx.path.startsWith(`${base}/`));
+  const current = within(href) && !subsections.some((sub) => sub !== href && sub.startsWith(`${href}/`) && within(sub));
   return html`<li><a href="${href}"${current ? html` aria-current="page"` : null}>${label}</a></li>`;
 }
 
@@ -35,7 +39,7 @@ export function page(ctx: PageContext, options: PageOptions): string {
     ? html`<nav aria-label="Main"><ul>
 ${navItem(ctx, '/', 'Home')}${navItem(ctx, '/catalog', 'Service catalog')}${navItem(ctx, '/requests', 'My requests')}
 ${s.roles.includes('approver') ? navItem(ctx, '/approvals', 'Approvals') : null}
-${s.roles.includes('it-staff') ? navItem(ctx, '/console', 'IT console') : null}
+${s.roles.includes('it-staff') ? [navItem(ctx, '/console', 'IT console'), navItem(ctx, '/console/experience', 'Experience')] : null}
 ${ctx.hasOutbox ? navItem(ctx, '/outbox', 'Outbox') : null}
 </ul></nav>
 <form method="post" action="/signout"><input type="hidden" name="_csrf" value="${ctx.csrf}"><span class="muted">${s.displayName}</span> <button type="submit" class="secondary">Sign out</button></form>`

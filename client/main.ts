@@ -22,6 +22,11 @@ async function main(): Promise<void> {
     ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
   });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // The store createIntegrations built from EXPERIENCE_DATABASE_URL (or DATA_DIR): the page and
+  // the exports read what the worker's activities wrote. Readied now to fail fast on a bad
+  // database; closed by integrations.close() at shutdown.
+  const experience = integrations.deps.experience;
+  await experience.ready();
   const server = await startApiServer({
     config,
     secrets,
@@ -30,6 +35,7 @@ async function main(): Promise<void> {
     directory: integrations.deps.directory,
     cmdb: integrations.deps.cmdb,
     outbox: integrations.outbox,
+    experience,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? null,
   });
   server.app.log.info(`portal and API listening on ${server.url}`);

@@ -8,6 +8,8 @@ import type { Logger as PinoLogger } from 'pino';
 import type { LocalSecrets } from '../embedded/local-secrets';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
+import { createExperienceStoreFromConfig, experienceConfigFromEnv } from '../integrations/experience/config';
+import type { ExperienceStore } from '../integrations/experience/types';
 import type { Outbox } from '../integrations/outbox/types';
 import type { CoreConfig } from '../worker/config';
 import { createLogger } from '../worker/logger';
@@ -23,6 +25,11 @@ export interface ApiServerDeps {
   directory: Directory;
   cmdb: Cmdb;
   outbox: Outbox | null;
+  /**
+   * The experience store the journeys write to (the caller readies and closes it). Default: one
+   * built from EXPERIENCE_DATABASE_URL / DATA_DIR, readied here and closed with the server.
+   */
+  experience?: ExperienceStore;
   /** Where the Temporal UI is (links on the IT console); null hides the links. */
   temporalUiUrl: string | null;
   /** Default: parsed from API_KEYS / API_KEYS_FILE in the environment. */
@@ -42,26 +49,38 @@ export interface ApiServer {
 
 /**
  * Builds the app and listens on `listen` (default HTTP_HOST:HTTP_PORT from the config).
- * Throws a ConfigError when API_KEYS is malformed, before anything listens.
+ * Throws a ConfigError when API_KEYS (or, without `deps.experience`, EXPERIENCE_DATABASE_URL) is
+ * malformed, before anything listens.
  */
 export async function startApiServer(deps: ApiServerDeps, listen?: { host?: string; port?: number }): Promise<ApiServer> {
   const apiKeys = deps.apiKeys ?? apiKeysFromEnv(process.env);
-  const app = await buildApp({
-    temporal: deps.client,
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    directory: deps.directory,
-    cmdb: deps.cmdb,
-    outbox: deps.outbox,
-    apiKeys,
-    logger: deps.logger ?? createLogger({ level: deps.config.LOG_LEVEL, pretty: deps.config.NODE_ENV !== 'production' }),
-    config: {
-      publicUrl: publicUrl(deps.config),
-      sessionSecret: deps.secrets.sessionSecret,
-      linkSecret: deps.secrets.linkSecret,
-      temporalUiUrl: deps.temporalUiUrl,
-      namespace: deps.config.TEMPORAL_NAMESPACE,
-    },
-  });
-  const url = await app.listen({ host: listen?.host ?? deps.config.HTTP_HOST, port: listen?.port ?? deps.config.HTTP_PORT });
-  return { app, url, close: () => app.close() };
+  // Without a store from the caller, this server owns one: readied now, closed with the app.
+  const ownsStore = deps.experience === undefined;
+  const experience = deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(process.env, deps.config.DATA_DIR));
+  try {
+    if (ownsStore) await experience.ready();
+    const app = await buildApp({
+      temporal: deps.client,
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      directory: deps.directory,
+      cmdb: deps.cmdb,
+      outbox: deps.outbox,
+      experience,
+      apiKeys,
+      logger: deps.logger ?? createLogger({ level: deps.config.LOG_LEVEL, pretty: deps.config.NODE_ENV !== 'production' }),
+      config: {
+        publicUrl: publicUrl(deps.config),
+        sessionSecret: deps.secrets.sessionSecret,
+        linkSecret: deps.secrets.linkSecret,
+        temporalUiUrl: deps.temporalUiUrl,
+        namespace: deps.config.TEMPORAL_NAMESPACE,
+      },
+    });
+    if (ownsStore) app.addHook('onClose', () => experience.close());
+    const url = await app.listen({ host: listen?.host ?? deps.config.HTTP_HOST, port: listen?.port ?? deps.config.HTTP_PORT });
+    return { app, url, close: () => app.close() };
+  } catch (err) {
+    if (ownsStore) await experience.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     directory: integrations.deps.directory,
     cmdb: integrations.deps.cmdb,
     outbox: integrations.outbox,
+    experience: integrations.deps.experience,
     temporalUiUrl: uiUrl,
   });
 

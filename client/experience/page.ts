@@ -10,8 +10,8 @@ import type { ExperienceReport, ServiceReport } from '../../integrations/experie
 import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../integrations/experience/types';
 
 export interface ExperiencePageOptions {
-  /** Where people open the Temporal UI, e.g. http://localhost:8233 */
-  temporalUiUrl: string;
+  /** Where people open the Temporal UI, e.g. http://localhost:8233; null: journey ids without links. */
+  temporalUiUrl: string | null;
   namespace: string;
 }
 
@@ -21,7 +21,7 @@ function esc(value: string | number): string {
 }
 
 /** Link to a workflow in the Temporal UI (`<ui>/namespaces/<ns>/workflows/<workflowId>`). */
-export function temporalWorkflowUrl(options: ExperiencePageOptions, workflowId: string): string {
+export function temporalWorkflowUrl(options: ExperiencePageOptions & { temporalUiUrl: string }, workflowId: string): string {
   return `${options.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
@@ -175,8 +175,9 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
     'Nothing recorded in this window.',
   );
 
+  const ui = options.temporalUiUrl;
   const journeyLink = (w: WorstJourney): string =>
-    `<a href="${esc(temporalWorkflowUrl(options, w.journeyId))}">${esc(w.journeyId)}</a>`;
+    ui === null ? esc(w.journeyId) : `<a href="${esc(temporalWorkflowUrl({ ...options, temporalUiUrl: ui }, w.journeyId))}">${esc(w.journeyId)}</a>`;
   const worstColumns = (valueHeader: string, value: (w: WorstJourney) => string, withComment = false): Column<WorstJourney>[] => [
     { header: 'Journey', cell: journeyLink },
     { header: 'Service', cell: (w) => nameOf(w.serviceId) },

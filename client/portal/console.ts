@@ -12,7 +12,8 @@ import type { IncidentView } from '../views';
 import { csrfCheck, csrfField, renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
 
-const itOnly = 'The IT console is for IT staff.';
+/** The refusal every IT console page gives people outside the IT staff group. */
+export const itOnly = 'The IT console is for IT staff.';
 
 const declareBody = z.object({
   serviceId: z.string().trim().min(1, 'Enter the service (its CMDB id, e.g. crm)').max(100),
@@ -75,6 +76,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
   const consoleHome = async (reply: FastifyReply, errors: Errors, values: Record<string, unknown>) => {
     const [open, tasks] = await Promise.all([journeys.openIncidents(null), journeys.awaitingServiceDesk()]);
     return html`<h1>IT console</h1>
+<p><a href="/console/experience">Experience metrics</a>: time to outcome, NPS, incident settle times and experience level agreements per service.</p>
 <h2>Open incidents</h2>
 ${open.complete ? null : html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`}
 ${open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}

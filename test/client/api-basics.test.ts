@@ -104,6 +104,9 @@ describe('OpenAPI and health', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/api/v1/experience',
+        '/api/v1/experience/metrics',
+        '/api/v1/experience/{table}.csv',
         '/api/v1/incidents',
         '/api/v1/incidents/{id}',
         '/api/v1/incidents/{id}/affected',
@@ -141,6 +144,7 @@ describe('OpenAPI and health', () => {
       directory: t.deps.directory,
       cmdb: t.deps.cmdb,
       outbox: null,
+      experience: t.deps.experience,
       apiKeys: [],
       logger: false,
       config: { publicUrl: 'http://x.test', sessionSecret: 'x'.repeat(32), linkSecret: 'y'.repeat(32), temporalUiUrl: null, namespace: 'default' },

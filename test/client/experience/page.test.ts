@@ -126,6 +126,12 @@ describe('experience page', () => {
     expect(empty).toContain('No journeys in this window.');
   });
 
+  it('shows journey ids without links when there is no Temporal UI', () => {
+    const plain = renderExperiencePage(report, { temporalUiUrl: null, namespace: 'default' });
+    expect(plain).not.toContain('<a ');
+    expect(plain).toContain('<th scope="row">fulfilment-expensatron-e13</th>');
+  });
+
   it('builds workflow links with the id and namespace encoded', () => {
     expect(temporalWorkflowUrl({ temporalUiUrl: 'http://ui', namespace: 'prod ns' }, 'a/b?c')).toBe('http://ui/namespaces/prod%20ns/workflows/a%2Fb%3Fc');
   });

@@ -3,7 +3,6 @@
  * the embedded directory, CMDB, outbox and SCIM stand-ins of the Eagle5 demo organisation, and
  * (when asked) a worker running the real workflows and activities on a task queue of its own.
  */
-import { createThrowawayExperienceStore } from '../../support/experience';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,8 @@ import { buildApp, type PortalConfig } from '../../../client/app';
 import { hashApiKey, type ApiKeyEntry, type ApiScope } from '../../../client/api-keys';
 import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
+import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
+import { createExperienceStore } from '../../../integrations/experience/store';
 import { createOutboxMailer } from '../../../integrations/email/outbox-mailer';
 import { createMemoryLedger } from '../../../integrations/ledger/memory-ledger';
 import { createMemoryOutbox } from '../../../integrations/outbox/memory-outbox';
@@ -34,12 +35,14 @@ export const apiKeys = {
   all: `sj_all_${randomBytes(8).toString('hex')}`,
   requestsOnly: `sj_req_${randomBytes(8).toString('hex')}`,
   readOnly: `sj_read_${randomBytes(8).toString('hex')}`,
+  experienceOnly: `sj_exp_${randomBytes(8).toString('hex')}`,
 } as const;
 
 const keyEntries: ApiKeyEntry[] = [
-  { name: 'all', hash: hashApiKey(apiKeys.all), scopes: ['requests:write', 'requests:read', 'incidents:write', 'incidents:read'] satisfies ApiScope[] },
+  { name: 'all', hash: hashApiKey(apiKeys.all), scopes: ['requests:write', 'requests:read', 'incidents:write', 'incidents:read', 'experience:read'] satisfies ApiScope[] },
   { name: 'requests-only', hash: hashApiKey(apiKeys.requestsOnly), scopes: ['requests:write', 'requests:read'] },
   { name: 'read-only', hash: hashApiKey(apiKeys.readOnly), scopes: ['requests:read', 'incidents:read'] },
+  { name: 'prometheus', hash: hashApiKey(apiKeys.experienceOnly), scopes: ['experience:read'] },
 ];
 
 export interface AppEnv {
@@ -81,7 +84,8 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
     sms: createOutboxSms(outbox),
     provisioners: createEmbeddedProvisioners(join(dir, 'accounts.json')),
     ledger: createMemoryLedger(),
-    experience: createThrowawayExperienceStore(),
+    // The real file-backed store in this run's folder: the worker's activities write it, the app reads it.
+    experience: createExperienceStore(createFileExperienceBackend(join(dir, 'experience.jsonl'))),
     settings: { publicUrl, linkSecret, serviceDeskEmail: 'servicedesk@eagle5.example' },
   };
   let worker: Worker | null = null;
@@ -105,6 +109,7 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
     directory,
     cmdb: deps.cmdb,
     outbox,
+    experience: deps.experience,
     apiKeys: keyEntries,
     logger,
     config: {
@@ -137,6 +142,7 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
         await running;
       }
       await directory.close();
+      await deps.experience.close();
       await env.teardown();
       rmSync(dir, { recursive: true, force: true });
     },
