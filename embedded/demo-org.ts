@@ -85,7 +85,7 @@ export const demoDevices: DemoDevice[] = [
 
 export const demoServices: DemoService[] = [
   { id: 'crm', name: 'CRM', subscribers: ['steve', 'tony', 'mia', 'ivy'] },
-  { id: 'expenses', name: 'Expensatron', subscribers: ['steve', 'tony', 'mia', 'dana'] },
+  { id: 'expensatron', name: 'Expensatron', subscribers: ['steve', 'tony', 'mia', 'dana'] },
   { id: 'email', name: 'Email', subscribers: ['steve', 'tony', 'dana', 'ivy', 'mia'] },
 ];
 

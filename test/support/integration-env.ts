@@ -7,7 +7,7 @@
  *
  * The org (from demo-org.ts): steve (Sales EMEA, nested in Sales; Android +447700900123),
  * tony (Sales; iPhone +447700900456), dana (Finance; iPhone), olaf (Sales, disabled),
- * ivy (Service Desk), mia (Managers and Sales; iPhone). Each CMDB service (crm, expenses, email)
+ * ivy (Service Desk), mia (Managers and Sales; iPhone). Each CMDB service (crm, expensatron, email)
  * has its subscribers; add more with `servicenow.addUser` / `servicenow.subscribe`.
  */
 import { createThrowawayExperienceStore } from './experience';

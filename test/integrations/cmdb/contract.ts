@@ -78,17 +78,17 @@ export function cmdbContract(name: string, setup: () => Promise<CmdbSubject>): v
       expect(await subject.cmdb.subscriptionsOf('steve')).toEqual([
         { id: 'crm', name: 'CRM' },
         { id: 'email', name: 'Email' },
-        { id: 'expenses', name: 'Expensatron' },
+        { id: 'expensatron', name: 'Expensatron' },
       ]);
       expect(await subject.cmdb.subscriptionsOf('dana')).toEqual([
         { id: 'email', name: 'Email' },
-        { id: 'expenses', name: 'Expensatron' },
+        { id: 'expensatron', name: 'Expensatron' },
       ]);
       expect(await subject.cmdb.subscriptionsOf('nobody')).toEqual([]);
     });
 
     it('gets a service by id, null when unknown', async () => {
-      expect(await subject.cmdb.getService('expenses')).toEqual({ id: 'expenses', name: 'Expensatron' });
+      expect(await subject.cmdb.getService('expensatron')).toEqual({ id: 'expensatron', name: 'Expensatron' });
       expect(await subject.cmdb.getService('no-such-service')).toBeNull();
     });
 
