@@ -65,6 +65,11 @@ export interface Journeys {
   correctDevice(id: string, accountName: string, phone: string, os: 'ios' | 'android' | null): Promise<void>;
   /** The service desk marks a request's manual task (e.g. delivering a desk phone) done. */
   markDelivered(id: string, by: string, note: string | null): Promise<void>;
+  /**
+   * The requester rates a finished request (NPS 0–10, optional comment); a second answer
+   * replaces the first. 404 unknown, 403 not the requester, 409 not finished, 400 bad answer.
+   */
+  rateRequest(id: string, accountName: string, answer: { score: number; comment: string | null }): Promise<void>;
   /** Requests waiting for the service desk's manual work. */
   awaitingServiceDesk(): Promise<RequestView[]>;
 

@@ -13,6 +13,9 @@ import {
   correctDeviceUpdate,
   deliveredUpdate,
   fulfilmentWorkflowType,
+  journeyFeedbackInputProblems,
+  journeyFeedbackStartOptions,
+  journeyFeedbackWorkflowType,
   outcomeLabels,
   statusQuery,
   type FulfilmentOutcome,
@@ -20,7 +23,7 @@ import {
 } from '../workflows/fulfilment/definitions';
 import { Requester, ServiceId, Stage, Outcome } from '../workflows/shared/search-attributes';
 import type { CatalogPort } from './catalog-port';
-import { badRequest, conflict, notFound, toHttpError } from './errors';
+import { badRequest, conflict, forbidden, notFound, toHttpError } from './errors';
 import type { JourneyTimeouts } from './journeys';
 import { listExecutions, quote, withDeadline } from './temporal-reads';
 import type { RequestView, ServiceView } from './views';
@@ -246,6 +249,31 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     },
     async markDelivered(id: string, by: string, note: string | null): Promise<void> {
       await update(id, () => client.workflow.getHandle(id).executeUpdate(deliveredUpdate, { args: [{ by, note }] }));
+    },
+    /**
+     * The requester's NPS answer about a finished request: starts `journeyFeedbackWorkflow`
+     * (id `feedback-<request id>`), which writes it to the experience store. Returns once the
+     * answer is durable in Temporal, not once it is in the store. Answering again replaces the
+     * earlier answer (see `journeyFeedbackStartOptions`). 404 unknown request, 403 not the
+     * requester, 409 still running or ended without an outcome, 400 bad score or comment.
+     */
+    async rateRequest(id: string, accountName: string, answer: { score: number; comment: string | null }): Promise<void> {
+      const view = await request(id);
+      if (!view) throw notFound(`No request ${id}`);
+      const user = accountName.trim().toLowerCase();
+      if (view.requester.toLowerCase() !== user) throw forbidden(`Only ${view.requester}, who asked for it, can rate this request`);
+      if (view.running || view.outcome === null) throw conflict('This request is not finished yet: you can rate it once it has an outcome');
+      const comment = answer.comment?.trim() || null;
+      const input = { journeyId: view.id, serviceId: view.serviceId, user, score: answer.score, comment, at: new Date().toISOString() };
+      const problems = journeyFeedbackInputProblems(input);
+      if (problems.length > 0) {
+        throw badRequest(`The answer is not valid: ${problems.join('; ')}`, problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 1).trim() })));
+      }
+      try {
+        await withDeadline(client, timeouts.startMs, () => client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(input, deps.taskQueue)));
+      } catch (err) {
+        throw toHttpError(err);
+      }
     },
   };
 }

@@ -9,6 +9,7 @@
  *  - Expensatron for mia with a mistyped number: she corrects it and it completes (came back);
  *  - Expensatron for dana (Finance, not in Sales): not eligible, told how to get access;
  *  - a desk phone for steve, approved by mia and delivered by ivy; one for tony, rejected;
+ *  - steve, tony, mia and dana rate their Expensatron requests (NPS 10, 9, 7, 4);
  *  - a CRM outage declared by ivy: steve, tony and mia say it affects them; it is resolved; steve
  *    (9) and tony (6) confirm with a score; mia never answers, is followed up and the incident
  *    closes at its final deadline (demo timings: seconds, not hours).
@@ -83,6 +84,16 @@ async function requests(journeys: Journeys): Promise<void> {
   await journeys.markDelivered(phone, 'ivy', 'Connected at desk 14.');
 
   for (const id of [steve, tony, dana, mia, phone, phone2]) await outcome(journeys, id);
+  // How satisfied they are, on each request's page.
+  for (const [id, who, score, comment] of [
+    [steve, 'steve', 10, 'Had the app before my coffee was ready.'],
+    [tony, 'tony', 9, null],
+    [mia, 'mia', 7, 'My typo, but the fix was easy.'],
+    [dana, 'dana', 4, 'I need it for travel claims too.'],
+  ] as const) {
+    await journeys.rateRequest(id, who, { score, comment });
+    say(`  ${who} rates ${id}: ${score}`);
+  }
 }
 
 async function incident(journeys: Journeys): Promise<void> {

@@ -4,3 +4,4 @@
  */
 export * from './fulfilment/workflow';
 export * from './incident/workflow';
+export * from './fulfilment/feedback';

@@ -2,15 +2,27 @@
  * `POST /api/v1/requests` starts a fulfilment journey; `GET /api/v1/requests/{id}` reads its
  * stage and timeline from the journey's status query. An `Idempotency-Key` makes a retried
  * POST return the first journey (200, same id) instead of starting a second.
+ * `POST /api/v1/requests/{id}/nps` records the requester's NPS answer about a finished request.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import type { Directory } from '../../integrations/directory/types';
 import type { ApiKeyEntry } from '../api-keys';
 import { badRequest, notFound, problemSchema, unavailable } from '../errors';
 import type { Journeys } from '../journeys';
 import { requireScope } from './auth';
-import { createRequestBody, createdRequestSchema, idempotencyHeaders, requestIdParams, requestSchema } from './schemas';
+import { acceptedSchema, accountName, createRequestBody, createdRequestSchema, idempotencyHeaders, requestIdParams, requestSchema } from './schemas';
+
+/** `POST /api/v1/requests/{id}/nps`: the requester's answer about a finished request. */
+export const requestNpsBody = z
+  .object({
+    requester: accountName.describe('Directory account name of the person who asked for the request (only they may rate it)'),
+    score: z.int('must be a whole number 0–10').min(0, 'must be 0–10').max(10, 'must be 0–10').describe('NPS: 0–10, how satisfied with how the request was handled'),
+    comment: z.string().trim().max(feedbackCommentMaxLength, `must be at most ${feedbackCommentMaxLength} characters`).optional().describe('Optional words to go with the score'),
+  })
+  .meta({ id: 'RequestNps' });
 
 /** What the API routes are built over. */
 export interface ApiRouteDeps {
@@ -21,7 +33,10 @@ export interface ApiRouteDeps {
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
 
-/** `POST /api/v1/requests` and `GET /api/v1/requests/{id}` (scopes requests:write / requests:read). */
+/**
+ * `POST /api/v1/requests`, `GET /api/v1/requests/{id}` and `POST /api/v1/requests/{id}/nps`
+ * (scopes requests:write / requests:read / requests:write).
+ */
 export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDeps): void {
   const { journeys, apiKeys, directory } = deps;
   const r = api.withTypeProvider<ZodTypeProvider>();
@@ -97,6 +112,27 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
             ? { kind: view.waitingFor.kind, since: view.waitingFor.since, until: null }
             : { kind: view.waitingFor.kind, since: null, until: view.waitingFor.until },
       };
+    },
+  );
+  r.post(
+    '/requests/:id/nps',
+    {
+      onRequest: requireScope(apiKeys, 'requests:write'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Record the requester’s NPS answer (0–10) about a finished request; answering again replaces the earlier answer',
+        description:
+          'Only the requester may rate (403), only once the request has finished with an outcome (409). The answer is durable when this returns and reaches the experience figures within seconds.',
+        security: [{ bearerAuth: [] }],
+        params: requestIdParams,
+        body: requestNpsBody,
+        response: { 200: acceptedSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      await journeys.rateRequest(request.params.id, b.requester, { score: b.score, comment: b.comment ?? null });
+      return { ok: true as const, message: 'Answer recorded' };
     },
   );
 }

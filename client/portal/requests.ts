@@ -1,10 +1,12 @@
 /**
  * "My requests" and each request's page: the live stage and what happened when, read from the
  * journey's status query and refreshed by the page script without a reload; the "recorded"
- * page after submitting; the device-correction form; and the approver's page.
+ * page after submitting; the device-correction form; the requester's NPS question once the
+ * request has finished; and the approver's page.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import { HttpError } from '../errors';
 import { html, timeTag, type SafeHtml } from '../html';
 import type { Session } from '../session';
@@ -28,6 +30,14 @@ const decisionBody = z
     reason: z.string().trim().max(500, 'Keep the reason under 500 characters').optional(),
   })
   .refine((b) => b.decision === 'approve' || (b.reason ?? '').length > 0, { path: ['reason'], message: 'Say why, so the person knows what to do next' });
+
+const npsBody = z.object({
+  score: z
+    .string({ error: 'Choose a number from 0 to 10' })
+    .regex(/^(?:10|[0-9])$/, 'Choose a number from 0 to 10')
+    .transform(Number),
+  comment: z.string().trim().max(feedbackCommentMaxLength, `Keep the comment under ${feedbackCommentMaxLength} characters`).optional(),
+});
 
 function stageClass(state: string): string {
   return state === 'done' ? 'stage done' : state === 'failed' ? 'stage failed' : 'stage';
@@ -100,11 +110,33 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
 <div><button type="submit">Use this number</button></div></form></section>`;
   };
 
-  const requestPage = (reply: FastifyReply, view: RequestView, correction: { error: string | null; value: string } | null, heading?: SafeHtml) =>
+  /** Only the requester, only once the request ended with an outcome (the gateway checks the same). */
+  const mayRate = (view: RequestView, session: Session): boolean => !view.running && view.outcome !== null && view.requester === session.accountName;
+
+  const npsForm = (reply: FastifyReply, view: RequestView, error: string | null): SafeHtml =>
+    html`<section aria-labelledby="nps-heading"><h2 id="nps-heading">Tell us how it went</h2>
+<form method="post" action="/requests/${view.id}/nps" data-once>${csrfField(reply)}
+<fieldset aria-describedby="nps-hint nps-error"${error ? html` aria-invalid="true"` : null}><legend>How satisfied are you with how we handled this? 0–10</legend>
+<span class="hint" id="nps-hint">0 means not at all satisfied, 10 means extremely satisfied. You can answer again to change your score.</span>
+${Array.from({ length: 11 }, (_, n) => html`<input type="radio" id="nps-${n}" name="score" value="${n}" required><label for="nps-${n}">${n === 0 ? '0 (not at all)' : n === 10 ? '10 (extremely)' : String(n)}</label>`)}
+</fieldset>
+<span class="error" id="nps-error" aria-live="polite">${error ?? ''}</span>
+<label for="nps-comment">Anything you would like to add? (optional)</label>
+<textarea id="nps-comment" name="comment" rows="3" maxlength="${feedbackCommentMaxLength}"></textarea>
+<div><button type="submit">Send my answer</button></div></form></section>`;
+
+  const requestPage = (
+    reply: FastifyReply,
+    view: RequestView,
+    correction: { error: string | null; value: string } | null,
+    heading?: SafeHtml,
+    rating?: { session: Session; error: string | null },
+  ) =>
     html`<p><a href="/requests">← My requests</a></p>${heading ?? html`<h1>${view.serviceTitle}</h1>`}
 <p class="muted">Request ${view.id} · asked ${timeTag(view.startedAt)}</p>
 ${correctionForm(reply, view, correction?.error ?? null, correction?.value ?? '')}
-<div data-live="/requests/${view.id}/live" data-live-every="1500">${requestLive(view)}</div>`;
+<div data-live="/requests/${view.id}/live" data-live-every="1500">${requestLive(view)}</div>
+${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) : null}`;
 
   app.get('/requests', async (request, reply) => {
     const session = requireSession(request, reply, env);
@@ -125,7 +157,7 @@ ${correctionForm(reply, view, correction?.error ?? null, correction?.value ?? ''
     if (!session) return reply;
     const view = await load(request, reply, session, request.params.id);
     if (!view) return reply;
-    return renderPage(request, reply, env, `${view.serviceTitle} request`, requestPage(reply, view, null));
+    return renderPage(request, reply, env, `${view.serviceTitle} request`, requestPage(reply, view, null, undefined, { session, error: null }));
   });
 
   app.get<{ Params: { id: string } }>('/requests/:id/recorded', async (request, reply) => {
@@ -175,6 +207,40 @@ ${correctionForm(reply, view, correction?.error ?? null, correction?.value ?? ''
       throw err;
     }
     return reply.redirect(`/requests/${encodeURIComponent(view.id)}`, 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/requests/:id/nps', { preHandler: csrf }, async (request, reply) => {
+    const session = requireSession(request, reply, env);
+    if (!session) return reply;
+    const view = await load(request, reply, session, request.params.id);
+    if (!view) return reply;
+    if (view.requester !== session.accountName) {
+      return renderPage(request, reply, env, 'Not allowed', html`<h1>Only ${view.requester} can rate this request</h1>`, 403);
+    }
+    if (!mayRate(view, session)) {
+      return renderPage(request, reply, env, 'Not finished yet', html`<h1>This request is not finished yet</h1><p>You can tell us how it went once it is done. <a href="/requests/${view.id}">See where it is</a></p>`, 409);
+    }
+    const body = npsBody.safeParse(request.body ?? {});
+    if (!body.success) {
+      const error = body.error.issues[0]?.message ?? 'Choose a number from 0 to 10';
+      return renderPage(request, reply, env, 'Please check', requestPage(reply, view, null, undefined, { session, error }), 400);
+    }
+    try {
+      await journeys.rateRequest(view.id, session.accountName, { score: body.data.score, comment: body.data.comment ?? null });
+    } catch (err) {
+      if (err instanceof HttpError && (err.code === 'invalid-request' || err.code === 'conflict' || err.code === 'forbidden')) {
+        return renderPage(request, reply, env, 'Answer not recorded', html`<h1>Answer not recorded</h1><p>${err.message}</p><p><a href="/requests/${view.id}">Back to the request</a></p>`, err.statusCode);
+      }
+      throw err;
+    }
+    return renderPage(
+      request,
+      reply,
+      env,
+      'Thank you',
+      html`<h1>Thank you</h1><p class="notice" role="status">Your answer (${body.data.score} out of 10) about your ${view.serviceTitle} request is recorded. It helps us make the next request better.</p>
+<p><a href="/requests/${view.id}">Back to the request</a> · <a href="/requests">My requests</a></p>`,
+    );
   });
 
   // --- approvals -------------------------------------------------------------------------

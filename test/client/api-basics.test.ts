@@ -115,6 +115,7 @@ describe('OpenAPI and health', () => {
         '/api/v1/incidents/{id}/resolve',
         '/api/v1/requests',
         '/api/v1/requests/{id}',
+        '/api/v1/requests/{id}/nps',
         '/healthz',
       ].sort(),
     );

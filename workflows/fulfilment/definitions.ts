@@ -556,3 +556,86 @@ export function fulfilmentStartOptions(input: FulfilmentInput, taskQueue: string
     typedSearchAttributes: fulfilmentSearchAttributes(input, planStages(input.plan)[0]?.stage ?? completedStage.stage),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Journey feedback: the requester's NPS answer about a finished request (issue 8)
+// ---------------------------------------------------------------------------------------------
+
+/** Workflow type name of the feedback workflow (workflows/fulfilment/feedback.ts). */
+export const journeyFeedbackWorkflowType = 'journeyFeedbackWorkflow';
+
+/** Longest comment a requester may leave with a score (the portal and the API say the same). */
+export const feedbackCommentMaxLength = 500;
+
+/** One NPS answer about a finished journey. One object, so fields can be added later. */
+export interface JourneyFeedbackInput {
+  /** The rated journey's workflow id, e.g. `fulfil-expensatron-k1f…`. */
+  journeyId: string;
+  serviceId: string;
+  /** accountName of who answered: the journey's requester (the gateway checks it). */
+  user: string;
+  /** 0–10: how likely to recommend / how satisfied. */
+  score: number;
+  comment: string | null;
+  /** ISO time of the answer (the API's clock): a later answer replaces an earlier one. */
+  at: string;
+}
+
+/** What the feedback workflow recorded. */
+export interface JourneyFeedbackResult {
+  journeyId: string;
+  user: string;
+  score: number;
+  recordedAt: string;
+}
+
+/** What is wrong with a feedback input (empty = fine). The gateway may call it; the workflow always does. */
+export function journeyFeedbackInputProblems(input: JourneyFeedbackInput): string[] {
+  if (typeof input !== 'object' || input === null) return ['input: missing'];
+  const problems: string[] = [];
+  if (typeof input.journeyId !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(input.journeyId)) problems.push('journeyId: the journey’s workflow id');
+  if (typeof input.serviceId !== 'string' || !serviceIdPattern.test(input.serviceId) || input.serviceId.length > 40) problems.push('serviceId: a catalog service id');
+  if (typeof input.user !== 'string' || !accountNamePattern.test(input.user)) problems.push('user: a directory account name');
+  if (typeof input.score !== 'number' || !Number.isInteger(input.score) || input.score < 0 || input.score > 10) problems.push('score: a whole number 0–10');
+  if (input.comment !== null && (typeof input.comment !== 'string' || input.comment.length > feedbackCommentMaxLength)) {
+    problems.push(`comment: null or at most ${feedbackCommentMaxLength} characters`);
+  }
+  if (typeof input.at !== 'string' || Number.isNaN(Date.parse(input.at))) problems.push('at: an ISO time');
+  return problems;
+}
+
+/** One id per rated journey: `feedback-<journeyId>`, so a person's second answer replaces the first run. */
+export function journeyFeedbackWorkflowId(journeyId: string): string {
+  return `feedback-${journeyId}`;
+}
+
+/** The summary of the recording activity and of the run, e.g. `NPS 9 from steve for fulfil-expensatron-…`. */
+export function journeyFeedbackSummary(input: Pick<JourneyFeedbackInput, 'score' | 'user' | 'journeyId'>): string {
+  return `NPS ${input.score} from ${input.user} for ${input.journeyId}`;
+}
+
+/**
+ * Options for `client.workflow.start(journeyFeedbackWorkflowType, …)`. A person may change their
+ * mind, so a second answer must win over the first:
+ * - a finished first run: `ALLOW_DUPLICATE` starts a new run under the same id;
+ * - a first run still running (seconds, or longer while the experience store is down):
+ *   `TERMINATE_EXISTING` ends it and starts the new one. `USE_EXISTING` would drop the new score
+ *   and `FAIL` would make the person try again. Terminating is safe: the store never lets an
+ *   answer with an older `at` replace a newer one, so an old run's write that still lands (an
+ *   attempt in flight when it was terminated) cannot undo the new answer.
+ */
+export function journeyFeedbackStartOptions(input: JourneyFeedbackInput, taskQueue: string) {
+  return {
+    workflowId: journeyFeedbackWorkflowId(input.journeyId),
+    taskQueue,
+    args: [input] as [JourneyFeedbackInput],
+    workflowIdConflictPolicy: 'TERMINATE_EXISTING' as const,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    staticSummary: journeyFeedbackSummary(input),
+    typedSearchAttributes: [
+      { key: JourneyKind, value: 'feedback' },
+      { key: ServiceId, value: input.serviceId },
+      { key: Requester, value: input.user },
+    ] satisfies SearchAttributePair[],
+  };
+}
