@@ -5,9 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, startAppEnv, type AppEnv } from './support/app-env';
+import { launchChromium, signInWithKeyboard } from './support/browser';
 
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
@@ -27,10 +28,7 @@ beforeAll(async () => {
         },
       },
     }),
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
+    launchChromium(),
   ]);
 });
 afterAll(async () => {
@@ -40,17 +38,7 @@ afterAll(async () => {
 
 async function signIn(context: BrowserContext, account: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${t.url}/`);
-  // Signed out: the portal asks to sign in first. Keyboard only: the account field has focus.
-  await expect.poll(() => page.url()).toContain('/signin');
-  // Type only once the page has loaded and the account field really has the focus.
-  await page.waitForLoadState('load');
-  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), { timeout: 10_000 }).toBe('username');
-  await page.keyboard.type(account);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(demoPassword);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(`${t.url}/`);
+  await signInWithKeyboard(page, t.url, account, demoPassword);
   return page;
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../activities/links';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from './support/app-env';
-import { PortalSession, csrfTokenOf, textOf } from './support/portal-session';
+import { PortalSession, csrfTokenOf, textOf, signedInSession } from './support/portal-session';
 import { waitFor } from './support/wait';
 
 let t: AppEnv;
@@ -22,11 +22,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function signedIn(account: string): Promise<PortalSession> {
-  const s = new PortalSession(t.app);
-  expect((await s.signIn(account, demoPassword)).statusCode).toBe(303);
-  return s;
-}
+const signedIn = (account: string): Promise<PortalSession> => signedInSession(t.app, account, demoPassword);
 
 /** The confirmation link of the resolution email a person received. */
 async function confirmationLink(email: string, incidentId: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, startAppEnv, type AppEnv } from './support/app-env';
-import { PortalSession, csrfTokenOf, hiddenValue, textOf } from './support/portal-session';
+import type { PortalSession } from './support/portal-session';
+import { csrfTokenOf, hiddenValue, textOf, signedInSession } from './support/portal-session';
 import { waitFor } from './support/wait';
 
 let t: AppEnv;
@@ -11,12 +12,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function signedIn(account: string): Promise<PortalSession> {
-  const s = new PortalSession(t.app);
-  const res = await s.signIn(account, demoPassword);
-  expect(res.statusCode).toBe(303);
-  return s;
-}
+const signedIn = (account: string): Promise<PortalSession> => signedInSession(t.app, account, demoPassword);
 
 /** Fills the service's request form as a browser would and submits it. */
 async function request(s: PortalSession, serviceId: string, fields: Record<string, string>) {

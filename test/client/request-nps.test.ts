@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from './support/app-env';
-import { PortalSession, csrfTokenOf, textOf } from './support/portal-session';
+import type { PortalSession } from './support/portal-session';
+import { csrfTokenOf, textOf, signedInSession } from './support/portal-session';
 import { waitFor } from './support/wait';
 
 let t: AppEnv;
@@ -42,11 +43,7 @@ const unfinishedDeskPhone = () => startRequest({ serviceId: 'desk-phone', reques
 
 const rate = (id: string, body: object, key: string = apiKeys.all) => t.app.inject({ method: 'POST', url: `/api/v1/requests/${id}/nps`, headers: headers(key), payload: body });
 
-async function signedIn(account: string): Promise<PortalSession> {
-  const s = new PortalSession(t.app);
-  expect((await s.signIn(account, demoPassword)).statusCode).toBe(303);
-  return s;
-}
+const signedIn = (account: string): Promise<PortalSession> => signedInSession(t.app, account, demoPassword);
 
 let finished: string;
 let unfinished: string;

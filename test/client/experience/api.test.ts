@@ -13,6 +13,7 @@ import { prometheusContentType } from '../../../integrations/experience/promethe
 import type { ExperienceReport } from '../../../integrations/experience/report';
 import { apiKeys, startAppEnv, type AppEnv } from '../support/app-env';
 import { feedRecent, fixtureDays } from './fixtures';
+import { prometheusSamples as samples } from '../../support/prometheus';
 
 const day = 86_400_000;
 let t: AppEnv;
@@ -33,17 +34,6 @@ const get = (url: string, key: string | null = apiKeys.experienceOnly) => t.app.
 function csvLines(body: string): string[] {
   expect(body.endsWith('\r\n')).toBe(true);
   return body.slice(0, -2).split('\r\n');
-}
-
-/** `name{labels}` → value, for the sample lines of a Prometheus exposition. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
 }
 
 describe('experience API: authentication, scope and query', () => {

@@ -5,9 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
+import { launchChromium, signInWithKeyboard } from '../support/browser';
 import { feedRecent } from './fixtures';
 
 const artifacts = fileURLToPath(new URL('../../artifacts/', import.meta.url));
@@ -18,10 +19,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   [t, browser] = await Promise.all([
     startAppEnv({ listen: true }),
-    chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    }),
+    launchChromium(),
   ]);
   await feedRecent(t.deps.experience);
 });
@@ -29,19 +27,6 @@ afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-async function signIn(page: Page, account: string): Promise<void> {
-  await page.goto(`${t.url}/`);
-  await expect.poll(() => page.url()).toContain('/signin');
-  // Type only once the page has loaded and the account field really has the focus.
-  await page.waitForLoadState('load');
-  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), { timeout: 10_000 }).toBe('username');
-  await page.keyboard.type(account);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(demoPassword);
-  await page.keyboard.press('Enter');
-  await page.waitForURL(`${t.url}/`);
-}
 
 /** The text of every cell of the table with this accessible name, row by row. */
 async function tableText(page: Page, name: string): Promise<string[][]> {
@@ -56,7 +41,7 @@ describe('the experience page in a real browser', () => {
   it('Ivy opens it from the IT console and reads the figures of the recorded journeys', { timeout: 60_000 }, async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, 'ivy');
+    await signInWithKeyboard(page, t.url, 'ivy', demoPassword);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'IT console' }).click();
     await page.waitForURL(`${t.url}/console`);
     await page.getByRole('main').getByRole('link', { name: 'Experience metrics' }).click();

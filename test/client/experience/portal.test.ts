@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperienceReport } from '../../../integrations/experience/report';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
-import { PortalSession, textOf } from '../support/portal-session';
+import type { PortalSession } from '../support/portal-session';
+import { textOf, signedInSession } from '../support/portal-session';
 import { feedRecent } from './fixtures';
 
 let t: AppEnv;
@@ -18,11 +19,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function signedIn(account: string): Promise<PortalSession> {
-  const s = new PortalSession(t.app);
-  expect((await s.signIn(account, demoPassword)).statusCode).toBe(303);
-  return s;
-}
+const signedIn = (account: string): Promise<PortalSession> => signedInSession(t.app, account, demoPassword);
 
 /** Rows of the table with this id: each row's cells as text. */
 function tableRows(body: string, id: string): string[][] {

@@ -91,3 +91,11 @@ export function textOf(body: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/** A session signed in as `account`; throws when the portal does not accept the sign-in (303). */
+export async function signedInSession(app: FastifyInstance, account: string, password: string): Promise<PortalSession> {
+  const session = new PortalSession(app);
+  const res = await session.signIn(account, password);
+  if (res.statusCode !== 303) throw new Error(`sign-in as ${account} answered ${res.statusCode}, not 303`);
+  return session;
+}

@@ -2,17 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { prometheusContentType, renderPrometheus } from '../../../integrations/experience/prometheus';
 import type { ExperienceReport } from '../../../integrations/experience/report';
 import { fixtureReport } from './fixtures';
-
-/** The sample lines of an exposition, `name{labels}` → value, labels as written. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
+import { prometheusSamples as samples } from '../../support/prometheus';
 
 describe('Prometheus exposition', () => {
   let report: ExperienceReport;

@@ -7,20 +7,15 @@ import { recordHistory } from '../../support/histories';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalUpdate, deliveredUpdate } from '../../../workflows/fulfilment/definitions';
-import { org, startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv } from '../../support/temporal';
+import { org, type IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { journeyWorker, result, serviceById, startRequest, updateRejection, waitForStatus, withPlan } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
-beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
-});
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+beforeAll(async () => ({ testEnv, env } = await startJourneyEnv()));
+afterAll(() => stopJourneyEnv(testEnv, env));
 
 const base = serviceById('desk-phone');
 const mailsAbout = (address: string, requestId: string) => env.emailsTo(address).filter((m) => m.text?.includes(requestId));

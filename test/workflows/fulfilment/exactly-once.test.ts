@@ -9,20 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../../activities';
 import { createCatalog } from '../../../catalog';
 import { correctDeviceUpdate, fulfilmentWorkflowType } from '../../../workflows/fulfilment/definitions';
-import { org, startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv, createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { org, type IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
+import { createTestWorker, uniqueTaskQueue } from '../../support/temporal';
 import { eventually, journeyWorker, result, serviceById, startRequest, waitForStatus, withPlan } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
-beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
-});
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+beforeAll(async () => ({ testEnv, env } = await startJourneyEnv()));
+afterAll(() => stopJourneyEnv(testEnv, env));
 
 const expensatron = withPlan(serviceById('expensatron'));
 const receiptsFor = (email: string, requestId: string) => env.emailsTo(email).filter((m) => m.text?.includes(requestId) && m.subject === 'We have your request for Expensatron');

@@ -6,21 +6,16 @@
 import { recordHistory } from '../../support/histories';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { org, startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv } from '../../support/temporal';
+import { org, type IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { correctDeviceUpdate, approvalUpdate } from '../../../workflows/fulfilment/definitions';
 import { journeyWorker, result, serviceById, startRequest, updateRejection, waitForStatus, withPlan } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
-beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
-});
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+beforeAll(async () => ({ testEnv, env } = await startJourneyEnv()));
+afterAll(() => stopJourneyEnv(testEnv, env));
 afterEach(() => {
   env.scim.expensatron!.rejectCreates(false);
 });

@@ -8,20 +8,15 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JourneyKind, Outcome, Requester, ServiceId, Stage } from '../../../workflows/shared/search-attributes';
-import { org, startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv } from '../../support/temporal';
+import { org, type IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { activitySummaries, journeyWorker, result, serviceById, startRequest, status, waitForStatus, withPlan } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
-beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
-});
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+beforeAll(async () => ({ testEnv, env } = await startJourneyEnv()));
+afterAll(() => stopJourneyEnv(testEnv, env));
 
 const expensatron = withPlan(serviceById('expensatron'));
 

@@ -15,20 +15,15 @@ import {
 } from '../../../workflows/fulfilment/definitions';
 import { JourneyKind, Requester, ServiceId } from '../../../workflows/shared/search-attributes';
 import { recordHistory } from '../../support/histories';
-import { startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv } from '../../support/temporal';
+import type { IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { activitySummaries, journeyWorker, result, serviceById, startRequest, withPlan } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
-beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
-});
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+beforeAll(async () => ({ testEnv, env } = await startJourneyEnv()));
+afterAll(() => stopJourneyEnv(testEnv, env));
 
 const expensatron = withPlan(serviceById('expensatron'));
 

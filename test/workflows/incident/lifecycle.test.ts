@@ -28,20 +28,15 @@ import {
   type IncidentResult,
 } from '../../../workflows/incident/definitions';
 import { IncidentId, JourneyKind, Outcome, Stage } from '../../../workflows/shared/search-attributes';
-import { org, startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv } from '../../support/temporal';
+import { org, type IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { answerByLink, confirmationLinks, declare, incidentHistories, incidentWorker, waitForStatus, waitUntil } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
-beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
-});
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+beforeAll(async () => ({ testEnv, env } = await startJourneyEnv()));
+afterAll(() => stopJourneyEnv(testEnv, env));
 
 const crmSubscribers = ['steve', 'tony', 'mia', 'ivy'] as const;
 const shardCount = 2;

@@ -20,9 +20,9 @@ import {
   type IncidentResult,
 } from '../../../workflows/incident/definitions';
 import { createSmtpMailer } from '../../../integrations/email/smtp-mailer';
-import { startIntegrationEnv, type IntegrationEnv } from '../../support/integration-env';
+import type { IntegrationEnv } from '../../support/integration-env';
+import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { continueAsNewChain, recordHistory } from '../../support/histories';
-import { connectTestEnv } from '../../support/temporal';
 import { declare, incidentHistories, incidentWorker, waitForStatus } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
@@ -33,14 +33,11 @@ const clickers = 600;
 const shardCount = 4;
 
 beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv()]);
+  ({ testEnv, env } = await startJourneyEnv());
   env.servicenow.addService({ id: 'bigcrm', name: 'Big CRM' });
   env.servicenow.addSyntheticSubscribers('bigcrm', subscribers, { prefix: 'p' });
 });
-afterAll(async () => {
-  await env?.stop();
-  await testEnv?.teardown();
-});
+afterAll(() => stopJourneyEnv(testEnv, env));
 
 const person = (i: number) => `p${String(i).padStart(6, '0')}`;
 
