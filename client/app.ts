@@ -234,7 +234,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestPages(app, portal);
   registerIncidentPages(app, portal);
   registerConsoleRoutes(app, portal);
-  const reports = createExperienceReports({ store: deps.experience, definitions: () => catalog.xlaDefinitions() });
+  const reports = createExperienceReports({
+    store: deps.experience,
+    definitions: () => catalog.xlaDefinitions(),
+    serviceName: async (serviceId) => (await deps.cmdb.getService(serviceId))?.name ?? null,
+  });
   registerExperiencePages(app, { ...portal, reports, services: () => catalog.xlaDefinitions() });
 
   await app.register(

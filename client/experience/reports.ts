@@ -61,9 +61,18 @@ export interface ExperienceReportsDeps {
   store: ExperienceStore;
   /** The catalog's services and their targets (CatalogPort.xlaDefinitions). */
   definitions: () => readonly ServiceXlaDefinition[];
+  /**
+   * The display name of a service the catalog does not know (an incident's business service in
+   * the CMDB, e.g. `crm` → "CRM"); null when unknown. Best-effort: a slow or failing look-up
+   * leaves the id as the name, it never fails the report.
+   */
+  serviceName?: (serviceId: string) => Promise<string | null>;
   /** For tests; default the wall clock. */
   now?: () => Date;
 }
+
+/** How long the report waits for a service name before it shows the id. */
+const nameLookupMs = 1000;
 
 /** Builds reports for a query. */
 export interface ExperienceReports {
@@ -89,13 +98,33 @@ function onlyService(store: ExperienceStore, serviceId: string): ExperienceStore
 /** The report builder over the store and the catalog. */
 export function createExperienceReports(deps: ExperienceReportsDeps): ExperienceReports {
   const now = deps.now ?? (() => new Date());
+  // Names of business services change rarely; only found names are kept.
+  const names = new Map<string, string>();
+
+  async function nameOf(serviceId: string): Promise<string | null> {
+    const known = names.get(serviceId);
+    if (known !== undefined || !deps.serviceName) return known ?? null;
+    let timer: NodeJS.Timeout | undefined;
+    const name = await Promise.race([
+      deps.serviceName(serviceId).catch(() => null),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), nameLookupMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (name) names.set(serviceId, name);
+    return name;
+  }
+
   return {
-    report(query) {
+    async report(query) {
       const at = now();
       const all = deps.definitions();
       const services = query.service === undefined ? all : all.filter((d) => d.serviceId === query.service);
       const store = query.service === undefined ? deps.store : onlyService(deps.store, query.service);
-      return buildExperienceReport(store, { window: lastDays(query.days, at), services, now: at });
+      const report = await buildExperienceReport(store, { window: lastDays(query.days, at), services, now: at });
+      const catalogIds = new Set(all.map((d) => d.serviceId));
+      const named = await Promise.all(
+        report.services.map(async (service) => (catalogIds.has(service.serviceId) ? service : { ...service, name: (await nameOf(service.serviceId)) ?? service.name })),
+      );
+      return { ...report, services: named.sort((a, b) => a.name.localeCompare(b.name, 'en') || (a.serviceId < b.serviceId ? -1 : 1)) };
     },
   };
 }
