@@ -3,10 +3,13 @@
  * stage and timeline from the journey's status query. An `Idempotency-Key` makes a retried
  * POST return the first journey (200, same id) instead of starting a second.
  * `POST /api/v1/requests/{id}/nps` records the requester's NPS answer about a finished request.
+ * `POST /api/v1/requests/{id}/decision`, `/device` and `/delivery` are the people's steps of a
+ * running journey (approver, requester, service desk), for tools that act on their behalf.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { mobileNumber } from '../../catalog/services/expensatron';
 import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import type { Directory } from '../../integrations/directory/types';
 import type { ApiKeyEntry } from '../api-keys';
@@ -24,6 +27,57 @@ export const requestNpsBody = z
   })
   .meta({ id: 'RequestNps' });
 
+/** Mirrors the journey's approval validator, so a bad rejection is a field-level 400 here. */
+const reasonMinLength = 3;
+const reasonMaxLength = 500;
+
+/** `POST /api/v1/requests/{id}/decision`: the named approver approves or turns the request down. */
+export const requestDecisionBody = z
+  .object({
+    approver: accountName.describe('Directory account name of the approver the request waits for (only they may decide)'),
+    approve: z.boolean({ error: 'must be true (approve) or false (turn down)' }).describe('true approves; false turns the request down'),
+    reason: z
+      .string({ error: 'must be text' })
+      .trim()
+      .max(reasonMaxLength, `must be at most ${reasonMaxLength} characters`)
+      .optional()
+      .describe(`Why: required (at least ${reasonMinLength} characters) when turning down, because the requester is told`),
+  })
+  .refine((b) => b.approve || (typeof b.reason === 'string' ? b.reason : '').length >= reasonMinLength, {
+    path: ['reason'],
+    message: `must say why (at least ${reasonMinLength} characters) when turning a request down: the requester is told`,
+    // Also when another field is wrong, so one 400 lists every problem.
+    when: (payload) => {
+      const v = payload.value;
+      return typeof v === 'object' && v !== null && (v as { approve?: unknown }).approve === false;
+    },
+  })
+  .meta({ id: 'RequestDecision' });
+
+/** `POST /api/v1/requests/{id}/device`: the requester gives the number of their registered phone. */
+export const requestDeviceBody = z
+  .object({
+    requester: accountName.describe('Directory account name of the person who asked for the request (only they may correct it)'),
+    phone: mobileNumber.describe('The mobile number of the phone registered to the requester, in any usual notation (UK numbers may omit +44); stored as E.164'),
+    os: z.enum(['ios', 'android'], { error: 'must be ios or android' }).optional().describe('The kind of phone, when it changed'),
+  })
+  .meta({ id: 'RequestDevice' });
+
+const deliveryNoteMaxLength = 1000;
+
+/** `POST /api/v1/requests/{id}/delivery`: the service desk has done the request's manual task. */
+export const requestDeliveryBody = z
+  .object({
+    by: accountName.describe('Directory account name of the service desk member who did it'),
+    note: z
+      .string({ error: 'must be text' })
+      .trim()
+      .max(deliveryNoteMaxLength, `must be at most ${deliveryNoteMaxLength} characters`)
+      .optional()
+      .describe('What was done, e.g. "On the desk and connected"'),
+  })
+  .meta({ id: 'RequestDelivery' });
+
 /** What the API routes are built over. */
 export interface ApiRouteDeps {
   journeys: Journeys;
@@ -34,8 +88,10 @@ export interface ApiRouteDeps {
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
 
 /**
- * `POST /api/v1/requests`, `GET /api/v1/requests/{id}` and `POST /api/v1/requests/{id}/nps`
- * (scopes requests:write / requests:read / requests:write).
+ * `POST /api/v1/requests`, `GET /api/v1/requests/{id}` and the actions on one request:
+ * `nps`, `decision`, `device`, `delivery` (scopes requests:write / requests:read / requests:write).
+ * Each action is one journey update: the journey's validator decides (403 not that person,
+ * 409 not waiting for it), and a retried action after success is a 409, never a second effect.
  */
 export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDeps): void {
   const { journeys, apiKeys, directory } = deps;
@@ -133,6 +189,77 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       const b = request.body;
       await journeys.rateRequest(request.params.id, b.requester, { score: b.score, comment: b.comment ?? null });
       return { ok: true as const, message: 'Answer recorded' };
+    },
+  );
+  /** 404 for an id no journey has; the gateway alone would answer an unknown id like a finished one (409). */
+  async function existing(id: string): Promise<void> {
+    if (!(await journeys.request(id))) throw notFound(`No request ${id}`);
+  }
+
+  r.post(
+    '/requests/:id/decision',
+    {
+      onRequest: requireScope(apiKeys, 'requests:write'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Approve or turn down a request waiting for approval, as its approver',
+        description:
+          'Only the approver the request waits for may decide, never the requester (403); only while it waits for approval (409). Turning down needs a reason: the requester is told.',
+        security: [{ bearerAuth: [] }],
+        params: requestIdParams,
+        body: requestDecisionBody,
+        response: { 200: acceptedSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      await existing(request.params.id);
+      await journeys.decide(request.params.id, b.approver, { approve: b.approve, reason: b.reason || null });
+      return { ok: true as const, message: b.approve ? 'Approved' : 'Turned down; the requester is told why' };
+    },
+  );
+
+  r.post(
+    '/requests/:id/device',
+    {
+      onRequest: requireScope(apiKeys, 'requests:write'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Correct the phone number the CMDB did not know for the requester; the check runs again',
+        description: 'Only the requester may correct it (403); only while the request waits for a phone number (409).',
+        security: [{ bearerAuth: [] }],
+        params: requestIdParams,
+        body: requestDeviceBody,
+        response: { 200: acceptedSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      await existing(request.params.id);
+      await journeys.correctDevice(request.params.id, b.requester, b.phone, b.os ?? null);
+      return { ok: true as const, message: 'Number recorded; checking it again' };
+    },
+  );
+
+  r.post(
+    '/requests/:id/delivery',
+    {
+      onRequest: requireScope(apiKeys, 'requests:write'),
+      schema: {
+        tags: ['requests'],
+        summary: 'Mark the request’s manual task (e.g. delivering a desk phone) done, as the service desk',
+        description: 'Only while the request waits for the service desk (409). The requester is told it is done.',
+        security: [{ bearerAuth: [] }],
+        params: requestIdParams,
+        body: requestDeliveryBody,
+        response: { 200: acceptedSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      await existing(request.params.id);
+      await journeys.markDelivered(request.params.id, b.by, b.note || null);
+      return { ok: true as const, message: 'Marked done; the requester is told' };
     },
   );
 }

@@ -116,6 +116,9 @@ describe('OpenAPI and health', () => {
         '/api/v1/requests',
         '/api/v1/requests/{id}',
         '/api/v1/requests/{id}/nps',
+        '/api/v1/requests/{id}/decision',
+        '/api/v1/requests/{id}/device',
+        '/api/v1/requests/{id}/delivery',
         '/healthz',
       ].sort(),
     );
