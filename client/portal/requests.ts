@@ -29,7 +29,7 @@ const decisionBody = z
     decision: z.enum(['approve', 'reject'], { error: 'Choose approve or reject' }),
     reason: z.string().trim().max(500, 'Keep the reason under 500 characters').optional(),
   })
-  .refine((b) => b.decision === 'approve' || (b.reason ?? '').length > 0, { path: ['reason'], message: 'Say why, so the person knows what to do next' });
+  .refine((b) => b.decision === 'approve' || (b.reason ?? '').length >= 3, { path: ['reason'], message: 'Say why (a few words), so the person knows what to do next' });
 
 const npsBody = z.object({
   score: z

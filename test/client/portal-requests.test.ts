@@ -159,7 +159,11 @@ describe('a service that needs approval and a person', () => {
     const token = csrfTokenOf(approvals.body);
     const noReason = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'reject', reason: '' });
     expect(noReason.statusCode).toBe(400);
-    expect(textOf(noReason.body)).toContain('Say why, so the person knows what to do next');
+    expect(textOf(noReason.body)).toContain('Say why (a few words), so the person knows what to do next');
+    // Too short for the journey (it tells the requester why): refused here already, not by the journey.
+    const tooShort = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'reject', reason: 'no' });
+    expect(tooShort.statusCode).toBe(400);
+    expect(textOf(tooShort.body)).toContain('Say why (a few words)');
     const approved = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'approve', reason: '' });
     expect(approved.statusCode).toBe(200);
     expect(textOf(approved.body)).toContain('Your decision is recorded');
