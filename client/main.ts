@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadCoreConfig } from '../worker/config';
 import { createIntegrations } from '../worker/integrations';
 import { activitySettings, requireSecrets } from '../worker/settings';
+import { createFileOutbox } from '../integrations/outbox/file-outbox';
 import { apiKeysFromEnv } from './api-keys';
 import { startApiServer } from './server';
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     apiKeys,
     directory: integrations.deps.directory,
     cmdb: integrations.deps.cmdb,
-    outbox: integrations.outbox,
+    outbox: integrations.outbox ?? (config.OUTBOX_FILE ? createFileOutbox(config.OUTBOX_FILE) : null),
     experience,
     temporalUiUrl: config.TEMPORAL_UI_URL ?? null,
   });

@@ -11,11 +11,10 @@
  * v1.5.1 is pinned because its go.mod has no `replace` directive; later tags have one, which
  * `go install pkg@version` refuses.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
+import { cacheRoot, findGo, findOnPath, goInstall, isExecutable, type Log } from './go-install';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const GO_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
@@ -28,31 +27,8 @@ export interface ResolvedCli {
   path: string | null;
 }
 
-type Log = (line: string) => void;
-
-export function cacheRoot(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'service-journeys');
-}
-
 export function cachedCliPath(): string {
   return join(cacheRoot(), 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return null;
 }
 
 function worksAsTemporalCli(path: string): boolean {
@@ -63,30 +39,11 @@ function worksAsTemporalCli(path: string): boolean {
 /** Builds the CLI into the cache with `go install`. Takes a few minutes the first time. */
 async function buildWithGo(go: string, log: Log): Promise<string> {
   const target = cachedCliPath();
-  const staging = `${target}.partial-${process.pid}`;
-  mkdirSync(staging, { recursive: true });
-  log(
-    `Building the Temporal CLI ${TEMPORAL_CLI_VERSION} from the Go module proxy into ${target} ` +
-      `(one time only; usually 3–8 minutes on 2 cores)…`,
+  await goInstall(
+    go,
+    { what: `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, packages: [`${GO_PACKAGE}@${TEMPORAL_CLI_VERSION}`], targetDir: join(target, '..'), expected: '3–8 minutes on 2 cores' },
+    log,
   );
-  const started = Date.now();
-  const ticker = setInterval(() => log(`  …still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(go, ['install', '-trimpath', `${GO_PACKAGE}@${TEMPORAL_CLI_VERSION}`], {
-        env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install exited with code ${code}`))));
-    });
-  } finally {
-    clearInterval(ticker);
-  }
-  mkdirSync(join(target, '..'), { recursive: true });
-  renameSync(join(staging, 'temporal'), target);
-  rmSync(staging, { recursive: true, force: true });
-  log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s.`);
   return target;
 }
 
@@ -108,7 +65,7 @@ export async function resolveTemporalCli(log: Log = (l) => console.error(l)): Pr
   if (isExecutable(cached) && worksAsTemporalCli(cached)) {
     return { source: 'cache', path: cached, executable: { type: 'existing-path', path: cached } };
   }
-  const go = findOnPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : null);
+  const go = findGo();
   if (go) {
     const built = await buildWithGo(go, log);
     return { source: 'go-build', path: built, executable: { type: 'existing-path', path: built } };

@@ -46,6 +46,11 @@ export const coreConfigSchema = z.object({
   LINK_SECRET: secret.optional(),
   SERVICE_DESK_EMAIL: z.email('must be an email address').default('servicedesk@eagle5.example'),
   METRICS_PORT: port.default(9464),
+  /**
+   * The API shows this outbox file at /outbox: `npm run cluster` sets it to what its local mail
+   * and SMS stand-ins received. Unset in production (the real providers keep their own logs).
+   */
+  OUTBOX_FILE: z.string().min(1).optional(),
 });
 export type CoreConfig = z.infer<typeof coreConfigSchema>;
 

@@ -8,24 +8,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 /** The repository root (where package.json is), so callers may run from anywhere. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A port nothing listens on right now (the OS picks it; closed again before returning). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../../embedded/free-port';
+import { freePort } from '../../embedded/free-port';
 
 /** The ports `npm start` listens on (HTTP_PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT, METRICS_PORT). */
 export interface ProductPorts {
