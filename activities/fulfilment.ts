@@ -10,11 +10,15 @@
  * account by externalId before creating one) and `deactivateAccount` is a PATCH active=false;
  * every message goes through deliverEmail/deliverSms with the key `<workflowId>/<step>`, so a
  * retried activity, or a worker killed between the send and its completion, sends nothing twice.
+ *
+ * Liveness: every activity heartbeats while it runs (keep-alive.ts), so the attempt of a worker
+ * that died is retried within seconds.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { deliverEmail, deliverSms } from './delivery';
 import { classifyFailures, failureTypes } from './errors';
+import { keepAliveAll } from './keep-alive';
 import * as messages from './messages/fulfilment';
 import { evaluateEligibility } from '../catalog/eligibility';
 import type { RenderedMessage } from '../integrations/email/render';
@@ -192,7 +196,10 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
     return deliverEmail(deps, { to, ...rendered, idempotencyKey: key });
   }
 
-  return {
+  // Each is one to a few provider calls (milliseconds, a provider's own timeout at worst): kept
+  // alive by heartbeats so a worker that dies mid-call is noticed within the preset's heartbeat
+  // timeout (workflows/shared/activity-options.ts), not its start-to-close.
+  return keepAliveAll({
     /** Reads the requester from the directory (read-only). Unknown account: non-retryable `NotFound`. */
     async findRequester(input: FindRequesterInput): Promise<RequesterContact> {
       const user = await classifyFailures(() => deps.directory.findUser(input.accountName));
@@ -339,7 +346,7 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
       );
       return { reference: sent.providerId };
     },
-  };
+  });
 }
 
 export type FulfilmentActivities = ReturnType<typeof createFulfilmentActivities>;

@@ -13,6 +13,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { deliverEmail, deliverSms, type Delivery } from './delivery';
 import { classifyFailures } from './errors';
+import { heartbeatProgress, keepAliveAll } from './keep-alive';
 import { confirmationUrl } from './links';
 import * as messages from './messages/incident';
 import type { RenderedMessage } from '../integrations/email/render';
@@ -122,7 +123,10 @@ export function createIncidentActivities(deps: ActivityDeps) {
   const portalUrl = `${deps.settings.publicUrl.replace(/\/+$/, '')}/`;
   const key = (incidentId: string, phase: number, what: string, accountName: string) => `incident-${incidentId}/p${phase}/${what}/${accountName}`;
 
-  return {
+  // Every activity heartbeats every second while it runs (keep-alive.ts), also while it waits for
+  // a CMDB page, a slow provider, a Retry-After or the pacing, so a short heartbeat timeout tells
+  // a dead worker from a slow page; progress goes through heartbeatProgress, which the keep-alive re-sends.
+  return keepAliveAll({
     /**
      * The service's name from the CMDB. Read-only, retried on transient failures; an unknown
      * service is a permanent `NotFound`.
@@ -173,12 +177,12 @@ export function createIncidentActivities(deps: ActivityDeps) {
             const texted = await sendOne(() => sms.take().then(() => deliverSms(deps, { to: s.mobile!, body, idempotencyKey: k })));
             tally(counts, failures, texted, accountName, 'sms');
           }
-          ctx.heartbeat(atPageStart);
+          heartbeatProgress(atPageStart);
         });
         counts.subscribers += page.subscribers.length;
         pages += 1;
         cursor = page.nextCursor;
-        ctx.heartbeat({ cursor, counts, pages, finished: cursor === null } satisfies ResumePoint);
+        heartbeatProgress({ cursor, counts, pages, finished: cursor === null } satisfies ResumePoint);
         if (cursor === null) {
           done = true;
           break;
@@ -194,7 +198,6 @@ export function createIncidentActivities(deps: ActivityDeps) {
      * does not know (any more) are counted as failed, not retried.
      */
     async notifyAffectedPeople(input: NotifyAffectedInput): Promise<NotifyAffectedResult> {
-      const ctx = Context.current();
       const result: NotifyAffectedResult = { sent: 0, alreadySent: 0, failed: 0, failures: [] };
       const email = pacer(input.emailsPerSecond);
       await eachLimited(input.people, input.sendConcurrency, async (person) => {
@@ -242,7 +245,7 @@ export function createIncidentActivities(deps: ActivityDeps) {
           result.failed += 1;
           if (result.failures.length < maxFailuresReported) result.failures.push({ accountName, channel: 'email', code: sent.code });
         }
-        ctx.heartbeat(result.sent + result.alreadySent + result.failed);
+        heartbeatProgress(result.sent + result.alreadySent + result.failed);
       });
       return result;
     },
@@ -286,7 +289,7 @@ export function createIncidentActivities(deps: ActivityDeps) {
           const page = await handle.query(followUpListQuery, { phase: input.phase, offset, limit: 2000 });
           rows.push(...page.rows);
           offset += page.rows.length;
-          ctx.heartbeat({ shard, offset });
+          heartbeatProgress({ shard, offset });
           if (page.rows.length === 0 || offset >= page.total) break;
         }
       }
@@ -303,7 +306,7 @@ export function createIncidentActivities(deps: ActivityDeps) {
       });
       return { ...totals, emailed: true };
     },
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

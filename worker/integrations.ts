@@ -1,6 +1,8 @@
 /**
  * Wires the outside systems: the production adapters from their environment variables, or the
  * embedded stand-ins (`INTEGRATIONS=embedded`, the default for `npm start`) under DATA_DIR.
+ * The send ledger follows the same split: PostgreSQL in production (shared by every worker,
+ * integrations/ledger/config.ts), the JSON-lines file in DATA_DIR for the embedded default.
  */
 import { join } from 'node:path';
 import type { ActivityDeps, ActivitySettings } from '../activities/deps';
@@ -13,7 +15,7 @@ import { createLdapDirectory } from '../integrations/directory/ldap-directory';
 import { emailConfigFromEnv } from '../integrations/email/config';
 import { createOutboxMailer } from '../integrations/email/outbox-mailer';
 import { createSmtpMailer } from '../integrations/email/smtp-mailer';
-import { createFileLedger } from '../integrations/ledger/file-ledger';
+import { createLedgerFromConfig, ledgerConfigFromEnv } from '../integrations/ledger/config';
 import { createFileOutbox } from '../integrations/outbox/file-outbox';
 import type { Outbox } from '../integrations/outbox/types';
 import { createExperienceStoreFromConfig, experienceConfigFromEnv } from '../integrations/experience/config';
@@ -39,7 +41,8 @@ export interface Integrations {
  */
 export function createIntegrations(config: CoreConfig, settings: ActivitySettings, env: Env, embedded: { demoPassword: string }): Integrations {
   const dataDir = config.DATA_DIR;
-  const ledger = createFileLedger(join(dataDir, 'send-ledger.jsonl'));
+  // First, so a production worker without a shared ledger stops before anything else is opened.
+  const { ledger, close: closeLedger } = createLedgerFromConfig(ledgerConfigFromEnv(env, { integrations: config.INTEGRATIONS, dataDir }));
   const experience = createExperienceStoreFromConfig(experienceConfigFromEnv(env, dataDir));
   if (config.INTEGRATIONS === 'embedded') {
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
@@ -57,7 +60,7 @@ export function createIntegrations(config: CoreConfig, settings: ActivitySetting
       },
       outbox,
       close: async () => {
-        await Promise.allSettled([directory.close(), experience.close()]);
+        await Promise.allSettled([directory.close(), experience.close(), closeLedger()]);
       },
     };
   }
@@ -76,7 +79,7 @@ export function createIntegrations(config: CoreConfig, settings: ActivitySetting
     },
     outbox: null,
     close: async () => {
-      await Promise.allSettled([directory.close(), mailer.close(), experience.close()]);
+      await Promise.allSettled([directory.close(), mailer.close(), experience.close(), closeLedger()]);
     },
   };
 }

@@ -18,6 +18,15 @@ import type { SmsSender } from './types';
  * Twilio has no idempotency key for sending: the activity's send ledger prevents resends.
  * The library's own retries are off, so Temporal's retry policy is the only one.
  *
+ * `findSent` is how the ledger's in-doubt case (an attempt died after Twilio accepted the SMS
+ * and before the ledger recorded it) is settled without guessing: it lists the account's
+ * messages (`GET …/Messages.json` with `To`, `From` and `DateSent>` filters, every page) and
+ * returns the earliest outbound one with the same prepared body created at or after `since`.
+ * Limits, stated honestly: `DateSent` is only set once Twilio hands a message to the carrier,
+ * so a message still queued at Twilio is not listed (a retry comes at least one activity
+ * timeout later, by when it normally is); a body Twilio rewrote (a messaging service's smart
+ * encoding) does not match; an identical SMS to the same number in the same minutes would.
+ *
  * Failures (all {@link IntegrationError} with system `sms`; numbers in messages are masked):
  * - 21211 invalid To, 21614 not a mobile, 21612/21408 not routable, other 4xx: permanent `InvalidRequest`;
  * - 21610 recipient replied STOP: permanent `RecipientOptedOut`;
@@ -57,8 +66,50 @@ export function createTwilioSms(config: SmsConfig): SmsSender {
       }
       return { sid: parsed.data.sid, to };
     },
+
+    async findSent(message, since) {
+      const { to, body } = prepareSms(message, config.defaultRegion, config.maxBodyLength);
+      let listed: unknown[];
+      try {
+        listed = await client.messages.list({
+          to,
+          ...(config.from !== null ? { from: config.from } : {}),
+          dateSentAfter: since,
+          pageSize: 100,
+          limit: 1_000,
+        });
+      } catch (err) {
+        throw classifyTwilioError(err, to);
+      }
+      let found: { sid: string; createdAt: number } | null = null;
+      for (const item of listed) {
+        const parsed = listedMessage.safeParse(item);
+        if (!parsed.success) {
+          throw new IntegrationError('sms', 'UnexpectedResponse', `Twilio's list of messages to ${maskPhone(to)} has an entry without the expected fields`);
+        }
+        const m = parsed.data;
+        if (!m.direction.startsWith('outbound') || m.to !== to || (m.body ?? '').trim() !== body) continue;
+        if (config.from === null && config.messagingServiceSid !== null && m.messagingServiceSid !== config.messagingServiceSid) continue;
+        // `DateSent>` may be applied per day: check the creation time here as well.
+        const createdAt = (m.dateCreated ?? m.dateSent ?? since).getTime();
+        if (createdAt < since.getTime()) continue;
+        if (found === null || createdAt < found.createdAt) found = { sid: m.sid, createdAt };
+      }
+      return found === null ? null : { sid: found.sid, to };
+    },
   };
 }
+
+/** The fields of a listed MessageInstance that matching needs (the library turns dates into Date). */
+const listedMessage = z.object({
+  sid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/),
+  to: z.string(),
+  body: z.string().nullable(),
+  direction: z.string(),
+  messagingServiceSid: z.string().nullable().optional(),
+  dateCreated: z.date().nullable().optional(),
+  dateSent: z.date().nullable().optional(),
+});
 
 const createdMessage = z.object({ sid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/) });
 

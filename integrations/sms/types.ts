@@ -15,4 +15,11 @@ export interface SentSms {
 
 export interface SmsSender {
   send(message: SmsMessage): Promise<SentSms>;
+  /**
+   * Asks the provider whether it already has this message: one to the same number with the same
+   * (prepared) body, created at or after `since`. For the send ledger's in-doubt case (an attempt
+   * died between the provider accepting and the ledger recording). Returns the earliest such
+   * message, or null. Optional: a sender that cannot be asked leaves it out.
+   */
+  findSent?(message: SmsMessage, since: Date): Promise<SentSms | null>;
 }

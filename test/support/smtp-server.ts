@@ -38,6 +38,9 @@ export interface SmtpServerOptions {
 
 export type SmtpFailureStage = 'mail' | 'rcpt' | 'data';
 
+/** Called after a message is stored and before the server replies 250; the reply waits for it. */
+export type SmtpAcceptedHook = (message: ReceivedEmail) => void | Promise<void>;
+
 export interface TestSmtpServer {
   host: string;
   port: number;
@@ -51,6 +54,11 @@ export interface TestSmtpServer {
   rejectRecipient(address: string, code?: number): void;
   /** Number of connections the server accepted. */
   connections(): number;
+  /**
+   * Sets (or with null clears) the hook run between accepting a message and replying 250: a test
+   * can kill the client there, so the server has the message and the client never hears so.
+   */
+  onAccepted(hook: SmtpAcceptedHook | null): void;
   /** PEM of the STARTTLS certificate (self-signed, so it is its own CA), or null without `tls`. */
   ca: string | null;
   caFile: string | null;
@@ -93,6 +101,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   const failures: { code: number; stage: SmtpFailureStage }[] = [];
   const rejected = new Map<string, number>();
   let connectionCount = 0;
+  let acceptedHook: SmtpAcceptedHook | null = null;
 
   // Fails the current transaction if the next queued failure is for this stage.
   const takeFailure = (stage: SmtpFailureStage): Error | null => {
@@ -150,8 +159,8 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         }
         const raw = Buffer.concat(chunks);
         simpleParser(raw)
-          .then((parsed) => {
-            messages.push({
+          .then(async (parsed) => {
+            const message: ReceivedEmail = {
               envelope: {
                 from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
                 to: session.envelope.rcptTo.map((r) => r.address),
@@ -166,8 +175,10 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
               text: parsed.text,
               html: parsed.html === false ? undefined : parsed.html,
               raw: raw.toString('utf8'),
-            });
+            };
+            messages.push(message);
             for (const wake of waiters) wake();
+            if (acceptedHook) await acceptedHook(message);
             callback();
           })
           .catch((err: unknown) => callback(err instanceof Error ? err : new Error(String(err))));
@@ -175,6 +186,9 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     },
   });
 
+  // A client that vanishes mid-transaction (killed by a test) is a socket error; without a
+  // listener it would crash the test process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -211,6 +225,9 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
       rejected.set(address.toLowerCase(), code);
     },
     connections: () => connectionCount,
+    onAccepted(hook) {
+      acceptedHook = hook;
+    },
     ca: tls?.cert ?? null,
     caFile: tls?.certFile ?? null,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -21,7 +21,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { notification } from '../shared/activity-options';
+import { experienceCall, notification } from '../shared/activity-options';
 import type { createExperienceActivities } from '../../activities/experience';
 import {
   approvalUpdate,
@@ -109,8 +109,7 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
 }
 
 const experience = proxyActivities<ReturnType<typeof createExperienceActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 5 },
+  ...experienceCall,
   summary: 'Record the journey’s experience figures',
 });
 

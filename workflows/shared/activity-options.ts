@@ -1,37 +1,82 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /**
- * Named activity option presets, one per kind of outside system. Each has a start-to-close
- * timeout (how long one attempt may take) and a retry policy for that system; workflows pick a
- * preset instead of inventing numbers. Permanent failures are non-retryable ApplicationFailures
- * thrown by the activities, so `nonRetryableErrorTypes` is not needed here.
+ * Named activity option presets, one per kind of outside system; workflows pick a preset instead
+ * of inventing numbers. Permanent failures are non-retryable ApplicationFailures thrown by the
+ * activities, so `nonRetryableErrorTypes` is not needed here.
+ *
+ * Two different questions, two different timeouts:
+ *
+ * - **Is the worker still there?** Every activity heartbeats every second while it runs
+ *   (activities/keep-alive.ts), so `heartbeatTimeout` is how long a worker that was killed in
+ *   the middle of a call goes unnoticed. Short: a lost attempt is retried within seconds.
+ * - **Is the provider taking too long?** `startToCloseTimeout` bounds one attempt on a live
+ *   worker. It is NOT how a crash is detected, so it is sized above the adapters' own limits
+ *   (each adapter gives up on a request after its own timeout: LDAP_TIMEOUT_MS 5 s, SMTP, Twilio,
+ *   ServiceNow and SCIM 10 s by default) times the requests the activity makes: a slow but
+ *   healthy provider is answered, or refused by the adapter with a clear retryable error, before
+ *   Temporal cuts the attempt off.
+ *
+ * Retries start after 1 s (`initialInterval`): after a crash, the first retry IS the recovery.
+ * They back off from there (`backoffCoefficient` 2 up to `maximumInterval`), for outages.
+ *
+ * Crash-recovery budget of a journey step, once a worker is running (the journey promises 30 s;
+ * test/workflows/fulfilment/worker-kill.test.ts kills a worker process and measures it): the lost
+ * attempt is noticed after at most the heartbeat timeout (5 s), retried 1 s later, and the
+ * workflow task that follows waits at most the sticky-queue schedule-to-start timeout (3 s,
+ * worker/create-worker.ts) on the dead worker's queue: ≈ 9 s. A workflow task lost with the worker
+ * costs the workflow task timeout instead (server default, 10 s). Either way far below the
+ * catalog's "taking longer" threshold (120 s), so a crash alone never triggers that message.
  */
+
+/** LDAP look-ups (find the requester, check eligibility). */
 export const directoryCall: ActivityOptions = {
-  startToCloseTimeout: '15 seconds',
+  // One look-up: bind, the person's search, a search per level of nested groups, each allowed
+  // LDAP_TIMEOUT_MS (5 s) by the adapter, and once more on a fresh connection if a pooled one broke.
+  startToCloseTimeout: '30 seconds',
+  // Heartbeats come every second: 5 s without one is a dead worker, not a slow directory.
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
+/** ServiceNow CMDB reads (the device check, an incident's service). */
 export const cmdbCall: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  // A read is one or two Table API requests of up to 10 s each (SERVICENOW_TIMEOUT_MS), and the
+  // adapter waits out a 429 in place (Retry-After up to 10 s, twice): 50 s at the very worst.
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
 };
 
-/** Email and SMS: providers rate-limit, so back off further. */
+/** Email and SMS (and the directory look-up some of them need): providers rate-limit, so back off further. */
 export const notification: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  // An SMTP send is connect, greeting and a handful of commands, each allowed SMTP_TIMEOUT_MS
+  // (10 s) of silence; an SMS is one Twilio request (10 s); an approver's email first looks the
+  // approver up in the directory (up to 30 s above). A 429 sets its own next retry (Retry-After).
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 };
 
+/** SCIM account provisioning and its undo. */
 export const provisioning: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  // ensureAccount is up to four SCIM requests (look up by externalId, create, and on a 409 look up
+  // by userName and switch it on), each allowed 10 s (SCIM_TIMEOUT_MS): 40 s at the very worst.
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 };
 
-/** Long batch work (e.g. notifying a page of subscribers) that heartbeats its progress. */
+/** Long batch work (notifying a page of subscribers, a batch of affected people) that heartbeats its progress. */
 export const batch: ActivityOptions = {
+  // An attempt stops taking new pages after about four minutes (activities/incident.ts) and
+  // finishes the page it is on; 10 minutes leaves room for a slow, rate-limited last page.
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  // Heartbeats come every second, whatever the activity waits for (a CMDB page, a Retry-After,
+  // the pacing), and carry the resume point; 10 s rather than 5 s because a batch runs hundreds
+  // of sends on the worker's event loop at once, and a false alarm would redo a page's look-ups.
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 };
 
 /**
@@ -39,7 +84,12 @@ export const batch: ActivityOptions = {
  * few quick attempts and then the workflow logs and goes on (the figures stay in its result).
  */
 export const experienceCall: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  // These activities do not heartbeat (activities/experience.ts), so this is also how a crash is
+  // noticed, at a journey's very end. An upsert takes milliseconds (a file append, or a PostgreSQL
+  // statement); 20 s lets a slow database answer and keeps a lost attempt's recovery (20 + 1 + 3 s)
+  // under 30 s. Longer waits (the PostgreSQL backend allows 10 s to connect, 15 s per statement)
+  // are a database in trouble: the attempt is retried, and after 5 the figures are left out.
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 };
 
