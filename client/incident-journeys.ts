@@ -16,6 +16,7 @@ import {
   incidentInputProblems,
   incidentStartOptions,
   incidentStatusQuery,
+  incidentIdPattern,
   incidentWorkflowId,
   incidentWorkflowType,
   newIncidentId,
@@ -34,7 +35,7 @@ import {
   incidentWorkaroundSmsWorkflowType,
   workaroundSmsStartOptions,
 } from '../workflows/incident/definitions';
-import { badRequest, conflict, HttpError, toHttpError } from './errors';
+import { badRequest, bodyIssue, conflict, HttpError, idempotencyKeyReused, toHttpError } from './errors';
 import { listExecutions, orAfter, quote, TtlCache, withDeadline } from './temporal-reads';
 import type { IncidentView } from './views';
 import type { JourneyTimeouts } from './journeys';
@@ -133,6 +134,8 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
 
   /** The status query with a deadline; null when there is no such incident. */
   async function status(id: string, ms = timeouts.detailMs): Promise<{ status: IncidentStatus; running: boolean } | null> {
+    // No incident has another id: a malformed one never reaches Temporal.
+    if (!incidentIdPattern.test(id)) return null;
     try {
       const h = handle(id);
       const [s, description] = await Promise.all([
@@ -242,7 +245,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     if (problems.length > 0) {
       throw badRequest(
         `The incident is not valid: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-        problems.map((p) => ({ path: p.split(':')[0] ?? '', message: p.slice(p.indexOf(':') + 1).trim() })),
+        problems.map((p) => bodyIssue(p.split(':')[0] ?? '', p.slice(p.indexOf(':') + 1).trim())),
       );
     }
     const inputPrint = fingerprint({ s: input.serviceId, t: input.title, m: input.message, w: input.workaround, d: input.declaredBy });
@@ -256,7 +259,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
       const existing = await withDeadline(client, timeouts.detailMs, () => handle(incidentId).describe()).catch(() => null);
       if (existing?.memo?.inputFingerprint === inputPrint) return { id: incidentId, created: false };
-      throw conflict('This Idempotency-Key was already used to declare a different incident');
+      throw idempotencyKeyReused('This Idempotency-Key was already used to declare a different incident: send the first declaration’s body again, or use a new key');
     }
   }
 
@@ -269,7 +272,25 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     }
   }
 
+  /**
+   * An update to one of the incident's shards. A shard that is not there while its incident runs
+   * is still being started (the clicks can come right after the announcement) or is continuing as
+   * new: wait a moment for it rather than answer "closed", then say to try again.
+   */
+  async function shardUpdate<R>(id: string, run: () => Promise<R>): Promise<R | 'not-found'> {
+    const deadline = Date.now() + timeouts.updateMs;
+    for (;;) {
+      const r = await update(run);
+      if (r !== 'not-found') return r;
+      const current = await incident(id, false);
+      if (!current?.running) return 'not-found';
+      if (Date.now() > deadline) throw new HttpError('unavailable', 'The incident is still starting; try again in a moment');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   async function postProgress(id: string, input: { text: string; notifyAffected: boolean; by: string }): Promise<void> {
+    if (!incidentIdPattern.test(id)) throw new HttpError('not-found', `No incident ${id}`);
     const r = await update(() => handle(id).executeUpdate(progressUpdate, { args: [input] }));
     if (r === 'not-found') throw new HttpError('not-found', `No incident ${id}`);
     if (r.status === 'closed') throw conflict(`Incident ${id} is closed`);
@@ -277,6 +298,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   }
 
   async function resolveIncident(id: string, input: { note: string; by: string }): Promise<void> {
+    if (!incidentIdPattern.test(id)) throw new HttpError('not-found', `No incident ${id}`);
     const r = await update(() => handle(id).executeUpdate(resolveUpdate, { args: [input] }));
     if (r === 'not-found') throw new HttpError('not-found', `No incident ${id}`);
     if (r.status === 'not-open') throw conflict(`Incident ${id} is already ${r.incidentStatus}`);
@@ -295,7 +317,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     if (!current) return { status: 'not-found' };
     const shard = await shardOfUser(id, input.accountName);
     if (!shard) return { status: 'not-found' };
-    const r = await update(() => shard.executeUpdate(affectedUpdate, { args: [{ accountName: input.accountName }] }));
+    const r = await shardUpdate(id, () => shard.executeUpdate(affectedUpdate, { args: [{ accountName: input.accountName }] }));
     if (r === 'not-found' || r.status === 'closed') return { status: 'closed', incident: current };
     if (r.status === 'not-open') return { status: 'resolved', incident: current };
     if (r.status === 'shard-full') return { status: 'shard-full', incident: current };
@@ -333,7 +355,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   async function confirm(id: string, input: { accountName: string; answer: 'fixed' | 'still-broken'; score?: number; comment?: string }): Promise<ConfirmOutcome> {
     const shard = await shardOfUser(id, input.accountName);
     if (!shard) return { status: 'not-found' };
-    const r = await update(() => shard.executeUpdate(confirmUpdate, { args: [input] }));
+    const r = await shardUpdate(id, () => shard.executeUpdate(confirmUpdate, { args: [input] }));
     if (r === 'not-found' || r.status === 'closed') return { status: 'closed' };
     if (r.status === 'not-affected') return { status: 'not-affected' };
     if (r.status === 'not-resolved') return { status: 'not-resolved' };
@@ -343,7 +365,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   async function recordNps(id: string, input: { accountName: string; score: number; comment: string | null }): Promise<NpsOutcome> {
     const shard = await shardOfUser(id, input.accountName);
     if (!shard) return { status: 'not-found' };
-    const r = await update(() => shard.executeUpdate(npsUpdate, { args: [{ accountName: input.accountName, score: input.score, comment: input.comment }] }));
+    const r = await shardUpdate(id, () => shard.executeUpdate(npsUpdate, { args: [{ accountName: input.accountName, score: input.score, comment: input.comment }] }));
     if (r === 'not-found' || r.status === 'closed') return { status: 'closed' };
     if (r.status === 'not-confirmed') return { status: 'not-confirmed' };
     return { status: 'recorded' };

@@ -16,7 +16,7 @@ import { ensureDatabase, startPostgresServer, type PostgresServer } from '../emb
 import { workflowsPath } from '../worker/create-worker';
 import { resolveTemporalBinaries, type TemporalBinaries } from './binaries';
 import type { ClusterConfig } from './config';
-import { startLocalSystems, type LocalSystems } from './local-systems';
+import { startLocalSystems, type ExtraPerson, type LocalSystems } from './local-systems';
 import { createProgram, type Program } from './process';
 import { setUpSchema, startTemporalServer, temporalPortsFrom, type TemporalServer, type TemporalServerOptions } from './temporal-server';
 
@@ -93,6 +93,8 @@ export interface StartClusterOptions {
   log: (line: string) => void;
   /** Extra variables for every worker (e.g. faster retries in tests). */
   workerEnv?: Record<string, string>;
+  /** People the local stand-ins hold besides Eagle5. */
+  extraPeople?: ExtraPerson[];
   /** Restart a program that exits unexpectedly after this long (default 1 s); null: never. */
   restartAfterMs?: number | null;
 }
@@ -164,7 +166,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     const systemsEnv: Record<string, string> = {};
     if (configured.size < 5) {
       log(`Starting local stand-ins for ${['directory', 'cmdb', 'email', 'sms', 'scim'].filter((s) => !configured.has(s)).join(', ')} (real protocol servers on loopback)…`);
-      local = await startLocalSystems({ outboxFile: join(dir, 'outbox.jsonl') });
+      local = await startLocalSystems({ outboxFile: join(dir, 'outbox.jsonl'), ...(options.extraPeople ? { extraPeople: options.extraPeople } : {}) });
       const running = local;
       stops.push(() => running.stop());
       for (const [name, value] of Object.entries(local.env)) {

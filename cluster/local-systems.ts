@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createFileOutbox } from '../integrations/outbox/file-outbox';
 import type { Outbox } from '../integrations/outbox/types';
+import type { DemoPerson } from '../embedded/demo-org';
 import {
   startScimServer,
   startServiceNowServer,
@@ -36,15 +37,28 @@ export interface LocalSystems {
 /** SCIM applications the catalog provisions accounts in. */
 const scimApplications = ['expensatron'];
 
-export async function startLocalSystems(options: { outboxFile: string }): Promise<LocalSystems> {
+/** People to add to the directory and the CMDB besides Eagle5 (the chaos run's synthetic staff). */
+export interface ExtraPerson extends DemoPerson {
+  device: { phone: string; os: 'ios' | 'android'; model: string } | null;
+  /** CMDB service ids the person is subscribed to. */
+  subscribedTo: string[];
+}
+
+export async function startLocalSystems(options: { outboxFile: string; extraPeople?: ExtraPerson[] }): Promise<LocalSystems> {
+  const extraPeople = options.extraPeople ?? [];
   const [slapd, smtp, twilio, servicenow, ...scimServers] = await Promise.all([
-    startSlapd({ preset: 'openldap' }),
+    startSlapd({ preset: 'openldap', extraPeople }),
     startSmtpServer(),
     startTwilioServer(),
     startServiceNowServer(),
     ...scimApplications.map(() => startScimServer({ token: `scim-${randomBytes(12).toString('hex')}` })),
   ]);
   const scim = Object.fromEntries(scimApplications.map((id, i) => [id, scimServers[i]!]));
+  for (const p of extraPeople) {
+    servicenow.addUser({ userName: p.accountName, name: `${p.givenName} ${p.familyName}`, email: p.email, ...(p.mobile ? { mobile: p.mobile } : {}), prefersSms: p.prefersSms });
+    if (p.device) servicenow.addDevice({ ...p.device, owner: p.accountName });
+    for (const service of p.subscribedTo) servicenow.subscribe(service, p.accountName);
+  }
   const env: Record<string, string> = {
     LDAP_URL: slapd.url,
     LDAP_PRESET: slapd.preset,

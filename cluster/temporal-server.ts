@@ -5,12 +5,11 @@
  * cluster tests and the chaos run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { grpc } from '@temporalio/proto';
 import { allSearchAttributes } from '../workflows/shared/search-attributes';
 import type { TemporalBinaries } from './binaries';
 
@@ -35,8 +34,13 @@ export interface TemporalServerPorts {
   metrics: number;
 }
 
-/** Consecutive ports from `base` (the frontend's gRPC port), the way Temporal's own configs lay them out. */
+/**
+ * Consecutive ports from `base` (the frontend's gRPC port), the way Temporal's own configs lay
+ * them out. Temporal stores membership ports in a smallint column, so base + 767 must stay below
+ * 32768.
+ */
 export function temporalPortsFrom(base: number): TemporalServerPorts {
+  if (base + 767 > 32767) throw new Error(`TEMPORAL_PORT ${base} is too high: the server's ports run to ${base + 767}, and Temporal needs them below 32768`);
   return {
     frontend: base,
     history: base + 1,
@@ -204,7 +208,10 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const logFile = createWriteStream(join(options.dir, 'temporal-server.log'), { flags: 'a' });
+  logFile.write(`\n=== ${new Date().toISOString()} start\n`);
   const keep = (d: Buffer): void => {
+    logFile.write(d);
     output = (output + d.toString()).slice(-16_000);
   };
   child.stdout?.on('data', keep);
@@ -250,8 +257,9 @@ async function healthy(address: string): Promise<boolean> {
   let connection: Connection | null = null;
   try {
     connection = await Connection.connect({ address, connectTimeout: 2_000 });
-    const { status } = await connection.healthService.check({});
-    return status === grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+    const probe = connection;
+    const { status } = await probe.withDeadline(Date.now() + 2_000, () => probe.healthService.check({}));
+    return Number(status) === 1; // grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
   } catch {
     return false;
   } finally {

@@ -34,6 +34,8 @@ export interface StartSlapdOptions {
    * require TLS for every operation (`security tls=1`), so a client that skips it is refused.
    */
   tls?: boolean;
+  /** People to add besides Eagle5's (the chaos run's synthetic sales staff). */
+  extraPeople?: DemoPerson[];
 }
 
 export interface SlapdInstance {
@@ -97,7 +99,7 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
   const bindPassword = `svc-${randomBytes(12).toString('hex')}`;
   const userBaseDn = preset === 'openldap' ? `ou=People,${BASE_DN}` : `ou=Staff,${BASE_DN}`;
   const groupBaseDn = `ou=Groups,${BASE_DN}`;
-  const people = preset === 'openldap' ? [...demoPeople, lockedByPolicy] : [...demoPeople];
+  const people = [...(preset === 'openldap' ? [...demoPeople, lockedByPolicy] : [...demoPeople]), ...(options.extraPeople ?? [])];
   const passwordOf = (accountName: string): string => `${accountName}:Pässw0rd ✓`;
   const dnOf = (accountName: string): string => {
     const p = people.find((x) => x.accountName === accountName);
