@@ -205,7 +205,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const c = cluster;
     const local = c.local!;
     await c.apiReady(120_000);
-    local.servicenow.addSyntheticSubscribers('crm', Math.max(0, options.subscribers - options.affected - 3), { prefix: 'crm-sub-' });
+    // Eagle5's own and the clickers are subscribed already; synthetic people make up the rest.
+    const crm = local.servicenow.records('cmdb_ci_service').find((r) => r.u_service_id === 'crm')!;
+    const subscribedAlready = local.servicenow.records('service_subscribe_sys_user').filter((r) => r.service_offering === crm.sys_id).length;
+    local.servicenow.addSyntheticSubscribers('crm', Math.max(0, options.subscribers - subscribedAlready), { prefix: 'crm-sub-' });
     const api = new Api(c.portalUrl, apiKey);
     connection = await Connection.connect({ address: c.temporalAddress });
     const client = new Client({ connection, namespace: 'default' });
@@ -269,17 +272,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (res.status !== 201 && res.status !== 200) throw new Error(`submit ${serviceId} for ${person.accountName}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.id;
     };
-    const expensatronLoad = pool(
-      expensatronPeople.map((p, i) => ({ p, i })),
-      options.concurrency,
-      async ({ p, i }) => {
-        const fields = { phone: p.device!.phone, os: p.device!.os };
-        const twice = options.doubleSubmitEvery > 0 && i % options.doubleSubmitEvery === 0;
-        const [id, again] = await Promise.all([submit(p, 'expensatron', fields), twice ? submit(p, 'expensatron', fields) : Promise.resolve(null)]);
-        if (again !== null && again !== id) details.push(`${p.accountName}: a double submit started two journeys (${id}, ${again})`);
-        ids.set(`expensatron/${p.accountName}`, id);
-      },
-    );
     const waitFor = async (id: string, ok: (r: RequestView) => boolean, what: string, timeoutMs = 300_000): Promise<RequestView | null> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -292,6 +284,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await sleep(500);
       }
     };
+    const expensatronLoad = pool(
+      expensatronPeople.map((p, i) => ({ p, i })),
+      options.concurrency,
+      async ({ p, i }) => {
+        const fields = { phone: p.device!.phone, os: p.device!.os };
+        const twice = options.doubleSubmitEvery > 0 && i % options.doubleSubmitEvery === 0;
+        const [id, again] = await Promise.all([submit(p, 'expensatron', fields), twice ? submit(p, 'expensatron', fields) : Promise.resolve(null)]);
+        if (again !== null && again !== id) details.push(`${p.accountName}: a double submit started two journeys (${id}, ${again})`);
+        ids.set(`expensatron/${p.accountName}`, id);
+        // Closed loop: a client keeps `concurrency` journeys in flight, not a backlog the cluster
+        // could never clear in time (that would measure overload, not faults).
+        await waitFor(id, (r) => !r.running && r.outcome !== null, 'its end', 600_000);
+        finished++;
+      },
+    );
     const deskPhoneLoad = pool(deskPhonePeople, Math.max(1, Math.floor(options.concurrency / 4)), async (p) => {
       const id = await submit(p, 'desk-phone', { deskLocation: `Building 3, desk ${p.accountName}`, manager: 'mia' });
       ids.set(`desk-phone/${p.accountName}`, id);
@@ -303,7 +310,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (delivered.status !== 200) details.push(`${id}: delivery answered ${delivered.status}`);
     });
 
-    let incidentCounts = 'not declared yet';
+    let incidentCounts = 'no counts yet';
+    let finished = 0;
     const title = `CRM unavailable (chaos ${randomBytes(3).toString('hex')})`;
     const resolutionNote = 'The CRM web server was restarted.';
     const incidentLoad = (async () => {
@@ -347,7 +355,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     })();
 
     const progress = setInterval(() => {
-      log(`  … ${((Date.now() - started) / 1000).toFixed(0)} s: ${ids.size} requests submitted, ${killCount.workers} worker kills, ${local.smtp.messages.length} emails and ${local.twilio.messages.length} SMS received; incident ${incidentCounts}`);
+      log(`  … ${((Date.now() - started) / 1000).toFixed(0)} s: ${ids.size} requests submitted, ${finished} Expensatron finished, ${killCount.workers} worker kills, ${local.smtp.messages.length} emails and ${local.twilio.messages.length} SMS received; incident ${incidentCounts}`);
     }, 15_000);
     const [, , incidentId] = await Promise.all([expensatronLoad, deskPhoneLoad, incidentLoad]).finally(() => clearInterval(progress));
     loadDone = true;

@@ -14,7 +14,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { z } from 'zod';
 import { ensureDatabase, startPostgresServer, type PostgresServer } from '../embedded/postgres-server';
 import { workflowsPath } from '../worker/create-worker';
-import { resolveTemporalBinaries, type TemporalBinaries } from './binaries';
+import { resolveTemporalBinaries, type TemporalBinaries } from '../embedded/temporal-server-binaries';
 import type { ClusterConfig } from './config';
 import { startLocalSystems, type ExtraPerson, type LocalSystems } from './local-systems';
 import { createProgram, type Program } from './process';

@@ -5,13 +5,14 @@
  * cluster tests and the chaos run.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { allSearchAttributes } from '../workflows/shared/search-attributes';
-import type { TemporalBinaries } from './binaries';
+import type { TemporalBinaries } from '../embedded/temporal-server-binaries';
 
 export interface TemporalDatabase {
   host: string;
@@ -172,19 +173,10 @@ dynamicConfigClient:
 }
 
 /**
- * Server settings that differ from the defaults, each for a reason:
- * - eager activity dispatch: a worker that completes a workflow task gets the activities it just
- *   scheduled in the reply, saving a round trip through matching per activity;
- * - search attributes read fresh: a namespace whose attributes were just registered uses them
- *   at once instead of after the cache refresh.
+ * Server settings that differ from the defaults, shared with docker-compose.yml (see the comments
+ * in the file).
  */
-const dynamicConfig = `system.enableActivityEagerExecution:
-  - value: true
-system.forceSearchAttributesCacheRefreshOnRead:
-  - value: true
-frontend.enableUpdateWorkflowExecution:
-  - value: true
-`;
+const dynamicConfigFile = fileURLToPath(new URL('./temporal-dynamicconfig.yaml', import.meta.url));
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
@@ -203,7 +195,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const configDir = join(options.dir, 'config');
   mkdirSync(configDir, { recursive: true });
   writeFileSync(join(configDir, 'cluster.yaml'), serverConfig(options), { mode: 0o600 });
-  writeFileSync(join(options.dir, 'dynamicconfig.yaml'), dynamicConfig);
+  copyFileSync(dynamicConfigFile, join(options.dir, 'dynamicconfig.yaml'));
   const child = spawn(options.binaries.server, ['--root', options.dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

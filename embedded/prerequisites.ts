@@ -1,11 +1,13 @@
 /**
- * Makes sure this machine has what `npm start` / `npm test` need, and says exactly what to do
- * when it cannot fix something itself. Run as `npm run prereqs`; `npm test` runs it first
- * (`--for-tests`). A missing prerequisite stops the run here: it never turns into skipped tests.
+ * Makes sure this machine has what `npm start`, `npm test` and `npm run cluster` need, and says
+ * exactly what to do when it cannot fix something itself. Run as `npm run prereqs`; `npm test`
+ * runs it first (`--for-tests`), `npm run cluster` too (`--for-cluster`). A missing prerequisite
+ * stops the run here: it never turns into skipped tests.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { postgresBinary } from './debian';
+import { resolveTemporalBinaries } from './temporal-server-binaries';
 import { resolveTemporalCli } from './temporal-cli';
 
 /** Debian packages and the file that proves each is installed. */
@@ -30,8 +32,11 @@ function run(cmd: string, args: string[]): boolean {
   return r.status === 0;
 }
 
-function ensureDebianPackages(): void {
-  const missing = testPackages.filter((p) => !existsSync(p.proof));
+/** What `npm run cluster` needs of those: PostgreSQL, and slapd/openssl for its local stand-ins. */
+const clusterPackages = new Set(['postgresql', 'slapd', 'ldap-utils', 'openssl']);
+
+function ensureDebianPackages(packages: typeof testPackages): void {
+  const missing = packages.filter((p) => !existsSync(p.proof));
   if (missing.length === 0) return;
   const names = missing.map((p) => p.pkg);
   const command = `apt-get update && apt-get install -y --no-install-recommends ${names.join(' ')}`;
@@ -55,9 +60,18 @@ function ensureDebianPackages(): void {
 
 async function main(): Promise<void> {
   const forTests = process.argv.includes('--for-tests');
-  const cli = await resolveTemporalCli(log);
-  log(`Temporal CLI: ${cli.path ?? 'SDK download'} (${cli.source})`);
-  if (forTests) ensureDebianPackages();
+  const forCluster = process.argv.includes('--for-cluster');
+  if (!forCluster || forTests) {
+    const cli = await resolveTemporalCli(log);
+    log(`Temporal CLI: ${cli.path ?? 'SDK download'} (${cli.source})`);
+  }
+  if (forTests) ensureDebianPackages(testPackages);
+  else if (forCluster) ensureDebianPackages(testPackages.filter((p) => clusterPackages.has(p.pkg)));
+  if (forTests || forCluster) {
+    // The cluster tests and `npm run cluster` run the real Temporal server on PostgreSQL.
+    const server = await resolveTemporalBinaries(log);
+    log(`Temporal server: ${server.server}; UI server: ${server.uiServer ?? 'not available'}`);
+  }
   log('ready');
 }
 

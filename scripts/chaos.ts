@@ -2,7 +2,7 @@
  * `npm run chaos`: the chaos run at full size on the cluster (cluster/chaos.ts), printing what it
  * counted. Sizes from the environment: CHAOS_EXPENSATRON (990, at most that: the drama phone
  * range), CHAOS_DESK_PHONES (60), CHAOS_SUBSCRIBERS (10000), CHAOS_AFFECTED (300),
- * CHAOS_WORKERS (3), CHAOS_KILL_EVERY_SECONDS (5). Exits non-zero when anything was lost,
+ * CHAOS_WORKERS (3), CHAOS_KILL_EVERY_SECONDS (5), CHAOS_CONCURRENCY (12 journeys in flight). Exits non-zero when anything was lost,
  * left unfinished or delivered twice.
  */
 import { z } from 'zod';
@@ -18,6 +18,7 @@ const env = parseEnv(
     CHAOS_AFFECTED: count(300, maxChaosPeople),
     CHAOS_WORKERS: count(3, 8),
     CHAOS_KILL_EVERY_SECONDS: count(5, 600),
+    CHAOS_CONCURRENCY: count(12, 200),
     CHAOS_DATA_DIR: z.string().min(1).optional(),
   }),
   process.env,
@@ -34,7 +35,7 @@ const report = await runChaos({
   workerKills: null,
   apiKills: 2,
   serverRestarts: 1,
-  concurrency: 24,
+  concurrency: env.CHAOS_CONCURRENCY,
   log: (line) => console.log(line),
   ...(env.CHAOS_DATA_DIR ? { dataDir: env.CHAOS_DATA_DIR } : {}),
 });

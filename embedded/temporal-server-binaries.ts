@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheRoot, findGo, goEnv, goInstall, isExecutable, type Log } from '../embedded/go-install';
+import { cacheRoot, findGo, goEnv, goInstall, isExecutable, type Log } from './go-install';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
