@@ -14,7 +14,7 @@
  * SIGKILL of the API, and SIGKILL of the Temporal server (restarted on the same database).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,7 +131,7 @@ class Api {
 
   /** Calls until the API answers something other than "unavailable"; 4xx other than 409/429 throw. */
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + 600_000;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await fetch(`${this.base}${path}`, {
@@ -172,6 +172,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sj-chaos-'));
+  // mkdtemp makes it 0700; PostgreSQL runs as its own user (we may be root) and must reach its folder inside.
+  if (ownDir) chmodSync(dataDir, 0o755);
   const people = chaosPeople(Math.max(options.expensatron, options.deskPhones, options.affected), options.affected);
   const apiKey = `sjk_${randomBytes(24).toString('hex')}`;
   const [httpPort, pgPort, uiPort, metricsPort, temporalBase] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freeTemporalBase()]);
@@ -281,7 +283,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           details.push(`${id}: never reached ${what} (last: ${JSON.stringify(res.body).slice(0, 200)})`);
           return null;
         }
-        await sleep(500);
+        // A status read is a workflow query, answered by a worker: poll as a considerate client.
+        await sleep(1_000);
       }
     };
     const expensatronLoad = pool(
