@@ -76,7 +76,10 @@ export const batch: ActivityOptions = {
   // the pacing), and carry the resume point; 10 s rather than 5 s because a batch runs hundreds
   // of sends on the worker's event loop at once, and a false alarm would redo a page's look-ups.
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  // Each attempt resumes from the last heartbeat's cursor, so a worker killed again and again
+  // (a rolling deploy, a crash loop) must not push the next attempt minutes away: at most 15 s.
+  // A provider that is down fails each attempt fast, and 15 s between them is gentle enough.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' },
 };
 
 /**
