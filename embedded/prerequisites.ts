@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { postgresBinary } from './debian';
+import { debianLibDir, postgresBinary } from './debian';
 import { resolveTemporalBinaries } from './temporal-server-binaries';
 import { resolveTemporalCli } from './temporal-cli';
 
@@ -17,6 +17,11 @@ const testPackages: { pkg: string; proof: string; why: string }[] = [
   { pkg: 'ldap-utils', proof: '/usr/bin/ldapadd', why: 'ldapadd/ldapsearch used to seed the test directory' },
   { pkg: 'chromium', proof: '/usr/bin/chromium', why: 'headless browser for the portal tests' },
   { pkg: 'openssl', proof: '/usr/bin/openssl', why: 'throwaway TLS certificates for LDAPS/StartTLS tests' },
+  { pkg: 'samba', proof: '/usr/sbin/samba', why: 'Active Directory domain controller the AD preset is tested against' },
+  // Only recommended by samba, and prereqs installs without recommends: a DC cannot be provisioned without these three.
+  { pkg: 'samba-ad-provision', proof: '/usr/share/samba/setup/provision.ldif', why: 'schema and templates samba-tool provisions the test AD domain from' },
+  { pkg: 'samba-dsdb-modules', proof: `${debianLibDir()}/samba/ldb/acl.so`, why: 'the AD database modules the Samba domain controller runs on' },
+  { pkg: 'samba-vfs-modules', proof: `${debianLibDir()}/samba/vfs/acl_xattr.so`, why: 'acl_xattr, which samba-tool needs to set the sysvol ACLs while provisioning' },
 ];
 
 function log(line: string): void {

@@ -46,7 +46,8 @@ export function createIntegrations(config: CoreConfig, settings: ActivitySetting
   const experience = createExperienceStoreFromConfig(experienceConfigFromEnv(env, dataDir));
   if (config.INTEGRATIONS === 'embedded') {
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
-    const directory = createEmbeddedDirectory({ password: embedded.demoPassword });
+    // Group membership changes (access grants) survive a restart, as the journeys that made them do.
+    const directory = createEmbeddedDirectory({ password: embedded.demoPassword, membershipsFile: join(dataDir, 'directory-memberships.json') });
     return {
       deps: {
         directory,

@@ -1,19 +1,22 @@
 /**
  * The production directory: Active Directory or OpenLDAP over LDAP (ldapts).
  *
- * Look-ups run on one long-lived connection bound as the service account; a person's password
- * is checked by binding as that person on a separate connection that is closed straight away.
- * Every value that reaches a filter goes in as an ldapts filter object, so it travels as a BER
- * value and can never change the filter's structure.
+ * Look-ups and group membership changes run on one long-lived connection bound as the service
+ * account; a person's password is checked by binding as that person on a separate connection
+ * that is closed straight away. Every value that reaches a filter goes in as an ldapts filter
+ * object, so it travels as a BER value and can never change the filter's structure; no DN is
+ * ever built from a caller's value (people and groups are found by searching, and only DNs the
+ * server returned are written back; `escape.ts` is for whoever must build one).
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { AndFilter, Client, EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, ResultCodeError } from 'ldapts';
+import { AndFilter, Attribute, Change, Client, EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, ResultCodeError } from 'ldapts';
 import type { Entry, Filter } from 'ldapts';
 import { z } from 'zod';
 import { IntegrationError } from '../errors';
 import type { LdapDirectoryConfig } from './config';
-import type { AuthenticationResult, Directory, DirectoryUser } from './types';
+import { DirectoryNotFoundError, DirectoryPermissionDeniedError, DirectoryUnavailableError, quoted } from './errors';
+import type { AddMemberResult, AuthenticationResult, Directory, DirectoryUser, GroupMemberships, RemoveMemberResult } from './types';
 
 /** AD's LDAP_MATCHING_RULE_IN_CHAIN: the server follows `member` links transitively. */
 const IN_CHAIN_RULE = '1.2.840.113556.1.4.1941';
@@ -29,6 +32,19 @@ const GROUP_READ_BATCH = 32;
 
 const LDAP_INVALID_CREDENTIALS = 49;
 const LDAP_NO_SUCH_OBJECT = 32;
+const LDAP_INSUFFICIENT_ACCESS_RIGHTS = 50;
+const LDAP_OBJECT_CLASS_VIOLATION = 65;
+/**
+ * What servers answer to adding a member that is one already: constraintViolation (19),
+ * attributeOrValueExists (20, OpenLDAP), entryAlreadyExists (68, AD and Samba). Only a read
+ * afterwards tells "already a member" from a real constraint, so each is checked.
+ */
+const MEMBER_MAY_EXIST = new Set([19, 20, 68]);
+/**
+ * What servers answer to removing a member that is not one: noSuchAttribute (16, OpenLDAP),
+ * unwillingToPerform (53, AD and Samba: "Attribute member doesn't exist"), constraintViolation (19).
+ */
+const MEMBER_MAY_BE_MISSING = new Set([16, 19, 53]);
 /** strongerAuthRequired, confidentialityRequired, timeLimitExceeded, busy, unavailable. */
 const SERVER_SIDE_BIND_FAILURES = new Set([8, 13, 3, 51, 52]);
 
@@ -61,9 +77,14 @@ export function classifyBindRefusal(diagnostic: string): 'account-disabled' | 'i
  *   refused service credentials, missing read rights, a server that demands TLS, an untrusted
  *   certificate → `NotAuthorized`; a bad search base → `InvalidRequest`; two entries for one
  *   sign-in name → `Conflict`; entries without the expected attributes → `UnexpectedResponse`.
- * - Every method only reads, so each is idempotent and safe to retry.
+ * - Group memberships ({@link GroupMemberships}): the service account changes `member` of a
+ *   group under the group base; it needs write access to that attribute there and nothing more
+ *   (AD: delegate "Modify the membership of a group" on the groups' OU). Refused →
+ *   {@link DirectoryPermissionDeniedError}; unknown person or group → {@link DirectoryNotFoundError}.
+ * - Every method is idempotent and safe to retry: the reads trivially, the membership changes
+ *   because "already a member" and "not a member" count as done.
  */
-export function createLdapDirectory(config: LdapDirectoryConfig): Directory {
+export function createLdapDirectory(config: LdapDirectoryConfig): Directory & GroupMemberships {
   // An empty password would turn every look-up into an anonymous one that "works".
   if (config.bindPassword === '') throw new Error('createLdapDirectory: the service account password must not be empty');
   const attrs = config.attributes;
@@ -329,7 +350,137 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory {
     }
   }
 
+  /**
+   * The one entry under `base` matching `filter`, by the DN the server gives it; null when none.
+   * Only the DN is needed, so no attribute is read.
+   */
+  async function findOneDn(client: Client, base: string, filter: Filter, what: string): Promise<string | null> {
+    const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 2 });
+    if (searchEntries.length > 1) {
+      throw new IntegrationError('directory', 'Conflict', `${searchEntries.length} directory entries match ${what}`, false);
+    }
+    return searchEntries[0]?.dn ?? null;
+  }
+
+  /** The person's and the group's DNs, found by searching; DirectoryNotFoundError for either. */
+  async function resolveMembership(client: Client, accountName: string, groupName: string): Promise<{ personDn: string; groupDn: string }> {
+    const person = writeName(accountName);
+    const group = writeName(groupName);
+    const personDn =
+      person === null
+        ? null
+        : await findOneDn(
+            client,
+            config.userBaseDn,
+            new AndFilter({
+              filters: [
+                equals('objectClass', attrs.userObjectClass),
+                ...attrs.excludedObjectClasses.map((oc) => new NotFilter({ filter: equals('objectClass', oc) })),
+                equals(attrs.accountName, person),
+              ],
+            }),
+            `the account name ${quoted(person)}`,
+          );
+    if (personDn === null) throw new DirectoryNotFoundError('person', String(accountName), `no person with the account name ${quoted(accountName)} in the directory`);
+    const groupDn =
+      group === null
+        ? null
+        : await findOneDn(
+            client,
+            config.groupBaseDn,
+            new AndFilter({ filters: [equals('objectClass', attrs.groupObjectClass), equals(attrs.groupName, group)] }),
+            `the group name ${quoted(group)}`,
+          );
+    if (groupDn === null) {
+      throw new DirectoryNotFoundError('group', String(groupName), `no group ${quoted(groupName)} under the group base ${config.groupBaseDn}`);
+    }
+    return { personDn, groupDn };
+  }
+
+  /** Direct membership, asked of the server (its DN matching rule), so a group of any size costs one small search. */
+  async function hasMember(client: Client, groupDn: string, personDn: string): Promise<boolean> {
+    const { searchEntries } = await client.search(groupDn, { scope: 'base', filter: equals(attrs.member, personDn), attributes: ['1.1'] });
+    return searchEntries.length > 0;
+  }
+
+  async function changeMember(client: Client, operation: 'add' | 'delete', groupDn: string, personDn: string): Promise<void> {
+    await client.modify(groupDn, new Change({ operation, modification: new Attribute({ type: attrs.member, values: [personDn] }) }));
+  }
+
+  /** A refused membership change, said in terms an operator can act on. */
+  function membershipError(err: unknown, doing: string, groupDn: string): unknown {
+    if (!(err instanceof ResultCodeError)) return err;
+    const cause = { cause: err };
+    switch (err.code) {
+      case LDAP_INSUFFICIENT_ACCESS_RIGHTS:
+        return new DirectoryPermissionDeniedError(
+          `${doing}: the service account may not change the members of ${groupDn} (give it write access to ${attrs.member} on the groups under ${config.groupBaseDn}): ${err.message}`,
+          cause,
+        );
+      case LDAP_OBJECT_CLASS_VIOLATION:
+        return new IntegrationError('directory', 'Conflict', `${doing}: ${groupDn} refused (a groupOfNames must keep at least one member): ${err.message}`, false, cause);
+      default:
+        return err;
+    }
+  }
+
+  /**
+   * Runs a change of `member`, turning the server's refusal into the right error. noSuchObject
+   * means the group or the person was deleted since the search: searching again says which.
+   */
+  async function changeMembership<T>(client: Client, doing: string, names: [string, string], change: (dns: { personDn: string; groupDn: string }) => Promise<T>): Promise<T> {
+    const dns = await resolveMembership(client, ...names);
+    try {
+      return await change(dns);
+    } catch (err) {
+      if (err instanceof ResultCodeError && err.code === LDAP_NO_SUCH_OBJECT) await resolveMembership(client, ...names);
+      throw membershipError(err, doing, dns.groupDn);
+    }
+  }
+
+  async function addMember(accountName: string, groupName: string): Promise<AddMemberResult> {
+    const doing = `adding ${quoted(accountName)} to ${quoted(groupName)}`;
+    return withService(doing, (client) =>
+      changeMembership(client, doing, [accountName, groupName], async ({ personDn, groupDn }) => {
+        try {
+          await changeMember(client, 'add', groupDn, personDn);
+          return 'added';
+        } catch (err) {
+          // Already a member: done (also when an earlier attempt's answer was lost).
+          if (err instanceof ResultCodeError && MEMBER_MAY_EXIST.has(err.code) && (await hasMember(client, groupDn, personDn))) return 'already-member';
+          throw err;
+        }
+      }),
+    );
+  }
+
+  async function removeMember(accountName: string, groupName: string): Promise<RemoveMemberResult> {
+    const doing = `removing ${quoted(accountName)} from ${quoted(groupName)}`;
+    return withService(doing, (client) =>
+      changeMembership(client, doing, [accountName, groupName], async ({ personDn, groupDn }) => {
+        try {
+          await changeMember(client, 'delete', groupDn, personDn);
+          return 'removed';
+        } catch (err) {
+          // Not a member: done (also when an earlier attempt's answer was lost).
+          if (err instanceof ResultCodeError && MEMBER_MAY_BE_MISSING.has(err.code) && !(await hasMember(client, groupDn, personDn))) return 'not-a-member';
+          throw err;
+        }
+      }),
+    );
+  }
+
   return {
+    addMember,
+    removeMember,
+
+    async isMember(accountName: string, groupName: string): Promise<boolean> {
+      return withService(`checking whether ${quoted(accountName)} is in ${quoted(groupName)}`, async (client) => {
+        const { personDn, groupDn } = await resolveMembership(client, accountName, groupName);
+        return hasMember(client, groupDn, personDn);
+      });
+    },
+
     async authenticate(accountName: string, password: string): Promise<AuthenticationResult> {
       const name = signInName(accountName);
       // An empty password would make the bind an anonymous one, which servers accept.
@@ -385,11 +536,18 @@ class SessionLost extends Error {
   }
 }
 
+/** A name that can match nobody is null, so it never reaches the server. */
 function signInName(accountName: unknown): string | null {
   if (typeof accountName !== 'string') return null;
   const name = accountName.trim();
+  // No account name holds a control character, and Samba AD compares values as C strings:
+  // `steve\u0000` would otherwise find (and sign in as) steve.
+  if (/[\u0000-\u001f\u007f]/.test(name)) return null;
   return name.length === 0 || name.length > MAX_ACCOUNT_NAME_LENGTH ? null : name;
 }
+
+/** An account or group name for a membership change: the same rules (the group's cn is as long at most). */
+const writeName = signInName;
 
 function equals(attribute: string, value: string): EqualityFilter {
   return new EqualityFilter({ attribute, value });
@@ -452,15 +610,15 @@ function toIntegrationError(err: unknown, doing: string): IntegrationError {
       case LDAP_INVALID_CREDENTIALS:
       case 48: // inappropriateAuthentication
         return new IntegrationError('directory', 'NotAuthorized', `${doing}: the directory refused the service account (check LDAP_BIND_DN and LDAP_BIND_PASSWORD)`, false, cause);
-      case 50: // insufficientAccessRights
-        return new IntegrationError('directory', 'NotAuthorized', `${detail} (the service account may not read this)`, false, cause);
+      case LDAP_INSUFFICIENT_ACCESS_RIGHTS:
+        return new DirectoryPermissionDeniedError(`${detail} (the service account may not read this)`, cause);
       case 8: // strongerAuthRequired
       case 13: // confidentialityRequired
         return new IntegrationError('directory', 'NotAuthorized', `${detail} (the server requires an encrypted connection: use ldaps:// or LDAP_STARTTLS=true)`, false, cause);
       case 3: // timeLimitExceeded
       case 51: // busy
       case 52: // unavailable
-        return new IntegrationError('directory', 'Unavailable', detail, true, cause);
+        return new DirectoryUnavailableError(detail, cause);
       case LDAP_NO_SUCH_OBJECT:
       case 34: // invalidDNSyntax
         return new IntegrationError('directory', 'InvalidRequest', `${detail} (check LDAP_BASE_DN / LDAP_USER_BASE_DN / LDAP_GROUP_BASE_DN)`, false, cause);
@@ -473,5 +631,5 @@ function toIntegrationError(err: unknown, doing: string): IntegrationError {
     return new IntegrationError('directory', 'NotAuthorized', `${doing}: the server's TLS certificate is not trusted (${code}); set LDAP_CA_FILE to the CA that signed it`, false, cause);
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new IntegrationError('directory', 'Unavailable', `${doing}: directory unreachable (${message})`, true, cause);
+  return new DirectoryUnavailableError(`${doing}: directory unreachable (${message})`, cause);
 }

@@ -5,3 +5,4 @@ export * from './postgres';
 export * from './slapd';
 export * from './servicenow-server';
 export * from './scim-server';
+export * from './samba-ad';

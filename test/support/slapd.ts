@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import { Attribute, Change, Client } from 'ldapts';
 import { freePort } from '../../embedded/free-port';
 import { demoGroups, demoPeople, type DemoPerson } from '../../embedded/demo-org';
+import { escapeDnValue } from '../../integrations/directory/escape';
 
 export type SlapdPreset = 'openldap' | 'active-directory';
 
@@ -49,9 +50,15 @@ export interface SlapdInstance {
   baseDn: string;
   userBaseDn: string;
   groupBaseDn: string;
-  /** The service account (a plain entry with a password, subject to ACLs: it may read). */
+  /**
+   * The service account (a plain entry with a password, subject to ACLs): it may read
+   * everything but passwords, and write `member` of the groups under `groupBaseDn`, nothing else.
+   */
   bindDn: string;
   bindPassword: string;
+  /** A second service account that may only read (for "permission denied" on writes). */
+  readOnlyBindDn: string;
+  readOnlyBindPassword: string;
   /** rootdn: for test set-up and cn=Monitor only. */
   adminDn: string;
   adminPassword: string;
@@ -97,6 +104,8 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
   const adminPassword = randomBytes(12).toString('hex');
   const bindDn = `cn=svc-journeys,ou=Service Accounts,${BASE_DN}`;
   const bindPassword = `svc-${randomBytes(12).toString('hex')}`;
+  const readOnlyBindDn = `cn=svc-reader,ou=Service Accounts,${BASE_DN}`;
+  const readOnlyBindPassword = `reader-${randomBytes(12).toString('hex')}`;
   const userBaseDn = preset === 'openldap' ? `ou=People,${BASE_DN}` : `ou=Staff,${BASE_DN}`;
   const groupBaseDn = `ou=Groups,${BASE_DN}`;
   const people = [...(preset === 'openldap' ? [...demoPeople, lockedByPolicy] : [...demoPeople]), ...(options.extraPeople ?? [])];
@@ -104,13 +113,13 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
   const dnOf = (accountName: string): string => {
     const p = people.find((x) => x.accountName === accountName);
     if (!p) throw new Error(`no seeded person ${accountName}`);
-    return preset === 'openldap' ? `uid=${p.accountName},${userBaseDn}` : `cn=${p.givenName} ${p.familyName},${userBaseDn}`;
+    return preset === 'openldap' ? `uid=${escapeDnValue(p.accountName)},${userBaseDn}` : `cn=${escapeDnValue(`${p.givenName} ${p.familyName}`)},${userBaseDn}`;
   };
 
   const certificates = tls ? await makeCertificates(dir) : null;
   if (preset === 'active-directory') await writeFile(join(dir, 'msuser.schema'), await adSchema());
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf({ preset, dir, adminDn, adminPassword, bindDn, certificates }));
+  await writeFile(conf, slapdConf({ preset, dir, adminDn, adminPassword, bindDn, readOnlyBindDn, groupBaseDn, certificates }));
 
   const [port, tlsPort] = await Promise.all([freePort(), tls ? freePort() : Promise.resolve(null)]);
   const url = `ldap://127.0.0.1:${port}`;
@@ -130,6 +139,8 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
     groupBaseDn,
     bindDn,
     bindPassword,
+    readOnlyBindDn,
+    readOnlyBindPassword,
     adminDn,
     adminPassword,
     passwordOf,
@@ -162,7 +173,7 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
   };
 
   try {
-    await seed(instance, people, bindPassword);
+    await seed(instance, people);
   } catch (err) {
     await instance.stop();
     throw err;
@@ -209,7 +220,16 @@ async function adSchema(): Promise<string> {
   return schema;
 }
 
-function slapdConf(o: { preset: SlapdPreset; dir: string; adminDn: string; adminPassword: string; bindDn: string; certificates: Certificates | null }): string {
+function slapdConf(o: {
+  preset: SlapdPreset;
+  dir: string;
+  adminDn: string;
+  adminPassword: string;
+  bindDn: string;
+  readOnlyBindDn: string;
+  groupBaseDn: string;
+  certificates: Certificates | null;
+}): string {
   const ad = o.preset === 'active-directory';
   const schemas = ['core', 'cosine', 'inetorgperson', ...(ad ? ['nis'] : [])].map((s) => join(SCHEMA_DIR, `${s}.schema`));
   if (ad) schemas.push(join(o.dir, 'msuser.schema'));
@@ -242,9 +262,12 @@ function slapdConf(o: { preset: SlapdPreset; dir: string; adminDn: string; admin
     `directory ${join(o.dir, 'data')}`,
     'maxsize 16777216',
     'dbnosync',
-    // As in production: passwords only for binding, everything else for the service account.
+    // As in production: passwords only for binding, everything else readable by the service
+    // accounts, and group memberships (`member` of the groups under the group base) writable by
+    // the one the journeys use. The first matching rule decides.
     'access to attrs=userPassword by anonymous auth by * none',
-    `access to * by dn.exact="${o.bindDn}" read by self read by * none`,
+    `access to dn.subtree="${o.groupBaseDn}" attrs=member by dn.exact="${o.bindDn}" write by dn.exact="${o.readOnlyBindDn}" read by self read by * none`,
+    `access to * by dn.exact="${o.bindDn}" read by dn.exact="${o.readOnlyBindDn}" read by self read by * none`,
     'overlay memberof',
     ...(ad ? ['memberof-group-oc group'] : []),
     'overlay refint',
@@ -322,7 +345,7 @@ function ssha(password: string): string {
 }
 
 /** Adds the organisation over LDAP: people first, then groups innermost first, so memberof sees every link. */
-async function seed(s: SlapdInstance, people: DemoPerson[], bindPassword: string): Promise<void> {
+async function seed(s: SlapdInstance, people: DemoPerson[]): Promise<void> {
   const ad = s.preset === 'active-directory';
   const client = await adminClient(s);
   try {
@@ -331,7 +354,8 @@ async function seed(s: SlapdInstance, people: DemoPerson[], bindPassword: string
     for (const ou of [s.userBaseDn, s.groupBaseDn, `ou=Service Accounts,${BASE_DN}`, ...(ad ? [] : [`ou=Policies,${BASE_DN}`])]) {
       await add(ou, { objectClass: 'organizationalUnit', ou: ou.slice(3, ou.indexOf(',')) });
     }
-    await add(s.bindDn, { objectClass: ['applicationProcess', 'simpleSecurityObject'], cn: 'svc-journeys', userPassword: ssha(bindPassword) });
+    await add(s.bindDn, { objectClass: ['applicationProcess', 'simpleSecurityObject'], cn: 'svc-journeys', userPassword: ssha(s.bindPassword) });
+    await add(s.readOnlyBindDn, { objectClass: ['applicationProcess', 'simpleSecurityObject'], cn: 'svc-reader', userPassword: ssha(s.readOnlyBindPassword) });
     const lockingPolicy = `cn=Locked accounts,ou=Policies,${BASE_DN}`;
     if (!ad) {
       await add(lockingPolicy, { objectClass: ['device', 'pwdPolicy'], cn: 'Locked accounts', pwdAttribute: 'userPassword', pwdLockout: 'TRUE' });
@@ -377,7 +401,7 @@ async function seed(s: SlapdInstance, people: DemoPerson[], bindPassword: string
       }
     }
 
-    const groupDn = (name: string) => `cn=${name},${s.groupBaseDn}`;
+    const groupDn = (name: string) => `cn=${escapeDnValue(name)},${s.groupBaseDn}`;
     for (const group of innermostFirst()) {
       const members = [
         ...people.filter((p) => p.groups.includes(group)).map((p) => s.dnOf(p.accountName)),

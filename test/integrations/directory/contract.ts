@@ -1,14 +1,17 @@
 /**
- * What every Directory must do, run against each implementation: the embedded stand-in and the
- * LDAP adapter on slapd (OpenLDAP-shaped and AD-shaped). All of them serve Eagle5 from
- * embedded/demo-org.ts, so the expectations are the same.
+ * What every Directory must do, run against each implementation: the embedded stand-in, the
+ * LDAP adapter on slapd (OpenLDAP-shaped and AD-shaped) and on a real AD (Samba). All of them
+ * serve Eagle5 from embedded/demo-org.ts, so the expectations are the same: the reads, and the
+ * group membership writes (each test puts back what it changed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Directory } from '../../../integrations/directory/types';
+import { DirectoryNotFoundError } from '../../../integrations/directory/errors';
+import type { Directory, GroupMemberships } from '../../../integrations/directory/types';
+import { IntegrationError } from '../../../integrations/errors';
 import type { SlapdInstance } from '../../support/slapd';
 
 export interface ContractSubject {
-  directory: Directory;
+  directory: Directory & GroupMemberships;
   passwordOf(accountName: string): string;
   teardown(): Promise<void>;
 }
@@ -25,6 +28,31 @@ export const injectionNames = [
   '\\2a',
   'steve\u0000',
 ];
+
+/** Group names built to widen a filter, or to name a group by DN (AD's Domain Admins), if they were ever pasted into one. */
+export const groupInjectionNames = [
+  '*',
+  'Sales*',
+  '*)(cn=*',
+  'Sales)(|(cn=*',
+  'Sales)(objectClass=*',
+  'Sales\u0000',
+  '\\2a',
+  'cn=Sales,ou=Groups,dc=eagle5,dc=example',
+  'CN=Domain Admins,CN=Users,DC=eagle5,DC=example',
+  'Domain Admins',
+];
+
+/** The error a membership change gives for an unknown person or group. */
+export async function expectNotFound(promise: Promise<unknown>, entry: 'person' | 'group'): Promise<void> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DirectoryNotFoundError);
+  expect(err).toBeInstanceOf(IntegrationError);
+  expect(err).toMatchObject({ system: 'directory', code: 'NotFound', retryable: false, entry });
+}
 
 /** The environment the worker would pass for this slapd (look-ups through directoryConfigFromEnv). */
 export function envFor(s: SlapdInstance, extra: Record<string, string> = {}): Record<string, string> {
@@ -122,6 +150,100 @@ export function directoryContract(name: string, setup: () => Promise<ContractSub
         expect(await subject.directory.findUser(name), name).toBeNull();
         expect(await subject.directory.authenticate(name, subject.passwordOf('steve')), name).toEqual({ ok: false, reason: 'invalid-credentials' });
       }
+    });
+
+    it('adds a direct membership once (added, then already-member), and nested groups follow', async () => {
+      const d = subject.directory;
+      expect(await d.isMember('dana', 'Sales EMEA')).toBe(false);
+      try {
+        expect(await d.addMember('dana', 'Sales EMEA')).toBe('added');
+        expect(await d.isMember('dana', 'Sales EMEA')).toBe(true);
+        // Names in any case, with stray spaces, as everywhere else.
+        expect(await d.addMember(' DANA ', 'sales emea')).toBe('already-member');
+        expect((await d.findUser('dana'))?.groups).toEqual(['Finance', 'Sales', 'Sales EMEA']);
+      } finally {
+        await d.removeMember('dana', 'Sales EMEA');
+      }
+      expect((await d.findUser('dana'))?.groups).toEqual(['Finance']);
+    });
+
+    it('removes a direct membership once (removed, then not-a-member)', async () => {
+      const d = subject.directory;
+      expect(await d.isMember('tony', 'Sales')).toBe(true);
+      try {
+        expect(await d.removeMember('tony', 'Sales')).toBe('removed');
+        expect(await d.isMember('tony', 'Sales')).toBe(false);
+        expect(await d.removeMember('Tony', 'SALES')).toBe('not-a-member');
+        expect((await d.findUser('tony'))?.groups).toEqual([]);
+      } finally {
+        await d.addMember('tony', 'Sales');
+      }
+      expect((await d.findUser('tony'))?.groups).toEqual(['Sales']);
+    });
+
+    it('is about direct membership: one through a nested group is neither reported nor removed', async () => {
+      const d = subject.directory;
+      // steve is in Sales through Sales EMEA only.
+      expect(await d.isMember('steve', 'Sales')).toBe(false);
+      expect(await d.isMember('steve', 'Sales EMEA')).toBe(true);
+      expect(await d.removeMember('steve', 'Sales')).toBe('not-a-member');
+      expect((await d.findUser('steve'))?.groups).toEqual(['Sales', 'Sales EMEA']);
+    });
+
+    it('makes each change once when the same change is asked for several times at once', async () => {
+      const d = subject.directory;
+      try {
+        const adds = await Promise.all([1, 2, 3, 4].map(() => d.addMember('tony', 'Finance')));
+        expect(adds.filter((r) => r === 'added')).toHaveLength(1);
+        expect(adds.filter((r) => r === 'already-member')).toHaveLength(3);
+        expect((await d.findUser('tony'))?.groups).toEqual(['Finance', 'Sales']);
+        const removals = await Promise.all([1, 2, 3, 4].map(() => d.removeMember('tony', 'Finance')));
+        expect(removals.filter((r) => r === 'removed')).toHaveLength(1);
+        expect(removals.filter((r) => r === 'not-a-member')).toHaveLength(3);
+      } finally {
+        await d.removeMember('tony', 'Finance');
+      }
+      expect((await d.findUser('tony'))?.groups).toEqual(['Sales']);
+    });
+
+    it("changes a disabled person's memberships too (access must end after someone has left)", async () => {
+      const d = subject.directory;
+      try {
+        expect(await d.removeMember('olaf', 'Sales')).toBe('removed');
+        expect(await d.findUser('olaf')).toMatchObject({ enabled: false, groups: [] });
+      } finally {
+        expect(await d.addMember('olaf', 'Sales')).toBe('added');
+      }
+      expect((await d.findUser('olaf'))?.groups).toEqual(['Sales']);
+    });
+
+    it('says DirectoryNotFoundError (NotFound, not retryable) for an unknown person or group, and which', async () => {
+      const d = subject.directory;
+      for (const call of [d.addMember.bind(d), d.removeMember.bind(d), d.isMember.bind(d)]) {
+        await expectNotFound(call('nobody', 'Sales'), 'person');
+        await expectNotFound(call('', 'Sales'), 'person');
+        await expectNotFound(call('dana', 'No Such Group'), 'group');
+        await expectNotFound(call('dana', ''), 'group');
+        // A group's name is not a person's, nor a person's a group's.
+        await expectNotFound(call('Sales', 'Finance'), 'person');
+        await expectNotFound(call('dana', 'steve'), 'group');
+      }
+    });
+
+    it('finds no person and no group for injection strings or DNs, so nothing changes', async () => {
+      const d = subject.directory;
+      const everyone = ['steve', 'tony', 'dana', 'olaf', 'ivy', 'mia'];
+      const before = await Promise.all(everyone.map(async (n) => (await d.findUser(n))?.groups));
+      for (const name of injectionNames) {
+        await expectNotFound(d.addMember(name, 'Finance'), 'person');
+        await expectNotFound(d.removeMember(name, 'Sales'), 'person');
+      }
+      for (const name of groupInjectionNames) {
+        await expectNotFound(d.addMember('dana', name), 'group');
+        await expectNotFound(d.removeMember('steve', name), 'group');
+        await expectNotFound(d.isMember('steve', name), 'group');
+      }
+      expect(await Promise.all(everyone.map(async (n) => (await d.findUser(n))?.groups))).toEqual(before);
     });
   });
 }

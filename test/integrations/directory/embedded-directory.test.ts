@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoPeople, effectiveGroups } from '../../../embedded/demo-org';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
 import { directoryContract } from './contract';
@@ -30,5 +34,45 @@ describe('embedded directory', () => {
 
   it('will not start without a demo password', () => {
     expect(() => createEmbeddedDirectory({ password: '' })).toThrow(/must not be empty/);
+  });
+});
+
+describe('embedded directory: membership changes kept in a file', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sj-embedded-directory-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps them across a restart, as changes from the demo organisation', async () => {
+    const membershipsFile = join(dir, 'data', 'directory-memberships.json');
+    const first = createEmbeddedDirectory({ password: demoPassword, membershipsFile });
+    expect(existsSync(membershipsFile)).toBe(false);
+    expect(await first.addMember('dana', 'Sales EMEA')).toBe('added');
+    expect(await first.removeMember('tony', 'Sales')).toBe('removed');
+    await first.close();
+    expect(JSON.parse(await readFile(membershipsFile, 'utf8'))).toEqual({ added: [['dana', 'sales emea']], removed: [['tony', 'sales']] });
+
+    const second = createEmbeddedDirectory({ password: demoPassword, membershipsFile });
+    expect((await second.findUser('dana'))?.groups).toEqual(['Finance', 'Sales', 'Sales EMEA']);
+    expect((await second.findUser('tony'))?.groups).toEqual([]);
+    expect(await second.addMember('dana', 'Sales EMEA')).toBe('already-member');
+    expect(await second.addMember('tony', 'Sales')).toBe('added');
+    expect(await second.removeMember('dana', 'Sales EMEA')).toBe('removed');
+    expect(JSON.parse(await readFile(membershipsFile, 'utf8'))).toEqual({ added: [], removed: [] });
+    // Without the file, every instance starts from the demo organisation.
+    expect((await createEmbeddedDirectory({ password: demoPassword }).findUser('dana'))?.groups).toEqual(['Finance']);
+  });
+
+  it('does not make a change it cannot keep', async () => {
+    // A file where its folder should be: every write fails.
+    await writeFile(join(dir, 'not-a-folder'), '');
+    const directory = createEmbeddedDirectory({ password: demoPassword, membershipsFile: join(dir, 'not-a-folder', 'memberships.json') });
+    await expect(directory.addMember('dana', 'Sales EMEA')).rejects.toThrow();
+    expect(await directory.isMember('dana', 'Sales EMEA')).toBe(false);
+    await expect(directory.removeMember('tony', 'Sales')).rejects.toThrow();
+    expect(await directory.isMember('tony', 'Sales')).toBe(true);
   });
 });
