@@ -55,6 +55,12 @@ export function createProgram(spec: ProgramSpec): Program {
     logStream.write(`\n=== ${new Date().toISOString()} start #${startCount}: ${spec.command} ${spec.args.join(' ')}\n`);
     const proc = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
+    // If the orchestrator itself dies, do not leave the program running on its own.
+    const killOnExit = (): void => {
+      proc.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    proc.once('exit', () => process.removeListener('exit', killOnExit));
     const onData = (d: Buffer): void => {
       logStream.write(d);
       recent = (recent + d.toString()).slice(-64_000);

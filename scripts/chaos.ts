@@ -24,6 +24,9 @@ const env = parseEnv(
   process.env,
 );
 
+// Ctrl-C or a kill of this script still ends the cluster's programs (they die with the process).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const report = await runChaos({
   workers: env.CHAOS_WORKERS,
   expensatron: env.CHAOS_EXPENSATRON,
