@@ -15,16 +15,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { hashApiKey } from '../client/api-keys';
 import { readInDoubtResends } from '../integrations/ledger/postgres-ledger';
-import { freePort } from '../embedded/free-port';
 import { startCluster, type Cluster } from './cluster';
+import { freeClusterPorts } from './free-ports';
 import type { ExtraPerson } from './local-systems';
-import { temporalPortsFrom } from './temporal-server';
 
 export interface ChaosOptions {
   workers: number;
@@ -97,27 +95,6 @@ function chaosPeople(count: number, affected: number): ExtraPerson[] {
   return people;
 }
 
-const canListen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-
-/**
- * A run of ports, all free now, starting at a multiple of `step` in [from, to): below the
- * kernel's ephemeral range (32768 and up), so an outgoing connection cannot take one later.
- */
-async function freePortRun(ports: (base: number) => number[], from: number, to: number, step: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = from + Math.floor(Math.random() * ((to - from) / step)) * step;
-    let all = true;
-    for (const p of ports(base)) if (!(await canListen(p))) all = false;
-    if (all) return base;
-  }
-  throw new Error(`no free run of ports between ${from} and ${to}`);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function percentile(sorted: number[], p: number): number {
@@ -178,10 +155,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   if (ownDir) chmodSync(dataDir, 0o755);
   const people = chaosPeople(Math.max(options.expensatron, options.deskPhones, options.affected), options.affected);
   const apiKey = `sjk_${randomBytes(24).toString('hex')}`;
-  const [httpPort, pgPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  // Temporal keeps membership ports in a smallint column: its whole range stays below 32768.
-  const temporalBase = await freePortRun((base) => Object.values<number>({ ...temporalPortsFrom(base) }), 20_000, 31_000, 100);
-  const metricsBase = await freePortRun((base) => Array.from({ length: options.workers }, (_, i) => base + i), 12_000, 19_000, 10);
+  const ports = await freeClusterPorts(options.workers);
   let cluster: Cluster | null = null;
   let connection: Connection | null = null;
   try {
@@ -190,12 +164,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         DATA_DIR: dataDir,
         CLUSTER_WORKERS: options.workers,
         CLUSTER_HISTORY_SHARDS: 16,
-        CLUSTER_POSTGRES_PORT: pgPort,
-        TEMPORAL_PORT: temporalBase,
-        TEMPORAL_UI_PORT: uiPort,
+        CLUSTER_POSTGRES_PORT: ports.CLUSTER_POSTGRES_PORT,
+        TEMPORAL_PORT: ports.TEMPORAL_PORT,
+        TEMPORAL_UI_PORT: ports.TEMPORAL_UI_PORT,
         HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: httpPort,
-        METRICS_PORT: metricsBase,
+        HTTP_PORT: ports.HTTP_PORT,
+        METRICS_PORT: ports.METRICS_PORT,
         TEMPORAL_NAMESPACE: 'default',
         TEMPORAL_TASK_QUEUE: 'service-journeys',
       },

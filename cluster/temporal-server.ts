@@ -4,7 +4,7 @@
  * namespace and the journeys' search attributes registered. Used by `npm run cluster`, the
  * cluster tests and the chaos run.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { allSearchAttributes } from '../workflows/shared/search-attributes';
 import type { TemporalBinaries } from '../embedded/temporal-server-binaries';
+import { waitForExit } from '../embedded/child-exit';
 
 export interface TemporalDatabase {
   host: string;
@@ -177,17 +178,6 @@ dynamicConfigClient:
  * in the file).
  */
 const dynamicConfigFile = fileURLToPath(new URL('./temporal-dynamicconfig.yaml', import.meta.url));
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
 
 /** Starts the server (after {@link setUpSchema}) and resolves once its frontend answers. */
 export async function startTemporalServer(options: TemporalServerOptions): Promise<TemporalServer> {

@@ -7,11 +7,12 @@
  * and initdb/postgres run with its uid/gid (the spawned process is postgres itself, so signals
  * reach it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { postgresBinary } from './debian';
+import { waitForExit } from './child-exit';
 
 export interface PostgresServerOptions {
   /** Folder of the server: `data/` (the cluster files) and `socket/` are made inside. */
@@ -71,17 +72,6 @@ export async function canQuery(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 /** Thrown when the port was taken between choosing it and postgres binding it. */
