@@ -32,6 +32,11 @@ export const apiKeysSchema = z.array(apiKeySchema).superRefine((keys, ctx) => {
   });
 });
 
+/** The entry for `npm start`'s demo key (embedded default only): every scope, named "demo". */
+export function demoApiKeyEntry(key: string): ApiKeyEntry {
+  return { name: 'demo', hash: hashApiKey(key), scopes: [...apiScopes] };
+}
+
 /** The SHA-256 of a key, as configured in API_KEYS. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

@@ -9,7 +9,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
@@ -20,11 +20,13 @@ import { registerApiRequestRoutes } from './api/requests';
 import { registerApiIncidentRoutes } from './api/incidents';
 import { registerApiExperienceRoutes } from './api/experience';
 import { registerHealthRoutes } from './api/health';
+import { problemOf, registerProblemRoutes } from './api/problems';
+import { registerApiServiceRoutes } from './api/services';
 import { assetPaths, css, js } from './assets';
 import { createCatalogPort } from './catalog-port';
-import { toHttpError } from './errors';
+import { badRequest, issueLabel, notFound, problemMediaType, toHttpError } from './errors';
 import { createExperienceReports } from './experience/reports';
-import { html } from './html';
+import { escapeHtml, html } from './html';
 import { createJourneys, type JourneysDeps, type JourneyTimeouts } from './journeys';
 import { registerAuthRoutes } from './portal/auth';
 import { registerCatalogRoutes } from './portal/catalog';
@@ -36,6 +38,7 @@ import { registerIncidentPages } from './portal/incidents';
 import { registerOutboxRoutes } from './portal/outbox';
 import { registerRequestPages } from './portal/requests';
 import { readSession, type SessionOptions } from './session';
+import { validatorCompiler } from './validation';
 
 /** Settings of the portal and API (from worker/config.ts and the secrets). */
 export interface PortalConfig {
@@ -114,7 +117,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...logging,
     bodyLimit: 64 * 1024,
     trustProxy: secure,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Ids are at most 200 characters: longer ones reach the schemas and get their message.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // A URL the router cannot even read (a broken %-escape, bytes that are not UTF-8) or with a
+    // path segment longer than any id: answered like every other error, never Fastify's own shape.
+    frameworkErrors: (error, request, untypedReply) => {
+      const reply = untypedReply as unknown as FastifyReply;
+      const httpError =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? notFound('There is no such resource: a part of the path is longer than any id')
+          : badRequest('The URL is not valid: it has a malformed %-escape, or escaped bytes that are not UTF-8 text');
+      if (isApiPath(request.url)) {
+        void reply.code(httpError.statusCode).type(problemMediaType).send(problemOf(httpError, request, deps.config.publicUrl));
+        return;
+      }
+      const title = httpError.code === 'not-found' ? 'Not found' : 'Please check';
+      void reply
+        .code(httpError.statusCode)
+        .type('text/html; charset=utf-8')
+        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(httpError.message)}</p><p><a href="/">Go to the home page</a></p></body></html>`);
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -131,16 +153,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Service Journeys API',
         version: '1.0.0',
-        description:
-          'Start and follow IT service journeys (request fulfilment, incidents). Authenticate with "Authorization: Bearer <API key>"; each key has scopes.',
+        description: [
+          'Start and follow IT service journeys (request fulfilment, incidents). Authenticate with "Authorization: Bearer <API key>"; each key has scopes (requests:write, requests:read, incidents:write, incidents:read, experience:read).',
+          'GET /api/v1/services lists what can be asked for, with each service’s form as JSON Schema.',
+          'POST /api/v1/requests and POST /api/v1/incidents take an Idempotency-Key header: a retry with the same key and body returns the first result (200, created: false); the same key with a different body is answered 422.',
+          'Every error is application/problem+json (RFC 9457): type, title, status, detail, instance, and for a 400 an errors array with every field’s problem.',
+        ].join('\n\n'),
       },
       servers: [{ url: deps.config.publicUrl }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       tags: [
+        { name: 'services', description: 'The service catalog: what can be asked for, its form as JSON Schema, its stages and experience targets' },
         { name: 'requests', description: 'Service requests (fulfilment journeys)' },
         { name: 'incidents', description: 'Incidents on business services' },
         { name: 'experience', description: 'Experience metrics: JSON, CSV and Prometheus' },
         { name: 'health', description: 'Health checks' },
+        { name: 'problems', description: 'The kinds of error (RFC 9457 problem types) the API answers with' },
       ],
     },
     // Only the API is documented; the portal's HTML routes are not part of the contract.
@@ -178,15 +206,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
 
   app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
-    const httpError = toHttpError(err);
+    // On no route at all, a body that could not be read is beside the point: the answer is 404.
+    const httpError = request.is404 ? notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`) : toHttpError(err);
     if (httpError.statusCode >= 500 && httpError.code === 'internal') request.log.error({ err }, 'request failed');
     else if (httpError.statusCode >= 500) request.log.warn({ err: { message: (err as Error).message } }, httpError.message);
     if (isApiPath(request.url)) {
-      return reply.code(httpError.statusCode).send({
-        error: httpError.code,
-        message: httpError.message,
-        ...(httpError.issues ? { issues: httpError.issues } : {}),
-      });
+      const problem = problemOf(httpError, request, deps.config.publicUrl);
+      return reply.code(problem.status).type(problemMediaType).send(problem);
     }
     const title = httpError.code === 'forbidden' ? 'Not allowed' : httpError.code === 'not-found' ? 'Not found' : httpError.statusCode >= 500 ? 'Sorry' : 'Please check';
     const detail =
@@ -198,12 +224,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
       env,
       title,
-      html`<h1>${title}</h1><p>${detail}</p>${httpError.issues ? html`<ul>${httpError.issues.map((i) => html`<li>${i.path}: ${i.message}</li>`)}</ul>` : null}<p><a href="/">Back to the home page</a></p>`,
+      html`<h1>${title}</h1><p>${detail}</p>${httpError.issues ? html`<ul>${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}</ul>` : null}<p><a href="/">Back to the home page</a></p>`,
       httpError.statusCode,
     );
   });
   app.setNotFoundHandler((request, reply) => {
-    if (isApiPath(request.url)) return reply.code(404).send({ error: 'not-found', message: `No such endpoint: ${request.method} ${request.url.split('?')[0]}` });
+    if (isApiPath(request.url)) {
+      const problem = problemOf(notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, deps.config.publicUrl);
+      return reply.code(404).type(problemMediaType).send(problem);
+    }
     return renderPage(request, reply, env, 'Not found', html`<h1>Page not found</h1><p>There is no page at this address.</p><p><a href="/">Go to the home page</a></p>`, 404);
   });
 
@@ -243,9 +272,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     (api, _opts, done) => {
+      registerApiServiceRoutes(api, { catalog, apiKeys: deps.apiKeys });
       registerApiRequestRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
       registerApiIncidentRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
       registerApiExperienceRoutes(api, { reports, apiKeys: deps.apiKeys });
+      registerProblemRoutes(api, deps.config.publicUrl);
       api.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));
       done();
     },

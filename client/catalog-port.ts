@@ -4,6 +4,7 @@
  */
 import { catalog as deploymentCatalog, type Catalog, type CatalogService, type PreparedRequest, type RequestToStart } from '../catalog';
 import type { ServiceXlaDefinition } from '../integrations/experience/report';
+import { planStages } from '../workflows/fulfilment/definitions';
 import type { ServiceView } from './views';
 
 /** The catalog as the portal and the API use it. */
@@ -25,6 +26,9 @@ function toView(s: CatalogService): ServiceView {
     summary: s.summary,
     description: s.description,
     whatHappensNext: s.whatHappensNext,
+    keywords: s.keywords,
+    stages: planStages(s.plan),
+    xla: s.xla,
     needsApproval: s.plan.steps.some((step) => step.kind === 'approval'),
     form: s.form,
     guide: s.guide,

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { html, type SafeHtml } from './html';
+import { asSentence, formTextProblems } from './text';
 
 /** One choice of a radio group or select. */
 export interface FormOption {
@@ -129,9 +130,12 @@ export type FormCheck = { ok: true; value: Record<string, unknown> } | { ok: fal
 
 /** Validates with the service's own schema; the first message per field, keyed by field name. */
 export function checkForm(schema: z.ZodType, fields: readonly FormField[], body: Record<string, unknown>): FormCheck {
-  const parsed = schema.safeParse(coerceFormValues(fields, body));
-  if (parsed.success) return { ok: true, value: parsed.data as Record<string, unknown> };
-  const errors: Record<string, string> = {};
+  const values = coerceFormValues(fields, body);
+  // Control characters never reach the service's form (or the journey): the same check as the API's.
+  const errors: Record<string, string> = Object.fromEntries(Object.entries(formTextProblems(values)).map(([name, problem]) => [name, asSentence(problem)]));
+  const parsed = schema.safeParse(values);
+  if (parsed.success && Object.keys(errors).length === 0) return { ok: true, value: parsed.data as Record<string, unknown> };
+  if (parsed.success) return { ok: false, errors };
   for (const issue of parsed.error.issues) {
     const key = issue.path.length > 0 ? String(issue.path[0]) : '_form';
     if (errors[key] !== undefined) continue;

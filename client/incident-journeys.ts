@@ -16,6 +16,7 @@ import {
   incidentInputProblems,
   incidentStartOptions,
   incidentStatusQuery,
+  incidentIdPattern,
   incidentWorkflowId,
   incidentWorkflowType,
   newIncidentId,
@@ -34,7 +35,7 @@ import {
   incidentWorkaroundSmsWorkflowType,
   workaroundSmsStartOptions,
 } from '../workflows/incident/definitions';
-import { badRequest, conflict, HttpError, toHttpError } from './errors';
+import { badRequest, bodyIssue, conflict, HttpError, idempotencyKeyReused, toHttpError } from './errors';
 import { listExecutions, orAfter, quote, TtlCache, withDeadline } from './temporal-reads';
 import type { IncidentView } from './views';
 import type { JourneyTimeouts } from './journeys';
@@ -133,6 +134,8 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
 
   /** The status query with a deadline; null when there is no such incident. */
   async function status(id: string, ms = timeouts.detailMs): Promise<{ status: IncidentStatus; running: boolean } | null> {
+    // No incident has another id: a malformed one never reaches Temporal.
+    if (!incidentIdPattern.test(id)) return null;
     try {
       const h = handle(id);
       const [s, description] = await Promise.all([
@@ -242,7 +245,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     if (problems.length > 0) {
       throw badRequest(
         `The incident is not valid: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-        problems.map((p) => ({ path: p.split(':')[0] ?? '', message: p.slice(p.indexOf(':') + 1).trim() })),
+        problems.map((p) => bodyIssue(p.split(':')[0] ?? '', p.slice(p.indexOf(':') + 1).trim())),
       );
     }
     const inputPrint = fingerprint({ s: input.serviceId, t: input.title, m: input.message, w: input.workaround, d: input.declaredBy });
@@ -256,7 +259,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
       const existing = await withDeadline(client, timeouts.detailMs, () => handle(incidentId).describe()).catch(() => null);
       if (existing?.memo?.inputFingerprint === inputPrint) return { id: incidentId, created: false };
-      throw conflict('This Idempotency-Key was already used to declare a different incident');
+      throw idempotencyKeyReused('This Idempotency-Key was already used to declare a different incident: send the first declaration’s body again, or use a new key');
     }
   }
 
@@ -287,6 +290,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   }
 
   async function postProgress(id: string, input: { text: string; notifyAffected: boolean; by: string }): Promise<void> {
+    if (!incidentIdPattern.test(id)) throw new HttpError('not-found', `No incident ${id}`);
     const r = await update(() => handle(id).executeUpdate(progressUpdate, { args: [input] }));
     if (r === 'not-found') throw new HttpError('not-found', `No incident ${id}`);
     if (r.status === 'closed') throw conflict(`Incident ${id} is closed`);
@@ -294,6 +298,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   }
 
   async function resolveIncident(id: string, input: { note: string; by: string }): Promise<void> {
+    if (!incidentIdPattern.test(id)) throw new HttpError('not-found', `No incident ${id}`);
     const r = await update(() => handle(id).executeUpdate(resolveUpdate, { args: [input] }));
     if (r === 'not-found') throw new HttpError('not-found', `No incident ${id}`);
     if (r.status === 'not-open') throw conflict(`Incident ${id} is already ${r.incidentStatus}`);

@@ -23,7 +23,7 @@ import {
 } from '../workflows/fulfilment/definitions';
 import { Requester, ServiceId, Stage, Outcome } from '../workflows/shared/search-attributes';
 import type { CatalogPort } from './catalog-port';
-import { badRequest, conflict, forbidden, notFound, toHttpError } from './errors';
+import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFound, toHttpError } from './errors';
 import type { JourneyTimeouts } from './journeys';
 import { listExecutions, quote, withDeadline } from './temporal-reads';
 import type { RequestView, ServiceView } from './views';
@@ -122,23 +122,26 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
   async function request(id: string): Promise<RequestView | null> {
     if (!publicIdPattern.test(id)) return null;
     const handle = client.workflow.getHandle(id);
+    // The description and the status query at once: a status read is one round trip, not two.
+    const [described, queried] = await Promise.allSettled([
+      withDeadline(client, timeouts.detailMs, () => handle.describe()),
+      withDeadline(client, timeouts.detailMs, () => handle.query(statusQuery)),
+    ]);
     let info: WorkflowExecutionInfo;
     // A description is an execution info with more detail; only the shared fields are used.
-    try {
-      info = (await withDeadline(client, timeouts.detailMs, () => handle.describe())) as unknown as WorkflowExecutionInfo;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return null;
-      throw toHttpError(err);
-    }
+    if (described.status === 'rejected') {
+      if (described.reason instanceof WorkflowNotFoundError) return null;
+      throw toHttpError(described.reason);
+    } else info = described.value as unknown as WorkflowExecutionInfo;
     if (info.type !== fulfilmentWorkflowType) return null;
-    try {
-      const view = statusToView(await withDeadline(client, timeouts.detailMs, () => handle.query(statusQuery)), null);
-      const input = info.memo?.summary;
-      return typeof input === 'string' ? { ...view, summary: input } : view;
-    } catch (err) {
-      deps.log.warn({ err: { message: (err as Error).message }, workflowId: id }, 'status query failed; showing search attributes');
+    if (queried.status === 'rejected') {
+      const err: unknown = queried.reason;
+      deps.log.warn({ err: { message: err instanceof Error ? err.message : String(err) }, workflowId: id }, 'status query failed; showing search attributes');
       return fromVisibility(info);
     }
+    const view = statusToView(queried.value, null);
+    const input = info.memo?.summary;
+    return typeof input === 'string' ? { ...view, summary: input } : view;
   }
 
   /** Views for listed journeys: the status query where it answers in time, search attributes otherwise. */
@@ -190,8 +193,8 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       });
     } catch (err) {
       if (err instanceof InvalidRequestError) {
-        const issues = Object.entries(err.fieldErrors).map(([k, message]) => ({ path: k === '_request' ? '' : `fields.${k}`, message }));
-        if (err.fieldErrors._request === 'Unknown service') throw badRequest(err.message, [{ path: 'serviceId', message: `no service "${input.serviceId}"` }]);
+        const issues = Object.entries(err.fieldErrors).map(([k, message]) => ({ in: 'body' as const, path: k === '_request' ? [] : ['fields', k], message }));
+        if (err.fieldErrors._request === 'Unknown service') throw badRequest(err.message, [bodyIssue('serviceId', `no service "${input.serviceId}"`)]);
         throw badRequest(err.message, issues);
       }
       throw err;
@@ -208,7 +211,7 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
       const existing = await withDeadline(client, timeouts.detailMs, () => client.workflow.getHandle(options.workflowId).describe()).catch(() => null);
       if (existing?.memo?.inputFingerprint === inputPrint) return { id: options.workflowId, created: false };
-      throw conflict('This Idempotency-Key was already used for a different request');
+      throw idempotencyKeyReused('This Idempotency-Key was already used for a different request: send the first request’s body again, or use a new key');
     }
   }
 
@@ -267,7 +270,7 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       const input = { journeyId: view.id, serviceId: view.serviceId, user, score: answer.score, comment, at: new Date().toISOString() };
       const problems = journeyFeedbackInputProblems(input);
       if (problems.length > 0) {
-        throw badRequest(`The answer is not valid: ${problems.join('; ')}`, problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 1).trim() })));
+        throw badRequest(`The answer is not valid: ${problems.join('; ')}`, problems.map((p) => bodyIssue(p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1).trim())));
       }
       try {
         await withDeadline(client, timeouts.startMs, () => client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(input, deps.taskQueue)));

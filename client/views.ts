@@ -3,6 +3,7 @@
  * query results. client/journeys.ts maps the workflows' own answers into these shapes.
  */
 import type { z } from 'zod';
+import type { XlaTarget } from '../integrations/experience/types';
 
 /** A catalog entry as the portal presents it. */
 export interface ServiceView {
@@ -14,6 +15,12 @@ export interface ServiceView {
   description: string[];
   /** What will happen after you ask for it, step by step. */
   whatHappensNext: string[];
+  /** Other words people search with. */
+  keywords: string[];
+  /** The plan's stages in order (the `Stage` of its journeys), ending with `completed`. */
+  stages: { stage: string; label: string }[];
+  /** The experience level agreement targets of the service. */
+  xla: XlaTarget[];
   /** Needs a manager's approval before anything happens. */
   needsApproval: boolean;
   /** The request form: what the user types (identity comes from the sign-in). */

@@ -18,6 +18,13 @@ export interface DevServerOptions {
   /** Web UI port; omitted = no UI. */
   uiPort?: number;
   namespace?: string;
+  /**
+   * Eager activity dispatch (default on, as on the cluster's server): a worker that completes a
+   * workflow task gets the activities it just scheduled in the reply, instead of each going
+   * through the task queue to a poller. Same at-least-once delivery, timeouts and retries; an
+   * activity the worker has no free slot for goes through the queue as before.
+   */
+  eagerActivities?: boolean;
   log?: (line: string) => void;
 }
 
@@ -45,6 +52,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
       ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : { ui: false }),
       log: { format: 'pretty', level: 'warn' },
+      extraArgs: ['--dynamic-config-value', `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`],
     },
   });
   return {

@@ -14,6 +14,7 @@ import { ConfigError, loadCoreConfig } from '../worker/config';
 import { createIntegrations } from '../worker/integrations';
 import { createWorker } from '../worker/create-worker';
 import { activitySettings, publicUrl, requireSecrets } from '../worker/settings';
+import { apiKeysFromEnv, demoApiKeyEntry } from '../client/api-keys';
 import { startApiServer } from '../client/server';
 import { startDevServer, type DevServer } from './dev-server';
 
@@ -21,10 +22,30 @@ function say(line: string): void {
   console.log(line);
 }
 
+/**
+ * One request a newcomer can paste: Steve asks for Expensatron with his registered phone, so the
+ * journey runs to the end (email, SMS link, account). The answer's statusUrl shows it progress.
+ */
+function tryItCurl(portal: string, apiKey: string): string {
+  const body = JSON.stringify({ serviceId: 'expensatron', requester: 'steve', fields: { phone: '07700 900123', os: 'android' } });
+  return [
+    'curl -sS -X POST',
+    `'${portal}/api/v1/requests'`,
+    `-H 'Authorization: Bearer ${apiKey}'`,
+    "-H 'Content-Type: application/json'",
+    "-H 'Idempotency-Key: try-it-1'",
+    `-d '${body}'`,
+  ].join(' ');
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
+  // Parsed before anything starts, so a bad API_KEYS fails fast with the variable's name.
+  const configuredKeys = apiKeysFromEnv(process.env);
+  // The embedded default also has a demo key (kept in DATA_DIR/secrets.json), printed below.
+  const demoKey = config.INTEGRATIONS === 'embedded' ? secrets.demoApiKey : null;
   const dataDir = resolve(config.DATA_DIR);
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV !== 'production' });
   // SDK and worker metrics (task queue backlog, schedule-to-start latency, activity failures) for Prometheus.
@@ -76,6 +97,7 @@ async function main(): Promise<void> {
     outbox: integrations.outbox,
     experience: integrations.deps.experience,
     temporalUiUrl: uiUrl,
+    apiKeys: demoKey ? [...configuredKeys, demoApiKeyEntry(demoKey)] : configuredKeys,
   });
 
   const running = worker.run();
@@ -85,6 +107,10 @@ async function main(): Promise<void> {
   say(`  Portal      ${portal}/   (sign in as steve, tony, dana, mia or ivy; password: ${secrets.demoPassword})`);
   say(`  Outbox      ${portal}/outbox   (the mail and SMS the journeys sent)`);
   say(`  API         ${portal}/api/v1   (OpenAPI: ${portal}/api/v1/openapi.json)`);
+  if (demoKey) {
+    say(`  API key     ${demoKey}   (demo key with every scope, kept in ${join(dataDir, 'secrets.json')})`);
+    say(`  Try it      ${tryItCurl(portal, demoKey)}`);
+  }
   say(`  Temporal UI ${uiUrl ?? '(not started: TEMPORAL_ADDRESS points at an existing server)'}`);
   say(`  Metrics     http://127.0.0.1:${config.METRICS_PORT}/metrics   (Prometheus: worker and SDK)`);
   say(`  Temporal    ${address}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`);

@@ -40,17 +40,25 @@ export interface WorkerSetup {
   deps: ActivityDeps;
   /** A prebuilt bundle (production image); otherwise the workflows are bundled at start-up. */
   workflowBundlePath?: string;
-  extra?: Partial<WorkerOptions>;
+  /**
+   * Activities registered besides the product's (the benchmarks' no-op); a name the product
+   * already registers is refused, so nothing can stand in for a real activity.
+   */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  extra?: Omit<Partial<WorkerOptions>, 'activities'>;
 }
 
 /** The one place a Worker is put together, for `npm start`, the worker process and tests alike. */
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+  const activities = createActivities(setup.deps);
+  const clash = Object.keys(setup.extraActivities ?? {}).filter((name) => name in activities);
+  if (clash.length > 0) throw new Error(`extra activities may not replace the product's: ${clash.join(', ')}`);
   return Worker.create({
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     ...(setup.workflowBundlePath ? { workflowBundle: { codePath: setup.workflowBundlePath } } : { workflowsPath }),
-    activities: createActivities(setup.deps),
+    activities: { ...activities, ...setup.extraActivities },
     ...workerTimeouts,
     ...setup.extra,
   });

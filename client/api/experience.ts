@@ -8,9 +8,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { prometheusContentType, renderPrometheus } from '../../integrations/experience/prometheus';
 import type { ApiKeyEntry } from '../api-keys';
-import { notFound, problemSchema } from '../errors';
+import { notFound } from '../errors';
 import { experienceCsvTables, experienceQuerySchema, exportFileName, isExperienceCsvTable, type ExperienceReports } from '../experience/reports';
 import { requireScope } from './auth';
+import { problemResponses } from './problems';
 import { experienceReportSchema } from './experience-schemas';
 
 /** What the experience API is built over. */
@@ -19,7 +20,7 @@ export interface ApiExperienceDeps {
   apiKeys: readonly ApiKeyEntry[];
 }
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 503: problemSchema };
+const errors = problemResponses(400, 401, 403, 503);
 const tableNames = Object.keys(experienceCsvTables);
 
 /** `GET /api/v1/experience`, `/api/v1/experience/{table}.csv` and `/api/v1/experience/metrics`. */
@@ -34,6 +35,7 @@ export function registerApiExperienceRoutes(api: FastifyInstance, deps: ApiExper
       onRequest,
       schema: {
         tags: ['experience'],
+        operationId: 'getExperienceReport',
         summary: 'Experience report: time to outcome, silence, effort, NPS, incidents and XLA status per service, per day, and the worst journeys',
         security: [{ bearerAuth: [] }],
         querystring: experienceQuerySchema,
@@ -55,6 +57,7 @@ export function registerApiExperienceRoutes(api: FastifyInstance, deps: ApiExper
       onRequest,
       schema: {
         tags: ['experience'],
+        operationId: 'getExperienceMetrics',
         summary: 'The same figures as Prometheus text exposition (gauges over the window), for a scrape job with a bearer token',
         security: [{ bearerAuth: [] }],
         querystring: experienceQuerySchema,
@@ -73,11 +76,12 @@ export function registerApiExperienceRoutes(api: FastifyInstance, deps: ApiExper
       onRequest,
       schema: {
         tags: ['experience'],
+        operationId: 'getExperienceTable',
         summary: 'One table of the report as CSV (RFC 4180): services, xla, daily or worst',
         security: [{ bearerAuth: [] }],
         params: z.object({ table: z.string().max(40).describe(`One of ${tableNames.join(', ')}`) }),
         querystring: experienceQuerySchema,
-        response: { 200: { description: 'CSV with a header line', content: { 'text/csv': { schema: z.string() } } }, 404: problemSchema, ...errors },
+        response: { 200: { description: 'CSV with a header line', content: { 'text/csv': { schema: z.string() } } }, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {

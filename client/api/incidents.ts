@@ -5,9 +5,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { badRequest, conflict, notFound, problemSchema, unavailable } from '../errors';
+import { badField, conflict, notFound, unavailable } from '../errors';
 import type { IncidentView } from '../views';
 import { requireScope } from './auth';
+import { problemResponses, readProblems, writeProblems } from './problems';
 import type { ApiRouteDeps } from './requests';
 import {
   acceptedSchema,
@@ -22,7 +23,8 @@ import {
   resolveBody,
 } from './schemas';
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
+const readErrors = problemResponses(...readProblems);
+const actionErrors = problemResponses(...writeProblems);
 
 function toJson(i: IncidentView) {
   const { workflowId: _workflowId, ...rest } = i;
@@ -40,7 +42,7 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
     const user = await directory.findUser(name).catch(() => {
       throw unavailable('The company directory is not reachable; try again shortly');
     });
-    if (!user) throw badRequest('The request is not valid: 1 problem', [{ path, message: `no directory account "${name}"` }]);
+    if (!user) throw badField(path, `no directory account "${name}"`);
   };
 
   const existing = async (id: string): Promise<IncidentView> => {
@@ -55,17 +57,24 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       onRequest: write,
       schema: {
         tags: ['incidents'],
+        operationId: 'declareIncident',
         summary: 'Declare an incident: every subscriber of the service is notified',
+        description:
+          'Send an `Idempotency-Key` to make retries safe: the same key with the same body answers 200 with the first incident (`created: false`); the same key with a different body answers 422 (problem type idempotency-key-reused). Keys are per API key.',
         security: [{ bearerAuth: [] }],
         headers: idempotencyHeaders,
         body: declareIncidentBody,
-        response: { 200: createdIncidentSchema, 201: createdIncidentSchema, ...errors },
+        response: {
+          200: createdIncidentSchema.describe('An earlier call with this Idempotency-Key and the same body declared this incident'),
+          201: createdIncidentSchema.describe('Declared; subscribers are being told'),
+          ...problemResponses(...writeProblems, 422),
+        },
       },
     },
     async (request, reply) => {
       const b = request.body;
       const service = await journeys.cmdbService(b.serviceId);
-      if (!service) throw badRequest('The request is not valid: 1 problem', [{ path: 'serviceId', message: `no service "${b.serviceId}" in the CMDB` }]);
+      if (!service) throw badField('serviceId', `no service "${b.serviceId}" in the CMDB`);
       await knownAccount(b.declaredBy, 'declaredBy');
       const key = request.headers['idempotency-key'];
       const declared = await journeys.declareIncident({
@@ -87,10 +96,11 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       onRequest: read,
       schema: {
         tags: ['incidents'],
+        operationId: 'getIncident',
         summary: 'The incident: status, updates, affected and confirmation counts, follow-up list',
         security: [{ bearerAuth: [] }],
         params: incidentIdParams,
-        response: { 200: incidentSchema, ...errors },
+        response: { 200: incidentSchema, ...readErrors },
       },
     },
     async (request) => toJson(await existing(request.params.id)),
@@ -102,11 +112,12 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       onRequest: write,
       schema: {
         tags: ['incidents'],
+        operationId: 'postIncidentProgress',
         summary: 'Post a progress note to the banner (and optionally email the affected users)',
         security: [{ bearerAuth: [] }],
         params: incidentIdParams,
         body: progressBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
@@ -123,11 +134,12 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       onRequest: write,
       schema: {
         tags: ['incidents'],
+        operationId: 'markIncidentAffected',
         summary: 'Add a user to the affected list (idempotent: twice counts once)',
         security: [{ bearerAuth: [] }],
         params: incidentIdParams,
         body: affectedBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
@@ -145,11 +157,12 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       onRequest: write,
       schema: {
         tags: ['incidents'],
+        operationId: 'resolveIncident',
         summary: 'Resolve: subscribers are told the service is back, affected users get confirmation links',
         security: [{ bearerAuth: [] }],
         params: incidentIdParams,
         body: resolveBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
@@ -166,16 +179,17 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       onRequest: write,
       schema: {
         tags: ['incidents'],
+        operationId: 'confirmIncident',
         summary: 'Record a user’s answer after resolution ("fixed" / "still-broken"), with the optional NPS score',
         security: [{ bearerAuth: [] }],
         params: incidentIdParams,
         body: confirmationBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
       const b = request.body;
-      if (b.score !== undefined && b.answer !== 'fixed') throw badRequest('The request is not valid: 1 problem', [{ path: 'score', message: 'only with the answer "fixed"' }]);
+      if (b.score !== undefined && b.answer !== 'fixed') throw badField('score', 'only with the answer "fixed"');
       const confirmed = await journeys.confirm(request.params.id, {
         accountName: b.accountName,
         answer: b.answer,

@@ -13,17 +13,19 @@ import { mobileNumber } from '../../catalog/services/expensatron';
 import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import type { Directory } from '../../integrations/directory/types';
 import type { ApiKeyEntry } from '../api-keys';
-import { badRequest, notFound, problemSchema, unavailable } from '../errors';
+import { badField, notFound, unavailable } from '../errors';
 import type { Journeys } from '../journeys';
+import { textField } from '../text';
 import { requireScope } from './auth';
+import { problemResponses, readProblems, writeProblems } from './problems';
 import { acceptedSchema, accountName, createRequestBody, createdRequestSchema, idempotencyHeaders, requestIdParams, requestSchema } from './schemas';
 
 /** `POST /api/v1/requests/{id}/nps`: the requester's answer about a finished request. */
 export const requestNpsBody = z
   .object({
-    requester: accountName.describe('Directory account name of the person who asked for the request (only they may rate it)'),
+    requester: accountName.describe('Directory account name of the person who asked for the request (only they may rate it)').meta({ examples: ['steve'] }),
     score: z.int('must be a whole number 0–10').min(0, 'must be 0–10').max(10, 'must be 0–10').describe('NPS: 0–10, how satisfied with how the request was handled'),
-    comment: z.string().trim().max(feedbackCommentMaxLength, `must be at most ${feedbackCommentMaxLength} characters`).optional().describe('Optional words to go with the score'),
+    comment: textField({ max: feedbackCommentMaxLength, multiline: true }).optional().describe('Optional words to go with the score'),
   })
   .meta({ id: 'RequestNps' });
 
@@ -34,12 +36,9 @@ const reasonMaxLength = 500;
 /** `POST /api/v1/requests/{id}/decision`: the named approver approves or turns the request down. */
 export const requestDecisionBody = z
   .object({
-    approver: accountName.describe('Directory account name of the approver the request waits for (only they may decide)'),
+    approver: accountName.describe('Directory account name of the approver the request waits for (only they may decide)').meta({ examples: ['mia'] }),
     approve: z.boolean({ error: 'must be true (approve) or false (turn down)' }).describe('true approves; false turns the request down'),
-    reason: z
-      .string({ error: 'must be text' })
-      .trim()
-      .max(reasonMaxLength, `must be at most ${reasonMaxLength} characters`)
+    reason: textField({ max: reasonMaxLength, multiline: true, messages: { type: 'must be text' } })
       .optional()
       .describe(`Why: required (at least ${reasonMinLength} characters) when turning down, because the requester is told`),
   })
@@ -57,8 +56,8 @@ export const requestDecisionBody = z
 /** `POST /api/v1/requests/{id}/device`: the requester gives the number of their registered phone. */
 export const requestDeviceBody = z
   .object({
-    requester: accountName.describe('Directory account name of the person who asked for the request (only they may correct it)'),
-    phone: mobileNumber.describe('The mobile number of the phone registered to the requester, in any usual notation (UK numbers may omit +44); stored as E.164'),
+    requester: accountName.describe('Directory account name of the person who asked for the request (only they may correct it)').meta({ examples: ['steve'] }),
+    phone: mobileNumber.meta({ examples: ['07700 900123'] }).describe('The mobile number of the phone registered to the requester, in any usual notation (UK numbers may omit +44); stored as E.164'),
     os: z.enum(['ios', 'android'], { error: 'must be ios or android' }).optional().describe('The kind of phone, when it changed'),
   })
   .meta({ id: 'RequestDevice' });
@@ -68,11 +67,8 @@ const deliveryNoteMaxLength = 1000;
 /** `POST /api/v1/requests/{id}/delivery`: the service desk has done the request's manual task. */
 export const requestDeliveryBody = z
   .object({
-    by: accountName.describe('Directory account name of the service desk member who did it'),
-    note: z
-      .string({ error: 'must be text' })
-      .trim()
-      .max(deliveryNoteMaxLength, `must be at most ${deliveryNoteMaxLength} characters`)
+    by: accountName.describe('Directory account name of the service desk member who did it').meta({ examples: ['ivy'] }),
+    note: textField({ max: deliveryNoteMaxLength, multiline: true, messages: { type: 'must be text' } })
       .optional()
       .describe('What was done, e.g. "On the desk and connected"'),
   })
@@ -85,7 +81,8 @@ export interface ApiRouteDeps {
   directory: Directory;
 }
 
-const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 503: problemSchema };
+const readErrors = problemResponses(...readProblems);
+const actionErrors = problemResponses(...writeProblems);
 
 /**
  * `POST /api/v1/requests`, `GET /api/v1/requests/{id}` and the actions on one request:
@@ -103,11 +100,20 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       onRequest: requireScope(apiKeys, 'requests:write'),
       schema: {
         tags: ['requests'],
+        operationId: 'createRequest',
         summary: 'Ask for a service on behalf of a person (starts the fulfilment journey)',
+        description: [
+          '`serviceId` is one of GET /api/v1/services; `fields` is what that service’s form asks (its JSON Schema is in the service’s `form`).',
+          'Send an `Idempotency-Key` to make retries safe: the same key with the same body answers 200 with the first request (`created: false`); the same key with a different body answers 422 (problem type idempotency-key-reused). Keys are per API key.',
+        ].join(' '),
         security: [{ bearerAuth: [] }],
         headers: idempotencyHeaders,
         body: createRequestBody(journeys.catalog()),
-        response: { 200: createdRequestSchema, 201: createdRequestSchema, ...errors },
+        response: {
+          200: createdRequestSchema.describe('An earlier call with this Idempotency-Key and the same body started this request'),
+          201: createdRequestSchema.describe('The request is recorded and its journey started'),
+          ...problemResponses(...writeProblems, 422),
+        },
       },
     },
     async (request, reply) => {
@@ -116,7 +122,7 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
         request.log.warn({ err }, 'directory lookup failed');
         throw unavailable('The company directory is not reachable; try again shortly');
       });
-      if (!user) throw badRequest('The request is not valid: 1 problem', [{ path: 'requester', message: `no directory account "${body.requester}"` }]);
+      if (!user) throw badField('requester', `no directory account "${body.requester}"`);
       const key = request.headers['idempotency-key'];
       const caller = request.apiCaller?.name ?? 'api';
       const started = await journeys.submitRequest({
@@ -140,10 +146,11 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       onRequest: requireScope(apiKeys, 'requests:read'),
       schema: {
         tags: ['requests'],
+        operationId: 'getRequest',
         summary: 'Where a request is: current stage, each stage’s times, what the requester was told',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
-        response: { 200: requestSchema, ...errors },
+        response: { 200: requestSchema, ...readErrors },
       },
     },
     async (request) => {
@@ -176,13 +183,14 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       onRequest: requireScope(apiKeys, 'requests:write'),
       schema: {
         tags: ['requests'],
+        operationId: 'rateRequest',
         summary: 'Record the requester’s NPS answer (0–10) about a finished request; answering again replaces the earlier answer',
         description:
           'Only the requester may rate (403), only once the request has finished with an outcome (409). The answer is durable when this returns and reaches the experience figures within seconds.',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
         body: requestNpsBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
@@ -202,13 +210,14 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       onRequest: requireScope(apiKeys, 'requests:write'),
       schema: {
         tags: ['requests'],
+        operationId: 'decideRequest',
         summary: 'Approve or turn down a request waiting for approval, as its approver',
         description:
           'Only the approver the request waits for may decide, never the requester (403); only while it waits for approval (409). Turning down needs a reason: the requester is told.',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
         body: requestDecisionBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
@@ -225,12 +234,13 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       onRequest: requireScope(apiKeys, 'requests:write'),
       schema: {
         tags: ['requests'],
+        operationId: 'correctRequestDevice',
         summary: 'Correct the phone number the CMDB did not know for the requester; the check runs again',
         description: 'Only the requester may correct it (403); only while the request waits for a phone number (409).',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
         body: requestDeviceBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {
@@ -247,12 +257,13 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       onRequest: requireScope(apiKeys, 'requests:write'),
       schema: {
         tags: ['requests'],
+        operationId: 'markRequestDelivered',
         summary: 'Mark the request’s manual task (e.g. delivering a desk phone) done, as the service desk',
         description: 'Only while the request waits for the service desk (409). The requester is told it is done.',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
         body: requestDeliveryBody,
-        response: { 200: acceptedSchema, ...errors },
+        response: { 200: acceptedSchema, ...actionErrors },
       },
     },
     async (request) => {

@@ -3,6 +3,7 @@
  * from these.
  */
 import { z } from 'zod';
+import { formTextProblems, plainText, textField } from '../text';
 import type { ServiceView } from '../views';
 
 /** A directory account name, lower-cased. */
@@ -22,7 +23,8 @@ export const idempotencyHeaders = z.looseObject({
     .max(200, 'must be at most 200 characters')
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional()
-    .describe('Retrying with the same key returns the first result instead of starting a second journey'),
+    .describe('Retrying with the same key and body returns the first result instead of starting a second journey; the same key with a different body is answered 422')
+    .meta({ examples: ['3f0c9a52-6d1e-4b8a-9c57-0d2b6f1e8a41'] }),
 });
 
 /** `{id}` of a request. */
@@ -35,6 +37,13 @@ export const incidentIdParams = z.object({
   id: z.string().min(1).max(120).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an incident id as returned by POST /api/v1/incidents'),
 });
 
+/** A service's form, also refusing control characters in any of its text values (see client/text.ts). */
+function withPlainTextValues(form: z.ZodType<Record<string, unknown>>): z.ZodType<Record<string, unknown>> {
+  return form.superRefine((values, ctx) => {
+    for (const [name, message] of Object.entries(formTextProblems(values))) ctx.addIssue({ code: 'custom', path: [name], message });
+  });
+}
+
 /**
  * `POST /api/v1/requests`: one alternative per catalog service, so each service's own form
  * schema validates `fields` and is documented in the OpenAPI document.
@@ -44,8 +53,8 @@ export function createRequestBody(services: readonly ServiceView[]): z.ZodType<{
     z
       .object({
         serviceId: z.literal(s.id),
-        requester: accountName.describe('Directory account name of the person the request is for'),
-        fields: (s.form as z.ZodType<Record<string, unknown>>).describe(`What the ${s.title} request form asks`),
+        requester: accountName.describe('Directory account name of the person the request is for').meta({ examples: ['steve'] }),
+        fields: withPlainTextValues(s.form as z.ZodType<Record<string, unknown>>).describe(`What the ${s.title} request form asks (GET /api/v1/services/${s.id} has it as JSON Schema)`),
       })
       .meta({ title: s.title }),
   );
@@ -96,39 +105,62 @@ export const createdRequestSchema = z
   })
   .meta({ id: 'CreatedRequest' });
 
+/** A business service id in the CMDB: what incident ids and workflow ids are made of. */
+export const cmdbServiceId = z
+  .string({ error: 'must be a CMDB service id' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100, 'must be at most 100 characters')
+  .superRefine(plainText())
+  .regex(/^[A-Za-z0-9_.-]*$/, 'must be a CMDB service id such as crm (letters, digits, _ . -)');
+
+/** A web address for a workaround link: http(s), no spaces or control characters. */
+const downloadLink = z
+  .url({ protocol: /^https?$/, error: 'must be a web address starting with https://' })
+  .max(500, 'must be at most 500 characters')
+  .superRefine(plainText())
+  .regex(/^https?:\/\/\S+$/, 'must be a web address without spaces');
+
 /** `POST /api/v1/incidents`. */
 export const declareIncidentBody = z
   .object({
-    serviceId: z.string().trim().min(1).max(100).describe('Business service id in the CMDB, e.g. crm'),
-    title: z.string().trim().min(3).max(200),
-    message: z.string().trim().min(3).max(2000).describe('What users see, in plain words'),
+    serviceId: cmdbServiceId.describe('Business service id in the CMDB, e.g. crm').meta({ examples: ['crm'] }),
+    title: textField({ min: 3, max: 200 }).meta({ examples: ['CRM web app unavailable'] }),
+    message: textField({ min: 3, max: 2000, multiline: true })
+      .describe('What users see, in plain words')
+      .meta({ examples: ['The CRM web app does not load. We are working on it; the mobile app works.'] }),
     workaround: z
       .object({
-        text: z.string().trim().min(1).max(1000).describe('What affected people can do meanwhile, e.g. "The mobile CRM app works"'),
+        text: textField({ min: 1, max: 1000, multiline: true })
+          .describe('What affected people can do meanwhile, e.g. "The mobile CRM app works"')
+          .meta({ examples: ['Use the mobile CRM app meanwhile'] }),
         links: z
-          .object({ ios: z.url().max(500).optional(), android: z.url().max(500).optional() })
+          .object({
+            ios: downloadLink.optional().meta({ examples: ['https://apps.example/crm-ios'] }),
+            android: downloadLink.optional().meta({ examples: ['https://apps.example/crm-android'] }),
+          })
           .optional()
           .describe('Download links per mobile OS; affected people can have the one for their phone texted to them'),
       })
       .nullable()
       .optional(),
-    declaredBy: accountName.describe('Account name of the IT staff member declaring'),
+    declaredBy: accountName.describe('Account name of the IT staff member declaring').meta({ examples: ['ivy'] }),
   })
   .meta({ id: 'DeclareIncident' });
 
 /** `POST /api/v1/incidents/{id}/progress`. */
 export const progressBody = z
   .object({
-    text: z.string().trim().min(3).max(2000),
+    text: textField({ min: 3, max: 2000, multiline: true }).meta({ examples: ['We found the cause; a fix is being deployed.'] }),
     notifyAffected: z.boolean().default(false),
-    by: accountName,
+    by: accountName.meta({ examples: ['ivy'] }),
   })
   .meta({ id: 'IncidentProgress' });
 
 /** `POST /api/v1/incidents/{id}/affected`. */
 export const affectedBody = z
   .object({
-    accountName,
+    accountName: accountName.meta({ examples: ['steve'] }),
     workaroundSms: z.boolean().default(false).describe('Also text the workaround link to the user’s registered phone'),
   })
   .meta({ id: 'IncidentAffected' });
@@ -136,18 +168,18 @@ export const affectedBody = z
 /** `POST /api/v1/incidents/{id}/resolve`. */
 export const resolveBody = z
   .object({
-    note: z.string().trim().min(3).max(2000),
-    by: accountName,
+    note: textField({ min: 3, max: 2000, multiline: true }).meta({ examples: ['The web servers were restarted; the CRM works again.'] }),
+    by: accountName.meta({ examples: ['ivy'] }),
   })
   .meta({ id: 'IncidentResolve' });
 
 /** `POST /api/v1/incidents/{id}/confirmations`: the answer, with the NPS score when fixed. */
 export const confirmationBody = z
   .object({
-    accountName,
+    accountName: accountName.meta({ examples: ['steve'] }),
     answer: z.enum(['fixed', 'still-broken']),
     score: z.number().int().min(0).max(10).optional().describe('NPS: 0–10, how satisfied with the support'),
-    comment: z.string().trim().max(500).optional(),
+    comment: textField({ max: 500, multiline: true }).optional(),
   })
   .meta({ id: 'IncidentConfirmation' });
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Directory } from '../../integrations/directory/types';
 import { isIntegrationError } from '../../integrations/errors';
 import { html } from '../html';
+import { textProblem } from '../text';
 import { endSession, startSession, type SessionOptions } from '../session';
 import { csrfCheck, csrfField, renderPage, safeNext, type PortalEnv } from './context';
 
@@ -58,6 +59,14 @@ ${csrfField(reply)}<input type="hidden" name="next" value="${values.next}">
     const username = body.username.toLowerCase();
     if (!username || !body.password) {
       return renderPage(request, reply, env, 'Sign in', form(reply, { username, next }, 'Enter your account name and your password.'), 400);
+    }
+    // Nobody can type a control character: such an account name or password never reaches the directory.
+    if (textProblem(username) !== null) {
+      return renderPage(request, reply, env, 'Sign in', form(reply, { username: '', next }, 'Enter your account name as you type it to sign in to Windows (letters and digits, no control characters).'), 400);
+    }
+    if (textProblem(body.password) !== null) {
+      request.log.info({ account: username }, 'sign-in refused: control characters in the password');
+      return renderPage(request, reply, env, 'Sign in', form(reply, { username, next }, wrongCredentialsMessage), 401);
     }
     let result;
     try {

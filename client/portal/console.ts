@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isIntegrationError } from '../../integrations/errors';
 import { HttpError } from '../errors';
+import { asSentence, textProblem } from '../text';
 import { html, timeTag, type SafeHtml } from '../html';
 import type { IncidentView } from '../views';
 import { csrfCheck, csrfField, renderPage, requireRole } from './context';
@@ -15,24 +17,54 @@ import type { PortalDeps } from './deps';
 /** The refusal every IT console page gives people outside the IT staff group. */
 export const itOnly = 'The IT console is for IT staff.';
 
+/** Form messages for people: the same checks as the API's (client/text.ts), worded for a page. */
+const controlCharacters = (multiline = false) => (value: string, ctx: z.RefinementCtx) => {
+  const problem = textProblem(value, { multiline });
+  if (problem) ctx.addIssue({ code: 'custom', message: asSentence(problem) });
+};
+
+const link = z
+  .url({ protocol: /^https?$/, error: 'Enter a web address starting with https://' })
+  .max(500, 'Keep the web address under 500 characters')
+  .superRefine(controlCharacters())
+  .regex(/^https?:\/\/\S+$/, 'Enter a web address without spaces');
+
 const declareBody = z.object({
-  serviceId: z.string().trim().min(1, 'Enter the service (its CMDB id, e.g. crm)').max(100),
-  title: z.string().trim().min(3, 'Give the incident a short title').max(200, 'Keep the title under 200 characters'),
-  message: z.string().trim().min(3, 'Say what users see, in plain words').max(2000, 'Keep the message under 2000 characters'),
-  workaround: z.string().trim().max(1000, 'Keep the workaround under 1000 characters').optional(),
-  iosLink: z.url({ error: 'Enter a web address starting with https://' }).max(500).optional(),
-  androidLink: z.url({ error: 'Enter a web address starting with https://' }).max(500).optional(),
+  serviceId: z
+    .string({ error: 'Enter the service (its CMDB id, e.g. crm)' })
+    .trim()
+    .min(1, 'Enter the service (its CMDB id, e.g. crm)')
+    .max(100, 'Keep the service id under 100 characters')
+    .superRefine(controlCharacters())
+    .regex(/^[A-Za-z0-9_.-]*$/, 'Enter the service’s CMDB id, e.g. crm (letters, digits, _ . -)'),
+  title: z.string({ error: 'Give the incident a short title' }).trim().min(3, 'Give the incident a short title').max(200, 'Keep the title under 200 characters').superRefine(controlCharacters()),
+  message: z
+    .string({ error: 'Say what users see, in plain words' })
+    .trim()
+    .min(3, 'Say what users see, in plain words')
+    .max(2000, 'Keep the message under 2000 characters')
+    .superRefine(controlCharacters(true)),
+  workaround: z.string({ error: 'Describe the workaround in words' }).trim().max(1000, 'Keep the workaround under 1000 characters').superRefine(controlCharacters(true)).optional(),
+  iosLink: link.optional(),
+  androidLink: link.optional(),
   submissionId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/).optional(),
 });
 
 const progressBody = z.object({
-  text: z.string().trim().min(3, 'Write the update').max(2000, 'Keep the update under 2000 characters'),
+  text: z.string({ error: 'Write the update' }).trim().min(3, 'Write the update').max(2000, 'Keep the update under 2000 characters').superRefine(controlCharacters(true)),
   notifyAffected: z.string().optional(),
 });
 
 const resolveBody = z.object({
-  note: z.string().trim().min(3, 'Say what was fixed').max(2000, 'Keep the note under 2000 characters'),
+  note: z.string({ error: 'Say what was fixed' }).trim().min(3, 'Say what was fixed').max(2000, 'Keep the note under 2000 characters').superRefine(controlCharacters(true)),
 });
+
+const taskNote = z
+  .string({ error: 'Write the note as text' })
+  .trim()
+  .max(1000, 'Keep the note under 1000 characters')
+  .superRefine(controlCharacters(true))
+  .optional();
 
 type Errors = Record<string, string>;
 
@@ -123,6 +155,8 @@ ${textField('androidLink', 'Download link for Android (optional)', errors, value
     });
     if (!parsed.success) return renderPage(request, reply, env, 'IT console', await consoleHome(reply, errorsOf(parsed.error), values), 400);
     const service = await cmdb.getService(parsed.data.serviceId).catch((err: unknown) => {
+      // The CMDB refusing the id itself is the person's to correct, not an outage.
+      if (isIntegrationError(err) && !err.retryable) return null;
       request.log.warn({ err }, 'CMDB lookup failed');
       throw new HttpError('unavailable', 'The CMDB is not reachable; try again in a minute');
     });
@@ -210,9 +244,13 @@ ${textField('note', 'What was fixed', errors, values, { area: true, hint: 'Subsc
   app.post<{ Params: { id: string } }>('/console/tasks/:id', { preHandler: csrf }, async (request, reply) => {
     const session = requireRole(request, reply, env, 'it-staff', itOnly);
     if (!session) return reply;
-    const note = typeof (request.body as Record<string, unknown> | undefined)?.note === 'string' ? String((request.body as Record<string, unknown>).note).trim() : '';
+    const parsedNote = taskNote.safeParse((request.body as Record<string, unknown> | undefined)?.note);
+    if (!parsedNote.success) {
+      return renderPage(request, reply, env, 'Not done', html`<div class="alert" role="alert">${parsedNote.error.issues[0]?.message ?? 'Check the note'}</div><p><a href="/console">Back to the IT console</a></p>`, 400);
+    }
+    const note = parsedNote.data ?? '';
     try {
-      await journeys.markDelivered(request.params.id, session.accountName, note === '' ? null : note.slice(0, 1000));
+      await journeys.markDelivered(request.params.id, session.accountName, note === '' ? null : note);
     } catch (err) {
       if (err instanceof HttpError && err.statusCode < 500) {
         return renderPage(request, reply, env, 'Not done', html`<div class="alert" role="alert">${err.message}</div><p><a href="/console">Back to the IT console</a></p>`, err.statusCode);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { html, timeTag, type SafeHtml } from '../html';
 import type { MarkAffectedResult } from '../journeys';
 import { orAfter } from '../temporal-reads';
+import { asSentence, textProblem } from '../text';
 import type { IncidentView } from '../views';
 import { csrfCheck, csrfField, renderPage, requireSession } from './context';
 import type { PortalDeps } from './deps';
@@ -16,7 +17,14 @@ import type { PortalDeps } from './deps';
 const incidentIdParam = z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/);
 const tokenField = z.string().min(10).max(2048);
 const scoreField = z.coerce.number({ error: 'Choose a number from 0 to 10' }).int('Choose a whole number from 0 to 10').min(0, 'Choose a number from 0 to 10').max(10, 'Choose a number from 0 to 10');
-const commentField = z.string().trim().max(500, 'Keep the comment under 500 characters');
+const commentField = z
+  .string({ error: 'Write the comment as text' })
+  .trim()
+  .max(500, 'Keep the comment under 500 characters')
+  .superRefine((value, ctx) => {
+    const problem = textProblem(value, { multiline: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: asSentence(problem) });
+  });
 const confirmBody = z.object({
   token: tokenField,
   answer: z.enum(['fixed', 'still-broken'], { error: 'Choose “fixed” or “still broken”' }),

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import { HttpError } from '../errors';
+import { asSentence, textProblem } from '../text';
 import { html, timeTag, type SafeHtml } from '../html';
 import type { Session } from '../session';
 import type { RequestView } from '../views';
@@ -16,8 +17,14 @@ import type { PortalDeps } from './deps';
 
 const requestIdParam = z.string().min(1).max(200);
 
+/** The API's text check (client/text.ts), worded for a page. */
+const controlCharacters = (multiline = false) => (value: string, ctx: z.RefinementCtx) => {
+  const problem = textProblem(value, { multiline });
+  if (problem) ctx.addIssue({ code: 'custom', message: asSentence(problem) });
+};
+
 const correctionBody = z.object({
-  phone: z.string({ error: 'Enter the phone number' }).trim().min(1, 'Enter the phone number').max(40, 'That is too long for a phone number'),
+  phone: z.string({ error: 'Enter the phone number' }).trim().min(1, 'Enter the phone number').max(40, 'That is too long for a phone number').superRefine(controlCharacters()),
   os: z
     .enum(['ios', 'android', ''])
     .optional()
@@ -27,7 +34,7 @@ const correctionBody = z.object({
 const decisionBody = z
   .object({
     decision: z.enum(['approve', 'reject'], { error: 'Choose approve or reject' }),
-    reason: z.string().trim().max(500, 'Keep the reason under 500 characters').optional(),
+    reason: z.string({ error: 'Write the reason as text' }).trim().max(500, 'Keep the reason under 500 characters').superRefine(controlCharacters(true)).optional(),
   })
   .refine((b) => b.decision === 'approve' || (b.reason ?? '').length >= 3, { path: ['reason'], message: 'Say why (a few words), so the person knows what to do next' });
 
@@ -36,7 +43,12 @@ const npsBody = z.object({
     .string({ error: 'Choose a number from 0 to 10' })
     .regex(/^(?:10|[0-9])$/, 'Choose a number from 0 to 10')
     .transform(Number),
-  comment: z.string().trim().max(feedbackCommentMaxLength, `Keep the comment under ${feedbackCommentMaxLength} characters`).optional(),
+  comment: z
+    .string({ error: 'Write the comment as text' })
+    .trim()
+    .max(feedbackCommentMaxLength, `Keep the comment under ${feedbackCommentMaxLength} characters`)
+    .superRefine(controlCharacters(true))
+    .optional(),
 });
 
 function stageClass(state: string): string {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, startAppEnv, type AppEnv } from './support/app-env';
+import { asProblem } from './support/problems';
 import { waitFor } from './support/wait';
 
 let t: AppEnv;
@@ -51,7 +52,7 @@ describe('a desk phone driven over the API', () => {
     // Deciding again: the request no longer waits for a decision.
     const twice = await act(id, 'decision', { approver: 'mia', approve: true });
     expect(twice.statusCode).toBe(409);
-    expect(twice.json()).toMatchObject({ error: 'conflict', message: 'This request is not waiting for approval' });
+    expect(asProblem(twice)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for approval' });
 
     await waitingFor(id, 'manual-task');
     const delivered = await act(id, 'delivery', { by: 'ivy', note: 'On the desk and connected' });
@@ -83,11 +84,11 @@ describe('an Expensatron request with a phone the CMDB does not know', () => {
 
     const other = await act(id, 'device', { requester: 'tony', phone: '07700 900123' });
     expect(other.statusCode).toBe(403);
-    expect(other.json()).toMatchObject({ error: 'forbidden', message: 'Only the person who asked can correct the phone number' });
+    expect(asProblem(other)).toMatchObject({ kind: 'forbidden', detail: 'Only the person who asked can correct the phone number' });
 
     const bad = await act(id, 'device', { requester: 'steve', phone: '12', os: 'nokia' });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['os', 'phone']);
+    expect(asProblem(bad).fields).toEqual(['os', 'phone']);
 
     const fixed = await act(id, 'device', { requester: 'Steve', phone: '+44 (0)7700-900123' });
     expect(fixed.statusCode).toBe(200);
@@ -108,44 +109,43 @@ describe('refusals', () => {
   it('refuses anyone but the named approver (403), and the requester approving their own request', async () => {
     const wrong = await act(waiting, 'decision', { approver: 'ivy', approve: true });
     expect(wrong.statusCode).toBe(403);
-    expect(wrong.json()).toMatchObject({ error: 'forbidden', message: 'Only mia can decide on this request' });
+    expect(asProblem(wrong)).toMatchObject({ kind: 'forbidden', detail: 'Only mia can decide on this request' });
     const own = await act(waiting, 'decision', { approver: 'steve', approve: true });
     expect(own.statusCode).toBe(403);
-    expect(own.json()).toMatchObject({ error: 'forbidden', message: 'You cannot approve your own request' });
+    expect(asProblem(own)).toMatchObject({ kind: 'forbidden', detail: 'You cannot approve your own request' });
     expect((await state(waiting)).waitingFor?.kind).toBe('approval');
   });
 
   it('refuses a step the request is not waiting for (409)', async () => {
     const delivery = await act(waiting, 'delivery', { by: 'ivy' });
     expect(delivery.statusCode).toBe(409);
-    expect(delivery.json()).toMatchObject({ error: 'conflict', message: 'This request is not waiting for the service desk' });
+    expect(asProblem(delivery)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for the service desk' });
     const device = await act(waiting, 'device', { requester: 'steve', phone: '07700 900123' });
     expect(device.statusCode).toBe(409);
-    expect(device.json()).toMatchObject({ error: 'conflict', message: 'This request is not waiting for a phone number' });
+    expect(asProblem(device)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for a phone number' });
   });
 
   it('answers a bad body with 400 listing each wrong field', async () => {
     const decision = await act(waiting, 'decision', { approver: 'Not An Account!', approve: 'yes' });
     expect(decision.statusCode).toBe(400);
-    expect(decision.json()).toMatchObject({ error: 'invalid-request' });
-    expect(decision.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['approve', 'approver']);
+    expect(asProblem(decision)).toMatchObject({ kind: 'invalid-request', fields: ['approve', 'approver'] });
 
     // Turning down needs a reason, reported with the other wrong fields.
     for (const reason of [undefined, '', '  ', 'no']) {
       const noReason = await act(waiting, 'decision', { approver: 'no such account!', approve: false, ...(reason === undefined ? {} : { reason }) });
       expect(noReason.statusCode, String(reason)).toBe(400);
-      expect(noReason.json<{ issues: { path: string; message: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['approver', 'reason']);
+      expect(asProblem(noReason).fields).toEqual(['approver', 'reason']);
     }
     const tooLong = await act(waiting, 'decision', { approver: 'mia', approve: true, reason: 'x'.repeat(501) });
-    expect(tooLong.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toEqual(['reason']);
+    expect(asProblem(tooLong).fields).toEqual(['reason']);
 
     const device = await act(waiting, 'device', {});
     expect(device.statusCode).toBe(400);
-    expect(device.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['phone', 'requester']);
+    expect(asProblem(device).fields).toEqual(['phone', 'requester']);
 
     const delivery = await act(waiting, 'delivery', { by: 42, note: 'x'.repeat(1001) });
     expect(delivery.statusCode).toBe(400);
-    expect(delivery.json<{ issues: { path: string }[] }>().issues.map((i) => i.path).sort()).toEqual(['by', 'note']);
+    expect(asProblem(delivery).fields).toEqual(['by', 'note']);
 
     // None of these reached the journey.
     expect((await state(waiting)).waitingFor?.kind).toBe('approval');
@@ -156,7 +156,7 @@ describe('refusals', () => {
       const body = { decision: { approver: 'mia', approve: true }, device: { requester: 'steve', phone: '07700 900123' }, delivery: { by: 'ivy' } }[action];
       const res = await act('fulfil-desk-phone-nosuchrequest', action, body);
       expect(res.statusCode, action).toBe(404);
-      expect(res.json()).toMatchObject({ error: 'not-found', message: 'No request fulfil-desk-phone-nosuchrequest' });
+      expect(asProblem(res)).toMatchObject({ kind: 'not-found', detail: 'No request fulfil-desk-phone-nosuchrequest' });
     }
   });
 
@@ -164,7 +164,7 @@ describe('refusals', () => {
     for (const action of ['decision', 'device', 'delivery'] as const) {
       const readOnly = await act(waiting, action, { approver: 'mia', approve: true }, apiKeys.readOnly);
       expect(readOnly.statusCode, action).toBe(403);
-      expect(readOnly.json()).toMatchObject({ error: 'forbidden' });
+      expect(asProblem(readOnly)).toMatchObject({ kind: 'forbidden' });
       const none = await t.app.inject({ method: 'POST', url: `/api/v1/requests/${waiting}/${action}`, payload: {} });
       expect(none.statusCode, action).toBe(401);
     }

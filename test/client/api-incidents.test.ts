@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, startAppEnv, type AppEnv } from './support/app-env';
+import { asProblem } from './support/problems';
 import { waitFor } from './support/wait';
 
 let t: AppEnv;
@@ -62,7 +63,10 @@ describe('incident API, declare to close', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ id, created: false });
     const clash = await post('/api/v1/incidents', { ...crmDown, title: 'Something else entirely' }, apiKeys.all, { 'idempotency-key': key });
-    expect(clash.statusCode).toBe(409);
+    // The same key with another body: 422, documented (problem type idempotency-key-reused).
+    expect(clash.statusCode).toBe(422);
+    expect(asProblem(clash).kind).toBe('idempotency-key-reused');
+    expect(asProblem(clash).detail).toMatch(/already used to declare a different incident/);
 
     // Every CRM subscriber is notified.
     const notified = await waitFor(() => incident(id), (i) => i.counts.subscribers !== null, 20_000);
@@ -86,7 +90,7 @@ describe('incident API, declare to close', () => {
     expect((await post(`/api/v1/incidents/${id}/resolve`, { note: 'Disk replaced; the web app is back', by: 'ivy' })).statusCode).toBe(200);
     const twice = await post(`/api/v1/incidents/${id}/resolve`, { note: 'Again', by: 'ivy' });
     expect(twice.statusCode).toBe(409);
-    expect(twice.json<{ message: string }>().message).toMatch(/already (resolved|following-up)/);
+    expect(asProblem(twice).detail).toMatch(/already (resolved|following-up)/);
     expect((await post(`/api/v1/incidents/${id}/progress`, { text: 'late note', notifyAffected: false, by: 'ivy' })).statusCode).toBe(409);
 
     expect((await post(`/api/v1/incidents/${id}/confirmations`, { accountName: 'dana', answer: 'fixed' })).statusCode).toBe(409);
@@ -122,12 +126,12 @@ describe('incident API, failures', () => {
   it('answers 400 for unknown services and people, 404 for unknown incidents', async () => {
     const noService = await post('/api/v1/incidents', { ...crmDown, serviceId: 'teleporter' });
     expect(noService.statusCode).toBe(400);
-    expect(noService.json()).toMatchObject({ issues: [{ path: 'serviceId', message: 'no service "teleporter" in the CMDB' }] });
+    expect(asProblem(noService).errors).toEqual([{ pointer: '#/serviceId', detail: 'no service "teleporter" in the CMDB' }]);
     const noPerson = await post('/api/v1/incidents', { ...crmDown, declaredBy: 'nobody' });
     expect(noPerson.statusCode).toBe(400);
     const badLink = await post('/api/v1/incidents', { ...crmDown, workaround: { text: 'x', links: { ios: 'not a url' } } });
     expect(badLink.statusCode).toBe(400);
-    expect(badLink.json()).toMatchObject({ issues: [{ path: 'workaround.links.ios' }] });
+    expect(asProblem(badLink).fields).toEqual(['workaround.links.ios']);
 
     for (const [url, body] of [
       ['/api/v1/incidents/no-such-incident/progress', { text: 'note', notifyAffected: false, by: 'ivy' }],

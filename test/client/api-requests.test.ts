@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, startAppEnv, type AppEnv } from './support/app-env';
+import { asProblem } from './support/problems';
 import { waitFor } from './support/wait';
 
 let t: AppEnv;
@@ -49,8 +50,9 @@ describe('POST /api/v1/requests', () => {
       headers: headers(apiKeys.all, { 'idempotency-key': key }),
       payload: { ...steveExpensatron, fields: { phone: '07700 900123', os: 'ios' } },
     });
-    expect(different.statusCode).toBe(409);
-    expect(different.json()).toMatchObject({ error: 'conflict' });
+    // The same key with a different body: 422, never a second journey.
+    expect(different.statusCode).toBe(422);
+    expect(asProblem(different)).toMatchObject({ kind: 'idempotency-key-reused', status: 422, title: 'Idempotency-Key already used for a different request' });
 
     // The journey runs to the end; the status endpoint shows every stage with its times.
     const done = await waitFor(() => getRequest(body.id), (r) => !r.running, 45_000);
@@ -75,17 +77,16 @@ describe('POST /api/v1/requests', () => {
   it('lists every field problem, by service, with 400', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/requests', headers: headers(), payload: { serviceId: 'expensatron', requester: 'Steve Jones', fields: { phone: 'call me' } } });
     expect(res.statusCode).toBe(400);
-    const paths = res.json<{ issues: { path: string; message: string }[] }>().issues.map((i) => i.path).sort();
-    expect(paths).toEqual(['fields.os', 'fields.phone', 'requester']);
+    expect(asProblem(res).fields).toEqual(['fields.os', 'fields.phone', 'requester']);
     const unknownService = await t.app.inject({ method: 'POST', url: '/api/v1/requests', headers: headers(), payload: { ...steveExpensatron, serviceId: 'jetpack' } });
     expect(unknownService.statusCode).toBe(400);
-    expect(unknownService.json<{ issues: { path: string; message: string }[] }>().issues[0]!.message).toContain('expensatron');
+    expect(asProblem(unknownService).errors![0]!.detail).toContain('expensatron');
     const unknownPerson = await t.app.inject({ method: 'POST', url: '/api/v1/requests', headers: headers(), payload: { ...steveExpensatron, requester: 'nobody' } });
     expect(unknownPerson.statusCode).toBe(400);
-    expect(unknownPerson.json()).toMatchObject({ issues: [{ path: 'requester', message: 'no directory account "nobody"' }] });
+    expect(asProblem(unknownPerson).errors).toEqual([{ pointer: '#/requester', detail: 'no directory account "nobody"' }]);
     const badKey = await t.app.inject({ method: 'POST', url: '/api/v1/requests', headers: headers(apiKeys.all, { 'idempotency-key': 'has spaces in it' }), payload: steveExpensatron });
     expect(badKey.statusCode).toBe(400);
-    expect(badKey.json()).toMatchObject({ issues: [{ path: 'headers.idempotency-key' }] });
+    expect(asProblem(badKey).fields).toEqual(['header:idempotency-key']);
   });
 
   it('needs requests:write to start and requests:read to look', async () => {

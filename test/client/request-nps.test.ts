@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from './support/app-env';
+import { asProblem } from './support/problems';
 import type { PortalSession } from './support/portal-session';
 import { csrfTokenOf, textOf, signedInSession } from './support/portal-session';
 import { waitFor } from './support/wait';
@@ -63,18 +64,18 @@ describe('POST /api/v1/requests/{id}/nps', () => {
   it('refuses someone else (403), an unfinished request (409), an unknown one (404) and a bad score (400)', async () => {
     const other = await rate(finished, { requester: 'tony', score: 10 });
     expect(other.statusCode).toBe(403);
-    expect(other.json()).toMatchObject({ error: 'forbidden', message: 'Only steve, who asked for it, can rate this request' });
+    expect(asProblem(other)).toMatchObject({ kind: 'forbidden', detail: 'Only steve, who asked for it, can rate this request' });
 
     const running = await rate(unfinished, { requester: 'steve', score: 7 });
     expect(running.statusCode).toBe(409);
-    expect(running.json()).toMatchObject({ error: 'conflict', message: 'This request is not finished yet: you can rate it once it has an outcome' });
+    expect(asProblem(running)).toMatchObject({ kind: 'conflict', detail: 'This request is not finished yet: you can rate it once it has an outcome' });
 
     expect((await rate('fulfil-expensatron-nosuchrequest', { requester: 'steve', score: 7 })).statusCode).toBe(404);
 
     for (const score of [11, -1, 7.5, '9']) {
       const bad = await rate(finished, { requester: 'steve', score });
       expect(bad.statusCode, String(score)).toBe(400);
-      expect(bad.json<{ issues: { path: string }[] }>().issues.map((i) => i.path)).toEqual(['score']);
+      expect(asProblem(bad).fields).toEqual(['score']);
     }
     expect((await rate(finished, { requester: 'steve', score: 5 }, apiKeys.readOnly)).statusCode).toBe(403);
   });

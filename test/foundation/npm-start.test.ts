@@ -75,6 +75,53 @@ async function readRequest(product: RunningProduct, id: string): Promise<Request
   return requestView.parse(await res.json());
 }
 
+/** The ready `curl` that `npm start` prints for its demo API key ("Try it" line). */
+function printedCurl(product: RunningProduct): string {
+  const line = /^ {2}Try it {6}(curl .+)$/m.exec(product.output())?.[1];
+  if (!line) throw new Error(`npm start printed no "Try it" curl; its output:\n${product.output().slice(-3000)}`);
+  return line;
+}
+
+/**
+ * The request a printed curl command makes, read the way a POSIX shell splits it (bare words
+ * and single-quoted words only) and refusing any option this test does not understand, so the
+ * command stays one a person can paste as it is.
+ */
+function curlRequest(command: string): { method: string; url: string; headers: Record<string, string>; body: string | undefined } {
+  const words: string[] = [];
+  const word = /\s*(?:'([^']*)'|([^\s'"\\$`]+))(?=\s|$)/y;
+  while (word.lastIndex < command.trimEnd().length) {
+    const m = word.exec(command);
+    if (!m) throw new Error(`cannot split the printed curl at ${command.slice(word.lastIndex, word.lastIndex + 40)}`);
+    words.push(m[1] ?? m[2]!);
+  }
+  if (words.shift() !== 'curl') throw new Error('not a curl command');
+  let method = 'GET';
+  let url = '';
+  let body: string | undefined;
+  const headers: Record<string, string> = {};
+  while (words.length > 0) {
+    const w = words.shift()!;
+    if (w === '-sS') continue;
+    if (w === '-X') method = words.shift()!;
+    else if (w === '-H') {
+      const h = words.shift()!;
+      headers[h.slice(0, h.indexOf(':')).trim().toLowerCase()] = h.slice(h.indexOf(':') + 1).trim();
+    } else if (w === '-d') body = words.shift()!;
+    else if (/^https?:\/\//.test(w)) url = w;
+    else throw new Error(`the printed curl has an option this test does not know: ${w}`);
+  }
+  return { method, url, headers, body };
+}
+
+async function runPrintedCurl(product: RunningProduct): Promise<{ status: number; body: { id: string; created: boolean; statusUrl: string }; apiKey: string }> {
+  const r = curlRequest(printedCurl(product));
+  const res = await fetch(r.url, { method: r.method, headers: r.headers, ...(r.body !== undefined ? { body: r.body } : {}) });
+  const text = await res.text();
+  if (res.status !== 201 && res.status !== 200) throw new Error(`the printed curl answered ${res.status}: ${text}`);
+  return { status: res.status, body: JSON.parse(text) as { id: string; created: boolean; statusUrl: string }, apiKey: (r.headers.authorization ?? '').replace(/^Bearer /, '') };
+}
+
 const outboxLine = z.object({ channel: z.enum(['email', 'sms']), to: z.string(), text: z.string(), idempotencyKey: z.string() });
 
 const steveDevice = demoDevices.find((d) => d.owner === 'steve')!;
@@ -96,6 +143,23 @@ describe('npm start', () => {
 
     const first = await startProduct({ dataDir, ports, env: apiEnv });
     running.push(first);
+    // The printed curl, as a newcomer pastes it, gets Steve's Expensatron request fulfilled.
+    const tried = await runPrintedCurl(first);
+    expect(tried.status).toBe(201);
+    expect(tried.body).toMatchObject({ created: true, statusUrl: `/api/v1/requests/${tried.body.id}` });
+    const secrets = z.object({ demoApiKey: z.string() }).parse(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')));
+    expect(tried.apiKey).toBe(secrets.demoApiKey);
+    const fulfilled = await waitFor(
+      async () => {
+        const res = await fetch(`${first.portalUrl}${tried.body.statusUrl}`, { headers: { authorization: `Bearer ${tried.apiKey}` } });
+        return requestView.parse(await res.json());
+      },
+      (v) => !v.running,
+      90_000,
+      500,
+    );
+    expect(fulfilled).toMatchObject({ id: tried.body.id, outcome: 'completed', stage: 'completed' });
+
     const steve = new HttpPortal(first.portalUrl);
     await steve.signIn('steve', first.demoPassword);
     const form = await steve.get('/catalog/expensatron');
@@ -131,6 +195,10 @@ describe('npm start', () => {
     // Started again on the same data folder: the same journey, still waiting for Steve.
     const second = await startProduct({ dataDir, ports, env: apiEnv });
     running.push(second);
+    // The demo key is kept in DATA_DIR: the same key, and the same curl finds the same request.
+    expect(printedCurl(second)).toBe(printedCurl(first));
+    const retried = await runPrintedCurl(second);
+    expect(retried).toMatchObject({ status: 200, body: { id: tried.body.id, created: false } });
     const resumed = await readRequest(second, id);
     expect(resumed).toMatchObject({ id, running: true, stage: 'device-check', waitingFor: { kind: 'device-correction' } });
 

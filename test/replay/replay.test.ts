@@ -11,7 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { loadStoredHistories, type StoredHistory } from '../support/histories';
 import { workflowBundle } from '../support/temporal';
-import { incidentExperiencePatch } from '../../workflows/incident/definitions';
+import { incidentExperiencePatch, shardNpsReportBoundPatch } from '../../workflows/incident/definitions';
+
+/** Each patch, the workflow types it guards, and the name ending of the histories from before it. */
+const patches = [
+  { id: incidentExperiencePatch, types: ['incidentWorkflow', 'incidentShardWorkflow'], before: '-before-experience-patch' },
+  { id: shardNpsReportBoundPatch, types: ['incidentShardWorkflow'], before: '-before-nps-report-bound' },
+];
+const beforeAnyPatch = (h: StoredHistory) => patches.some((p) => h.name.endsWith(p.before));
 
 const histories = loadStoredHistories();
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -73,9 +80,13 @@ describe('recorded histories', () => {
 
   it('keep the journeys from before each patch, and runs on both sides of a continue-as-new', () => {
     const names = (type: string) => histories.filter((h) => h.workflowType === type).map((h) => h.name);
+    for (const patch of patches) {
+      for (const type of patch.types) {
+        expect(names(type).filter((n) => n.endsWith(patch.before)).length, `${type} ${patch.id}`).toBeGreaterThan(0);
+        expect(histories.filter((h) => h.workflowType === type && hasPatchMarker(h.json, patch.id)).length, `${type} ${patch.id}`).toBeGreaterThan(0);
+      }
+    }
     for (const type of ['incidentWorkflow', 'incidentShardWorkflow']) {
-      expect(names(type).filter((n) => n.endsWith(`-before-experience-patch`)).length, type).toBeGreaterThan(0);
-      expect(histories.filter((h) => h.workflowType === type && hasPatchMarker(h.json, incidentExperiencePatch)).length, type).toBeGreaterThan(0);
       expect(names(type).filter((n) => n.endsWith('-continues-as-new')).length, type).toBeGreaterThan(0);
       expect(names(type).filter((n) => n.endsWith('-resumed')).length, type).toBeGreaterThan(0);
     }
@@ -88,12 +99,12 @@ describe('recorded histories', () => {
       webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, alias: { ...config.resolve?.alias, '@temporalio/workflow$': shim } } }),
       logger: quiet,
     });
-    const before = histories.filter((h) => h.name.endsWith('-before-experience-patch'));
-    expect(before.length).toBeGreaterThan(0);
+    const before = histories.filter(beforeAnyPatch);
+    for (const patch of patches) expect(before.filter((h) => h.name.endsWith(patch.before)).length, patch.id).toBeGreaterThan(0);
     const results = await replay(bundle, before);
     for (const r of results) expect(r.error, r.workflowId).toBeInstanceOf(DeterminismViolationError);
-    // The same bundle replays the journeys recorded after the change: only the guard differs.
-    const after = histories.filter((h) => hasPatchMarker(h.json, incidentExperiencePatch));
+    // The same bundle replays the journeys recorded after the changes: only the guards differ.
+    const after = histories.filter((h) => !beforeAnyPatch(h) && patches.some((p) => hasPatchMarker(h.json, p.id)));
     expect(after.length).toBeGreaterThan(0);
     expect((await replay(bundle, after)).filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
   }, 180_000);

@@ -664,6 +664,11 @@ export interface ShardState {
   runs: number;
   /** People whose NPS answer is not yet in the experience store (absent before {@link incidentExperiencePatch}). */
   npsUnrecorded?: string[];
+  /**
+   * Set when a run continued as new with counts the incident had not been told (a click landed
+   * during its last report): the next run reports at once ({@link shardNpsReportBoundPatch}).
+   */
+  unreported?: true;
 }
 
 export interface ShardInput {
@@ -742,6 +747,21 @@ export interface IncidentResumeState {
  * the branch with `deprecatePatch` once no incident from before it is running or replayed.
  */
 export const incidentExperiencePatch = 'record-incident-experience';
+
+/**
+ * Patch id of the change that bounds a shard's report (issue 12: a shard history of 664 events
+ * against a continue-as-new threshold of 300). A report used to write NPS answers to the
+ * experience store until none were pending, so answers arriving while the write ran kept the
+ * shard inside that one report, neither reporting its counts nor continuing as new, for as long
+ * as people kept answering. A report now writes only the answers pending when it began; later
+ * ones stay pending, keep the shard dirty, and go with the next report (at most
+ * `reportIntervalSeconds` later). The last report before a continue-as-new sends only the
+ * counts; unwritten answers travel in the state and the next run writes them first. And a click
+ * that lands during that last report is no longer left unreported until the next change (the
+ * next run started clean, so the incident could show one person too few for good). Shards that
+ * started before it replay the old loop (test/histories/incidentShardWorkflow/*-before-nps-report-bound.json).
+ */
+export const shardNpsReportBoundPatch = 'shard-nps-report-bound';
 
 // ---------------------------------------------------------------------------------------------
 // Start options

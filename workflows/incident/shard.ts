@@ -35,6 +35,7 @@ import {
   peopleQuery,
   personQuery,
   shardCommandSignal,
+  shardNpsReportBoundPatch,
   shardReportSignal,
   shardStatusQuery,
   validateAffected,
@@ -85,8 +86,10 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
   };
   if (input.resume) s.runs += 1;
   let peopleCount = Object.keys(s.people).length;
-  // The first run reports at once, so the incident knows this shard is there.
-  let dirty = input.resume === undefined;
+  // The first run reports at once, so the incident knows this shard is there; so does a resumed
+  // run whose previous one left counts unreported or NPS answers unwritten.
+  let dirty = input.resume === undefined || s.unreported === true || ((s.npsUnrecorded?.length ?? 0) > 0 && patched(shardNpsReportBoundPatch));
+  delete s.unreported;
   let lastReportAt = Number.NEGATIVE_INFINITY;
   let updatesThisRun = 0;
   const label = `shard ${shard + 1}/${shardCount}`;
@@ -363,12 +366,22 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
   /**
    * Writes the new NPS answers to the experience store, a batch per activity (upserts: a retry or
    * a second write of the same answer changes nothing). Best-effort: when the store stays down,
-   * the answers stay pending for the next report and the incident goes on.
+   * the answers stay pending for the next report and the incident goes on (`'failed'`).
+   *
+   * Only as many batches as were pending when the report began: answers keep arriving while an
+   * activity runs, and writing those too could keep the shard in this one report, neither
+   * reporting nor continuing as new, while people kept answering. What arrived meanwhile stays
+   * pending (`'more'`) for the next report (see {@link shardNpsReportBoundPatch}).
    */
-  async function recordNpsAnswers(): Promise<void> {
+  async function recordNpsAnswers(): Promise<'done' | 'more' | 'failed'> {
+    const batchesDue = Math.ceil((s.npsUnrecorded?.length ?? 0) / npsAnswersPerActivity);
+    let batches = 0;
     while ((s.npsUnrecorded?.length ?? 0) > 0) {
       // Incidents from before this change replay without it (their histories are in test/histories/).
-      if (!patched(incidentExperiencePatch)) return;
+      if (!patched(incidentExperiencePatch)) return 'done';
+      // Shards from before the bound replay the loop that drained every answer.
+      if (batches >= batchesDue && patched(shardNpsReportBoundPatch)) return 'more';
+      batches += 1;
       const names = s.npsUnrecorded!.slice(0, npsAnswersPerActivity);
       const answers: NpsAnswer[] = [];
       for (const user of names) {
@@ -383,16 +396,18 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
         }
       } catch (err) {
         log.warn('NPS answers not recorded in the experience store; kept for the next report', { error: err instanceof Error ? err.message : String(err) });
-        return;
+        return 'failed';
       }
       // Someone who answered again meanwhile stays pending with the newer answer.
       s.npsUnrecorded = s.npsUnrecorded!.filter((n) => !sent.has(n) || sent.get(n) !== s.people[n]?.st);
     }
+    return 'done';
   }
 
-  async function report(): Promise<void> {
-    await recordNpsAnswers();
-    dirty = false;
+  /** Reports the counts to the incident; `withNps`: first writes the pending NPS answers. */
+  async function report(withNps = true): Promise<void> {
+    // Answers that arrived during the write keep the shard dirty: the next report writes them.
+    dirty = withNps && (await recordNpsAnswers()) === 'more';
     lastReportAt = Date.now();
     s.reportSeq += 1;
     try {
@@ -442,8 +457,12 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
     }
     if (s.status === 'closed' && Date.now() >= lingerEndsAt()) break;
     if (shouldContinueAsNew()) {
-      if (dirty) await report();
+      // The counts go to the incident now. Unwritten NPS answers travel in the state and the
+      // next run writes them first: a write here would let clicks pile up past the threshold.
+      if (dirty) await report(!((s.npsUnrecorded?.length ?? 0) > 0 && patched(shardNpsReportBoundPatch)));
       await settled();
+      // A click during that report: the next run tells the incident.
+      if (dirty && patched(shardNpsReportBoundPatch)) s.unreported = true;
       // Commands that arrived meanwhile travel in the state.
       await continueAsNew<typeof incidentShardWorkflow>({ ...input, resume: s });
     }

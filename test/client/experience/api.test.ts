@@ -12,6 +12,7 @@ import { renderReportJson } from '../../../integrations/experience/export';
 import { prometheusContentType } from '../../../integrations/experience/prometheus';
 import type { ExperienceReport } from '../../../integrations/experience/report';
 import { apiKeys, startAppEnv, type AppEnv } from '../support/app-env';
+import { asProblem } from '../support/problems';
 import { feedRecent, fixtureDays } from './fixtures';
 import { prometheusSamples as samples } from '../../support/prometheus';
 
@@ -43,11 +44,11 @@ describe('experience API: authentication, scope and query', () => {
     for (const url of urls) {
       const none = await get(url, null);
       expect(none.statusCode).toBe(401);
-      expect(none.json()).toMatchObject({ error: 'unauthenticated' });
+      expect(asProblem(none)).toMatchObject({ kind: 'unauthenticated', status: 401 });
       expect(none.headers['www-authenticate']).toContain('Bearer');
       const wrong = await get(url, 'sj_not_a_configured_key');
       expect(wrong.statusCode).toBe(401);
-      expect(wrong.json()).toEqual({ error: 'unauthenticated', message: 'That API key is not valid' });
+      expect(asProblem(wrong)).toMatchObject({ kind: 'unauthenticated', detail: 'That API key is not valid' });
     }
   });
 
@@ -55,7 +56,7 @@ describe('experience API: authentication, scope and query', () => {
     for (const url of urls) {
       const res = await get(url, apiKeys.readOnly);
       expect(res.statusCode).toBe(403);
-      expect(res.json()).toEqual({ error: 'forbidden', message: 'The API key "read-only" lacks the scope experience:read' });
+      expect(asProblem(res)).toMatchObject({ kind: 'forbidden', detail: 'The API key "read-only" lacks the scope experience:read' });
     }
   });
 
@@ -63,17 +64,17 @@ describe('experience API: authentication, scope and query', () => {
     for (const url of urls) {
       const res = await get(`${url}?days=14&service=${encodeURIComponent('no such/service')}`);
       expect(res.statusCode).toBe(400);
-      const body = res.json<{ error: string; message: string; issues: { path: string; message: string }[] }>();
-      expect(body.error).toBe('invalid-request');
-      expect(body.message).toBe('The request is not valid: 2 problems');
-      expect(body.issues).toEqual([
-        { path: 'querystring.days', message: 'days must be 7, 30 or 90' },
-        { path: 'querystring.service', message: 'service must be a service id such as expensatron (letters, digits, _ . : -)' },
+      const body = asProblem(res);
+      expect(body.kind).toBe('invalid-request');
+      expect(body.detail).toBe('The request is not valid: 2 problems');
+      expect(body.errors).toEqual([
+        { parameter: 'days', detail: 'days must be 7, 30 or 90' },
+        { parameter: 'service', detail: 'service must be a service id such as expensatron (letters, digits, _ . : -)' },
       ]);
     }
     const typo = await get('/api/v1/experience?day=7');
     expect(typo.statusCode).toBe(400);
-    expect(typo.json<{ issues: { message: string }[] }>().issues[0]!.message).toBe('unknown parameter day: only days and service are understood');
+    expect(asProblem(typo).errors![0]!.detail).toBe('unknown parameter day: only days and service are understood');
     expect((await get('/api/v1/experience?days=7&days=30')).statusCode).toBe(400);
   });
 
@@ -283,7 +284,7 @@ describe('GET /api/v1/experience/{table}.csv', () => {
   it('answers 404 for a table that does not exist', async () => {
     const res = await get('/api/v1/experience/people.csv');
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: 'not-found', message: 'No experience table "people": use services, xla, daily, worst' });
+    expect(asProblem(res)).toMatchObject({ kind: 'not-found', detail: 'No experience table "people": use services, xla, daily, worst' });
     expect((await get('/api/v1/experience/services.xlsx')).statusCode).toBe(404);
   });
 

@@ -62,6 +62,11 @@ export interface AppEnv {
 export interface AppEnvOptions {
   /** Run a worker with the real workflows and activities (needed for journeys). */
   worker?: boolean;
+  /**
+   * Let that worker keep workflows in its cache (default: none, so every task replays the whole
+   * history). For tests that send thousands of requests to a few journeys, e.g. the fuzz test.
+   */
+  cacheWorkflows?: boolean;
   /** Listen on a free loopback port (browser tests); links in messages then point there. */
   listen?: boolean;
   publicUrl?: string;
@@ -91,7 +96,7 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
   if (options.worker) {
-    worker = await createTestWorker(env, { taskQueue, activities: createActivities(deps) });
+    worker = await createTestWorker(env, { taskQueue, activities: createActivities(deps), ...(options.cacheWorkflows ? { maxCachedWorkflows: 100 } : {}) });
     running = worker.run();
   }
   const logs: Record<string, unknown>[] = [];
