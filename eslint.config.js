@@ -6,7 +6,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -24,10 +27,32 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'os', 'child_process', 'net'], message: 'Workflows must be deterministic: no Node built-ins.' },
-            { group: ['**/integrations/**', '**/client/**', '**/worker/**', '**/embedded/**'], message: 'Workflows reach the outside world only through activities.' },
-            { group: ['**/activities/**'], allowTypeImports: true, message: 'Workflows may import activity *types* only (import type).' },
-            { group: ['zod', 'ldapts', 'nodemailer', 'twilio', 'pino', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Keep heavy and non-deterministic libraries out of workflow code.' },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'crypto', 'os', 'child_process', 'net'],
+              message: 'Workflows must be deterministic: no Node built-ins.',
+            },
+            {
+              group: ['**/integrations/**', '**/client/**', '**/worker/**', '**/embedded/**'],
+              message: 'Workflows reach the outside world only through activities.',
+            },
+            {
+              group: ['**/activities/**'],
+              allowTypeImports: true,
+              message: 'Workflows may import activity *types* only (import type).',
+            },
+            {
+              group: [
+                'zod',
+                'ldapts',
+                'nodemailer',
+                'twilio',
+                'pino',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+              ],
+              message: 'Keep heavy and non-deterministic libraries out of workflow code.',
+            },
           ],
         },
       ],
@@ -38,7 +63,10 @@ export default tseslint.config(
     // Integrations are plain adapters: they never know about Temporal.
     files: ['integrations/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' }] },
+      ],
     },
   },
   {

@@ -52,7 +52,10 @@ export const providerClockSkewMs = 60_000;
  * Message-ID and counted (see the top of this file). Transient failures are rethrown for
  * Temporal to retry.
  */
-export async function deliverEmail(deps: Pick<ActivityDeps, 'mailer' | 'ledger'>, message: EmailMessage): Promise<Delivery> {
+export async function deliverEmail(
+  deps: Pick<ActivityDeps, 'mailer' | 'ledger'>,
+  message: EmailMessage,
+): Promise<Delivery> {
   const key = `email:${message.idempotencyKey}`;
   const claim = await deps.ledger.claim(key);
   if (claim.state === 'sent') return { providerId: claim.providerId, alreadySent: true };
@@ -86,18 +89,24 @@ export async function deliverSms(deps: Pick<ActivityDeps, 'sms' | 'ledger'>, mes
       const found = await classifyFailures(() => sms.findSent!(message, since));
       if (found) {
         await recordSent(deps.ledger, key, found.sid);
-        info(`send ledger: ${key} was in doubt; the provider has it (${found.sid}), recorded and not sent again`, { ledgerKey: key, providerId: found.sid });
+        info(`send ledger: ${key} was in doubt; the provider has it (${found.sid}), recorded and not sent again`, {
+          ledgerKey: key,
+          providerId: found.sid,
+        });
         return { providerId: found.sid, alreadySent: true };
       }
       info(`send ledger: ${key} was in doubt; the provider does not have it, sending it now`, { ledgerKey: key });
     } else {
       const count = await deps.ledger.noteInDoubtResend(key);
       countedResend = true;
-      warn(`send ledger: ${key} is in doubt (claimed ${claim.claimedAt.toISOString()}, no result recorded) and the SMS provider cannot be asked; resending (in-doubt resend ${count})`, {
-        ledgerKey: key,
-        claimedAt: claim.claimedAt.toISOString(),
-        inDoubtResends: count,
-      });
+      warn(
+        `send ledger: ${key} is in doubt (claimed ${claim.claimedAt.toISOString()}, no result recorded) and the SMS provider cannot be asked; resending (in-doubt resend ${count})`,
+        {
+          ledgerKey: key,
+          claimedAt: claim.claimedAt.toISOString(),
+          inDoubtResends: count,
+        },
+      );
     }
   }
   const sent = await sendClaimed(deps.ledger, key, countedResend, () => deps.sms.send(message));
@@ -110,7 +119,12 @@ export async function deliverSms(deps: Pick<ActivityDeps, 'sms' | 'ledger'>, mes
  * in-doubt resend taken back) so the next attempt does not start in doubt; anything else leaves
  * the claim as it is: the provider may have the message.
  */
-async function sendClaimed<T>(ledger: SendLedger, key: string, countedResend: boolean, send: () => Promise<T>): Promise<T> {
+async function sendClaimed<T>(
+  ledger: SendLedger,
+  key: string,
+  countedResend: boolean,
+  send: () => Promise<T>,
+): Promise<T> {
   return classifyFailures(async () => {
     try {
       return await send();

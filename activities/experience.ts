@@ -1,5 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { InvalidExperienceRecordError, parseIncidentRecord, parseJourneyRecord, parseNpsAnswer } from '../integrations/experience/schemas';
+import {
+  InvalidExperienceRecordError,
+  parseIncidentRecord,
+  parseJourneyRecord,
+  parseNpsAnswer,
+} from '../integrations/experience/schemas';
 import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../integrations/experience/types';
 import { classifyFailures, failureTypes } from './errors';
 

@@ -81,7 +81,14 @@ export type ApproverNotice =
 export type ServiceDeskTicket =
   | { kind: 'task'; task: string; fields: Record<string, string> }
   | { kind: 'task-reminder'; task: string; since: string; fields: Record<string, string> }
-  | { kind: 'failure'; stageLabel: string; error: string; undone: string[]; smsSent: boolean; fields: Record<string, string> };
+  | {
+      kind: 'failure';
+      stageLabel: string;
+      error: string;
+      undone: string[];
+      smsSent: boolean;
+      fields: Record<string, string>;
+    };
 
 export interface FindRequesterInput {
   accountName: string;
@@ -154,7 +161,8 @@ export interface RequestApprovalInput {
   until: string;
   details: { label: string; value: string }[];
 }
-export type RequestApprovalResult = { ok: true; approver: { accountName: string; displayName: string } } | { ok: false; reason: string };
+export type RequestApprovalResult =
+  { ok: true; approver: { accountName: string; displayName: string } } | { ok: false; reason: string };
 export interface EmailApproverInput {
   journey: JourneyRef;
   approver: string;
@@ -204,7 +212,13 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
     async findRequester(input: FindRequesterInput): Promise<RequesterContact> {
       const user = await classifyFailures(() => deps.directory.findUser(input.accountName));
       if (!user) throw notFound(`No directory account "${input.accountName}"`);
-      return { accountName: user.accountName, displayName: user.displayName, givenName: user.givenName, familyName: user.familyName, email: user.email };
+      return {
+        accountName: user.accountName,
+        displayName: user.displayName,
+        givenName: user.givenName,
+        familyName: user.familyName,
+        email: user.email,
+      };
     },
 
     /** Emails "received and being processed" (once per journey: key `<workflowId>/receipt`). */
@@ -214,7 +228,12 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
         messages.receiptEmail(input.journey, input.contact, input.nextSteps, links(input.journey)),
         idempotencyKey(input.journey, 'receipt'),
       );
-      return { channel: 'email', to: input.contact.email, summary: 'Request received and being processed', alreadySent: sent.alreadySent };
+      return {
+        channel: 'email',
+        to: input.contact.email,
+        summary: 'Request received and being processed',
+        alreadySent: sent.alreadySent,
+      };
     },
 
     /** Evaluates the service's eligibility rule against the directory now (read-only). */
@@ -234,9 +253,14 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
       const maskedPhone = maskPhone(e164 ?? input.phone);
       if (!e164) return { status: 'invalid-number', maskedPhone, reason: messages.deviceProblemText('invalid-number') };
       const device = await classifyFailures(() => deps.cmdb.findDeviceByPhone(e164));
-      if (!device) return { status: 'not-registered', maskedPhone, reason: messages.deviceProblemText('not-registered') };
+      if (!device)
+        return { status: 'not-registered', maskedPhone, reason: messages.deviceProblemText('not-registered') };
       if (device.owner.toLowerCase() !== input.accountName.toLowerCase()) {
-        return { status: 'registered-to-someone-else', maskedPhone, reason: messages.deviceProblemText('registered-to-someone-else') };
+        return {
+          status: 'registered-to-someone-else',
+          maskedPhone,
+          reason: messages.deviceProblemText('registered-to-someone-else'),
+        };
       }
       return { status: 'registered', phone: e164, maskedPhone, os: device.os, model: device.model };
     },
@@ -248,7 +272,12 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
         body: messages.downloadLinkSms(input.journey, input.os, input.link),
         idempotencyKey: idempotencyKey(input.journey, 'download-link'),
       });
-      return { channel: 'sms', to: maskPhone(input.phone), summary: `Download link for ${input.journey.serviceTitle} (${input.os === 'ios' ? 'iPhone' : 'Android'})`, alreadySent: sent.alreadySent };
+      return {
+        channel: 'sms',
+        to: maskPhone(input.phone),
+        summary: `Download link for ${input.journey.serviceTitle} (${input.os === 'ios' ? 'iPhone' : 'Android'})`,
+        alreadySent: sent.alreadySent,
+      };
     },
 
     /**
@@ -259,7 +288,13 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
       const provisioner = deps.provisioners(input.applicationId);
       const c = input.contact;
       const { account, created } = await classifyFailures(() =>
-        provisioner.ensureAccount({ userName: c.email, externalId: c.accountName, givenName: c.givenName, familyName: c.familyName, email: c.email }),
+        provisioner.ensureAccount({
+          userName: c.email,
+          externalId: c.accountName,
+          givenName: c.givenName,
+          familyName: c.familyName,
+          email: c.email,
+        }),
       );
       return { applicationId: input.applicationId, accountId: account.id, userName: account.userName, created };
     },
@@ -270,7 +305,9 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
      * even when a retried `ensureAccount` finds the account its own first attempt created.
      */
     async findExistingAccount(input: FindExistingAccountInput): Promise<ExistingAccount> {
-      const account = await classifyFailures(() => deps.provisioners(input.applicationId).findByUserName(input.userName));
+      const account = await classifyFailures(() =>
+        deps.provisioners(input.applicationId).findByUserName(input.userName),
+      );
       return account ? { accountId: account.id, active: account.active } : null;
     },
 
@@ -286,7 +323,12 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
         messages.quickStartEmail(input.journey, input.contact, input.loginId, links(input.journey)),
         idempotencyKey(input.journey, 'quick-start'),
       );
-      return { channel: 'email', to: input.contact.email, summary: `Login id ${input.loginId} and the quick-start guide`, alreadySent: sent.alreadySent };
+      return {
+        channel: 'email',
+        to: input.contact.email,
+        summary: `Login id ${input.loginId} and the quick-start guide`,
+        alreadySent: sent.alreadySent,
+      };
     },
 
     /** Emails the requester one of the journey's notices (key `<workflowId>/<step>`). */
@@ -296,7 +338,12 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
         messages.requesterNoticeEmail(input.journey, input.contact, input.notice, links(input.journey)),
         idempotencyKey(input.journey, input.step),
       );
-      return { channel: 'email', to: input.contact.email, summary: messages.noticeSummary(input.journey, input.notice), alreadySent: sent.alreadySent };
+      return {
+        channel: 'email',
+        to: input.contact.email,
+        summary: messages.noticeSummary(input.journey, input.notice),
+        alreadySent: sent.alreadySent,
+      };
     },
 
     /**
@@ -308,7 +355,10 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
       if (!approver) return { ok: false, reason: `There is no account "${input.approver}" in the company directory.` };
       if (!approver.enabled) return { ok: false, reason: `${approver.displayName}'s account is disabled.` };
       if (!approver.groups.some((g) => g.toLowerCase() === input.approverGroup.toLowerCase())) {
-        return { ok: false, reason: `${approver.displayName} is not in the ${input.approverGroup} group, who approve these requests.` };
+        return {
+          ok: false,
+          reason: `${approver.displayName} is not in the ${input.approverGroup} group, who approve these requests.`,
+        };
       }
       if (approver.accountName.toLowerCase() === input.requester.accountName.toLowerCase()) {
         return { ok: false, reason: 'You cannot approve your own request.' };
@@ -318,7 +368,12 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
         messages.approverEmail(
           input.journey,
           approver.givenName || approver.displayName,
-          { kind: 'approval-request', requesterName: input.requester.displayName, until: input.until, details: input.details },
+          {
+            kind: 'approval-request',
+            requesterName: input.requester.displayName,
+            until: input.until,
+            details: input.details,
+          },
           links(input.journey),
         ),
         idempotencyKey(input.journey, 'approval-request'),
@@ -332,7 +387,12 @@ export function createFulfilmentActivities(deps: ActivityDeps) {
       if (!approver) throw notFound(`No directory account "${input.approver}"`);
       await email(
         { name: approver.displayName, address: approver.email },
-        messages.approverEmail(input.journey, approver.givenName || approver.displayName, input.notice, links(input.journey)),
+        messages.approverEmail(
+          input.journey,
+          approver.givenName || approver.displayName,
+          input.notice,
+          links(input.journey),
+        ),
         idempotencyKey(input.journey, input.step),
       );
     },

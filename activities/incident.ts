@@ -121,7 +121,8 @@ const maxFailuresReported = 20;
 /** The incident activities over injected integrations. */
 export function createIncidentActivities(deps: ActivityDeps) {
   const portalUrl = `${deps.settings.publicUrl.replace(/\/+$/, '')}/`;
-  const key = (incidentId: string, phase: number, what: string, accountName: string) => `incident-${incidentId}/p${phase}/${what}/${accountName}`;
+  const key = (incidentId: string, phase: number, what: string, accountName: string) =>
+    `incident-${incidentId}/p${phase}/${what}/${accountName}`;
 
   // Every activity heartbeats every second while it runs (keep-alive.ts), also while it waits for
   // a CMDB page, a slow provider, a Retry-After or the pacing, so a short heartbeat timeout tells
@@ -134,7 +135,11 @@ export function createIncidentActivities(deps: ActivityDeps) {
     async describeIncidentService(input: DescribeServiceInput): Promise<DescribeServiceResult> {
       const service = await classifyFailures(() => deps.cmdb.getService(input.serviceId));
       if (!service) {
-        throw ApplicationFailure.create({ type: 'NotFound', message: `No service "${input.serviceId}" in the CMDB`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'NotFound',
+          message: `No service "${input.serviceId}" in the CMDB`,
+          nonRetryable: true,
+        });
       }
       return { serviceId: service.id, serviceName: service.name };
     },
@@ -153,7 +158,13 @@ export function createIncidentActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const resumed = resumePoint(ctx.info.heartbeatDetails);
       let cursor = resumed?.cursor ?? input.cursor;
-      const counts: NotificationCounts = resumed?.counts ?? { subscribers: 0, emailsSent: 0, smsSent: 0, alreadySent: 0, failed: 0 };
+      const counts: NotificationCounts = resumed?.counts ?? {
+        subscribers: 0,
+        emailsSent: 0,
+        smsSent: 0,
+        alreadySent: 0,
+        failed: 0,
+      };
       let pages = resumed?.pages ?? 0;
       const failures: RecipientFailure[] = [];
       const started = Date.now();
@@ -163,18 +174,28 @@ export function createIncidentActivities(deps: ActivityDeps) {
       let done = resumed?.finished === true;
 
       while (!done && pages < input.maxPages && Date.now() - started < timeBudgetMs) {
-        const page = await classifyFailures(() => deps.cmdb.subscribersPage(input.incident.serviceId, cursor, input.pageSize));
+        const page = await classifyFailures(() =>
+          deps.cmdb.subscribersPage(input.incident.serviceId, cursor, input.pageSize),
+        );
         // A retry redoes an unfinished page from its start, so mid-page heartbeats carry the counts as they were then.
         const atPageStart: ResumePoint = { cursor, counts: { ...counts }, pages };
         await eachLimited(page.subscribers, input.sendConcurrency, async (s) => {
           const accountName = s.accountName.toLowerCase();
           const k = key(input.incident.incidentId, input.phase, input.kind, accountName);
           const mail = subscriberEmail(input, s.displayName, portalUrl);
-          const sent = await sendOne(() => email.take().then(() => deliverEmail(deps, { to: { name: s.displayName, address: s.email }, ...mail, idempotencyKey: k })));
+          const sent = await sendOne(() =>
+            email
+              .take()
+              .then(() =>
+                deliverEmail(deps, { to: { name: s.displayName, address: s.email }, ...mail, idempotencyKey: k }),
+              ),
+          );
           tally(counts, failures, sent, accountName, 'email');
           if (s.prefersSms && s.mobile) {
             const body = subscriberSms(input, portalUrl);
-            const texted = await sendOne(() => sms.take().then(() => deliverSms(deps, { to: s.mobile!, body, idempotencyKey: k })));
+            const texted = await sendOne(() =>
+              sms.take().then(() => deliverSms(deps, { to: s.mobile!, body, idempotencyKey: k })),
+            );
             tally(counts, failures, texted, accountName, 'sms');
           }
           heartbeatProgress(atPageStart);
@@ -205,12 +226,16 @@ export function createIncidentActivities(deps: ActivityDeps) {
         const user = await classifyFailures(() => deps.directory.findUser(accountName));
         if (!user || !user.enabled || !user.email) {
           result.failed += 1;
-          if (result.failures.length < maxFailuresReported) result.failures.push({ accountName, channel: 'email', code: user ? 'AccountDisabled' : 'NotFound' });
+          if (result.failures.length < maxFailuresReported)
+            result.failures.push({ accountName, channel: 'email', code: user ? 'AccountDisabled' : 'NotFound' });
           return;
         }
         const links = () => {
           const claims = { incidentId: input.incident.incidentId, accountName, expiresAt: input.linkExpiresAt };
-          return { fixed: confirmationUrl(deps.settings, claims, 'fixed'), stillBroken: confirmationUrl(deps.settings, claims, 'still-broken') };
+          return {
+            fixed: confirmationUrl(deps.settings, claims, 'fixed'),
+            stillBroken: confirmationUrl(deps.settings, claims, 'still-broken'),
+          };
         };
         const name = user.givenName || user.displayName;
         let what: string;
@@ -236,14 +261,21 @@ export function createIncidentActivities(deps: ActivityDeps) {
             break;
         }
         const sent = await sendOne(() =>
-          email.take().then(() => deliverEmail(deps, { to: { name: user.displayName, address: user.email }, ...mail, idempotencyKey: key(input.incident.incidentId, input.phase, what, accountName) })),
+          email.take().then(() =>
+            deliverEmail(deps, {
+              to: { name: user.displayName, address: user.email },
+              ...mail,
+              idempotencyKey: key(input.incident.incidentId, input.phase, what, accountName),
+            }),
+          ),
         );
         if (sent.ok) {
           if (sent.delivery.alreadySent) result.alreadySent += 1;
           else result.sent += 1;
         } else {
           result.failed += 1;
-          if (result.failures.length < maxFailuresReported) result.failures.push({ accountName, channel: 'email', code: sent.code });
+          if (result.failures.length < maxFailuresReported)
+            result.failures.push({ accountName, channel: 'email', code: sent.code });
         }
         heartbeatProgress(result.sent + result.alreadySent + result.failed);
       });
@@ -270,7 +302,8 @@ export function createIncidentActivities(deps: ActivityDeps) {
           idempotencyKey: `incident-${input.incident.incidentId}/workaround-sms/${input.accountName}`,
         }),
       );
-      if (!sent.ok) return { status: 'failed', message: `the SMS provider refused ${maskPhone(device.phone)} (${sent.code})` };
+      if (!sent.ok)
+        return { status: 'failed', message: `the SMS provider refused ${maskPhone(device.phone)} (${sent.code})` };
       return { status: 'sent', to: maskPhone(device.phone), os: device.os, alreadySent: sent.delivery.alreadySent };
     },
 
@@ -285,7 +318,7 @@ export function createIncidentActivities(deps: ActivityDeps) {
       const rows: FollowUpRow[] = [];
       for (let shard = 0; shard < input.shardCount; shard++) {
         const handle = ctx.client.workflow.getHandle(incidentShardWorkflowId(input.incident.incidentId, shard));
-        for (let offset = 0; ; ) {
+        for (let offset = 0; ;) {
           const page = await handle.query(followUpListQuery, { phase: input.phase, offset, limit: 2000 });
           rows.push(...page.rows);
           offset += page.rows.length;
@@ -293,7 +326,9 @@ export function createIncidentActivities(deps: ActivityDeps) {
           if (page.rows.length === 0 || offset >= page.total) break;
         }
       }
-      rows.sort((a, b) => (a.reason === b.reason ? a.accountName.localeCompare(b.accountName) : a.reason === 'still-broken' ? -1 : 1));
+      rows.sort((a, b) =>
+        a.reason === b.reason ? a.accountName.localeCompare(b.accountName) : a.reason === 'still-broken' ? -1 : 1,
+      );
       const stillBroken = rows.filter((r) => r.reason === 'still-broken').length;
       const totals = { stillBroken, noAnswer: rows.length - stillBroken };
       if (rows.length === 0) return { ...totals, emailed: false };
@@ -324,7 +359,13 @@ interface ResumePoint {
 function resumePoint(details: unknown): ResumePoint | null {
   if (typeof details !== 'object' || details === null) return null;
   const d = details as Partial<ResumePoint>;
-  if (!(typeof d.cursor === 'string' || d.cursor === null) || typeof d.pages !== 'number' || typeof d.counts !== 'object' || d.counts === null) return null;
+  if (
+    !(typeof d.cursor === 'string' || d.cursor === null) ||
+    typeof d.pages !== 'number' ||
+    typeof d.counts !== 'object' ||
+    d.counts === null
+  )
+    return null;
   return { cursor: d.cursor, counts: { ...d.counts }, pages: d.pages, finished: d.finished === true };
 }
 
@@ -369,13 +410,20 @@ async function sendOne(send: () => Promise<Delivery>): Promise<SendOutcome> {
     } catch (err) {
       if (err instanceof ApplicationFailure && err.nonRetryable) return { ok: false, code: err.type ?? 'Refused' };
       if (attempt >= maxAttempts) throw err;
-      const asked = err instanceof ApplicationFailure && typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : undefined;
+      const asked =
+        err instanceof ApplicationFailure && typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : undefined;
       await Context.current().sleep(Math.min(asked ?? 200 * 2 ** attempt, 30_000));
     }
   }
 }
 
-function tally(counts: NotificationCounts, failures: RecipientFailure[], sent: SendOutcome, accountName: string, channel: 'email' | 'sms'): void {
+function tally(
+  counts: NotificationCounts,
+  failures: RecipientFailure[],
+  sent: SendOutcome,
+  accountName: string,
+  channel: 'email' | 'sms',
+): void {
   if (!sent.ok) {
     counts.failed += 1;
     if (failures.length < maxFailuresReported) failures.push({ accountName, channel, code: sent.code });

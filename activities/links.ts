@@ -102,7 +102,8 @@ function parseClaims(payload: string): LinkClaims | null {
   }
   if (typeof raw !== 'object' || raw === null) return null;
   const r = raw as Record<string, unknown>;
-  if (typeof r.i !== 'string' || typeof r.u !== 'string' || typeof r.e !== 'number' || !Number.isSafeInteger(r.e)) return null;
+  if (typeof r.i !== 'string' || typeof r.u !== 'string' || typeof r.e !== 'number' || !Number.isSafeInteger(r.e))
+    return null;
   if (!linkActions.includes(r.a as LinkAction)) return null;
   return { incidentId: r.i, accountName: r.u, action: r.a as LinkAction, expiresAt: r.e };
 }

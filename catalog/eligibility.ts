@@ -24,7 +24,9 @@ export function evaluateEligibility(rule: EligibilityRule, person: EligibilityFa
   if (rule.anyOfGroups.length > 0) {
     const mine = new Set(person.groups.map((g) => g.toLowerCase()));
     if (!rule.anyOfGroups.some((g) => mine.has(g.toLowerCase()))) {
-      reasons.push(`It is for members of ${listWords(rule.anyOfGroups.map((g) => `the ${g} group`))}, and you are not a member.`);
+      reasons.push(
+        `It is for members of ${listWords(rule.anyOfGroups.map((g) => `the ${g} group`))}, and you are not a member.`,
+      );
     }
   }
   return reasons.length === 0 ? { eligible: true, reasons: [] } : { eligible: false, reasons };

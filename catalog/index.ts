@@ -20,7 +20,13 @@ import * as registered from './registry';
 import { search } from './search';
 import type { CatalogService } from './types';
 
-export { defineService, type CatalogService, type QuickStartGuide, type RequestFields, type ServicePlan } from './types';
+export {
+  defineService,
+  type CatalogService,
+  type QuickStartGuide,
+  type RequestFields,
+  type ServicePlan,
+} from './types';
 export { scoreService } from './search';
 
 /** A request to start, as the API has it after sign-in. */
@@ -80,15 +86,20 @@ export function catalogProblems(services: readonly CatalogService[]): string[] {
     if (s.plan.serviceId !== s.id) problems.push(`${at}: plan.serviceId is ${s.plan.serviceId}`);
     if (s.plan.title !== s.title) problems.push(`${at}: plan.title is ${s.plan.title}`);
     problems.push(...planProblems(s.plan).map((p) => `${at}: ${p}`));
-    for (const [name, text] of [['summary', s.summary], ['guide.title', s.guide.title]] as const) {
+    for (const [name, text] of [
+      ['summary', s.summary],
+      ['guide.title', s.guide.title],
+    ] as const) {
       if (text.trim() === '') problems.push(`${at}: ${name} must not be empty`);
     }
-    if (s.description.length === 0 || s.whatHappensNext.length === 0) problems.push(`${at}: description and whatHappensNext need at least one line`);
+    if (s.description.length === 0 || s.whatHappensNext.length === 0)
+      problems.push(`${at}: description and whatHappensNext need at least one line`);
     if (!(s.form instanceof z.ZodObject)) problems.push(`${at}: form must be a z.object`);
     else {
       const shape = Object.keys(s.form.shape);
       for (const step of s.plan.steps) {
-        for (const f of fieldsNeededBy(step)) if (!shape.includes(f)) problems.push(`${at}: the ${step.kind} step needs form field ${f}`);
+        for (const f of fieldsNeededBy(step))
+          if (!shape.includes(f)) problems.push(`${at}: the ${step.kind} step needs form field ${f}`);
       }
     }
     s.xla.forEach((t, i) => {
@@ -111,7 +122,8 @@ export function createCatalog(services: readonly CatalogService[]): Catalog {
     search: (query) => search(byTitle, query),
     prepareRequest(request) {
       const service = byId.get(request.serviceId);
-      if (!service) throw new InvalidRequestError(`There is no service "${request.serviceId}"`, { _request: 'Unknown service' });
+      if (!service)
+        throw new InvalidRequestError(`There is no service "${request.serviceId}"`, { _request: 'Unknown service' });
       const parsed = service.form.safeParse(request.fields ?? {});
       if (!parsed.success) {
         const fieldErrors: Record<string, string> = {};
@@ -119,7 +131,12 @@ export function createCatalog(services: readonly CatalogService[]): Catalog {
           const key = issue.path.length > 0 ? String(issue.path[0]) : '_request';
           fieldErrors[key] ??= issue.message;
         }
-        throw new InvalidRequestError(`The ${service.title} request form is not complete: ${Object.entries(fieldErrors).map(([k, v]) => `${k}: ${v}`).join('; ')}`, fieldErrors);
+        throw new InvalidRequestError(
+          `The ${service.title} request form is not complete: ${Object.entries(fieldErrors)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('; ')}`,
+          fieldErrors,
+        );
       }
       const input: FulfilmentInput = {
         requestId: request.requestId,
@@ -127,10 +144,15 @@ export function createCatalog(services: readonly CatalogService[]): Catalog {
         plan: service.plan,
         fields: parsed.data,
         ...(request.requestedAt !== undefined ? { requestedAt: request.requestedAt } : {}),
-        ...(request.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: request.retryInitialIntervalMs } : {}),
+        ...(request.retryInitialIntervalMs !== undefined
+          ? { retryInitialIntervalMs: request.retryInitialIntervalMs }
+          : {}),
       };
       const inputProblems = fulfilmentInputProblems(input);
-      if (inputProblems.length > 0) throw new InvalidRequestError(`The request cannot start: ${inputProblems.join('; ')}`, { _request: inputProblems.join('; ') });
+      if (inputProblems.length > 0)
+        throw new InvalidRequestError(`The request cannot start: ${inputProblems.join('; ')}`, {
+          _request: inputProblems.join('; '),
+        });
       const detail = service.describeRequest?.(parsed.data);
       const options = fulfilmentStartOptions(input, request.taskQueue, {
         ...(request.requesterLabel ? { requesterLabel: request.requesterLabel } : {}),
@@ -153,4 +175,5 @@ export const searchCatalog = (query: string): CatalogService[] => catalog.search
 /** See {@link Catalog.prepareRequest}. */
 export const prepareRequest = (request: RequestToStart): PreparedRequest => catalog.prepareRequest(request);
 /** The service has a step that waits for an approver. */
-export const needsApproval = (service: CatalogService): boolean => service.plan.steps.some((s) => s.kind === 'approval');
+export const needsApproval = (service: CatalogService): boolean =>
+  service.plan.steps.some((s) => s.kind === 'approval');

@@ -9,7 +9,13 @@ import { z } from 'zod';
 import { ConfigError } from '../worker/config';
 
 /** What an API key may do. */
-export const apiScopes = ['requests:write', 'requests:read', 'incidents:write', 'incidents:read', 'experience:read'] as const;
+export const apiScopes = [
+  'requests:write',
+  'requests:read',
+  'incidents:write',
+  'incidents:read',
+  'experience:read',
+] as const;
 export type ApiScope = (typeof apiScopes)[number];
 
 /** One configured key: a name for logs, the key's SHA-256 (hex) and its scopes. */
@@ -19,7 +25,9 @@ export const apiKeySchema = z.object({
     .string()
     .transform((s) => s.toLowerCase())
     .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'hash must be the SHA-256 of the key as 64 hex characters')),
-  scopes: z.array(z.enum(apiScopes, { error: `each scope must be one of ${apiScopes.join(', ')}` })).min(1, 'scopes must list at least one scope'),
+  scopes: z
+    .array(z.enum(apiScopes, { error: `each scope must be one of ${apiScopes.join(', ')}` }))
+    .min(1, 'scopes must list at least one scope'),
 });
 export type ApiKeyEntry = z.infer<typeof apiKeySchema>;
 
@@ -27,7 +35,8 @@ export type ApiKeyEntry = z.infer<typeof apiKeySchema>;
 export const apiKeysSchema = z.array(apiKeySchema).superRefine((keys, ctx) => {
   const names = new Set<string>();
   keys.forEach((k, i) => {
-    if (names.has(k.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `name "${k.name}" is used twice` });
+    if (names.has(k.name))
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `name "${k.name}" is used twice` });
     names.add(k.name);
   });
 });
@@ -51,11 +60,17 @@ export function parseApiKeys(json: string, variable: string): ApiKeyEntry[] {
   try {
     data = JSON.parse(json);
   } catch {
-    throw new ConfigError(`${variable}: must be a JSON array such as [{"name":"crm-bot","hash":"<sha256 hex>","scopes":["requests:write"]}]`);
+    throw new ConfigError(
+      `${variable}: must be a JSON array such as [{"name":"crm-bot","hash":"<sha256 hex>","scopes":["requests:write"]}]`,
+    );
   }
   const parsed = apiKeysSchema.safeParse(data);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${variable}${i.path.map((p) => `[${String(p)}]`).join('')}: ${i.message}`).join('\n'));
+    throw new ConfigError(
+      parsed.error.issues
+        .map((i) => `${variable}${i.path.map((p) => `[${String(p)}]`).join('')}: ${i.message}`)
+        .join('\n'),
+    );
   }
   return parsed.data;
 }

@@ -8,7 +8,12 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
 import type { Cmdb } from '../integrations/cmdb/types';
@@ -128,14 +133,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           ? notFound('There is no such resource: a part of the path is longer than any id')
           : badRequest('The URL is not valid: it has a malformed %-escape, or escaped bytes that are not UTF-8 text');
       if (isApiPath(request.url)) {
-        void reply.code(httpError.statusCode).type(problemMediaType).send(problemOf(httpError, request, deps.config.publicUrl));
+        void reply
+          .code(httpError.statusCode)
+          .type(problemMediaType)
+          .send(problemOf(httpError, request, deps.config.publicUrl));
         return;
       }
       const title = httpError.code === 'not-found' ? 'Not found' : 'Please check';
       void reply
         .code(httpError.statusCode)
         .type('text/html; charset=utf-8')
-        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(httpError.message)}</p><p><a href="/">Go to the home page</a></p></body></html>`);
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><p>${escapeHtml(httpError.message)}</p><p><a href="/">Go to the home page</a></p></body></html>`,
+        );
     },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -163,7 +173,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       servers: [{ url: deps.config.publicUrl }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       tags: [
-        { name: 'services', description: 'The service catalog: what can be asked for, its form as JSON Schema, its stages and experience targets' },
+        {
+          name: 'services',
+          description:
+            'The service catalog: what can be asked for, its form as JSON Schema, its stages and experience targets',
+        },
         { name: 'requests', description: 'Service requests (fulfilment journeys)' },
         { name: 'incidents', description: 'Incidents on business services' },
         { name: 'experience', description: 'Experience metrics: JSON, CSV and Prometheus' },
@@ -172,7 +186,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ],
     },
     // Only the API is documented; the portal's HTML routes are not part of the contract.
-    transform: (input) => (isApiPath(input.url) ? jsonSchemaTransform(input) : { schema: { hide: true }, url: input.url }),
+    transform: (input) =>
+      isApiPath(input.url) ? jsonSchemaTransform(input) : { schema: { hide: true }, url: input.url },
     // Schemas with a registry id (`.meta({ id })`) become components the paths refer to.
     transformObject: jsonSchemaTransformObject,
   });
@@ -207,14 +222,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
     // On no route at all, a body that could not be read is beside the point: the answer is 404.
-    const httpError = request.is404 ? notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`) : toHttpError(err);
+    const httpError = request.is404
+      ? notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`)
+      : toHttpError(err);
     if (httpError.statusCode >= 500 && httpError.code === 'internal') request.log.error({ err }, 'request failed');
-    else if (httpError.statusCode >= 500) request.log.warn({ err: { message: (err as Error).message } }, httpError.message);
+    else if (httpError.statusCode >= 500)
+      request.log.warn({ err: { message: (err as Error).message } }, httpError.message);
     if (isApiPath(request.url)) {
       const problem = problemOf(httpError, request, deps.config.publicUrl);
       return reply.code(problem.status).type(problemMediaType).send(problem);
     }
-    const title = httpError.code === 'forbidden' ? 'Not allowed' : httpError.code === 'not-found' ? 'Not found' : httpError.statusCode >= 500 ? 'Sorry' : 'Please check';
+    const title =
+      httpError.code === 'forbidden'
+        ? 'Not allowed'
+        : httpError.code === 'not-found'
+          ? 'Not found'
+          : httpError.statusCode >= 500
+            ? 'Sorry'
+            : 'Please check';
     const detail =
       httpError.code === 'forbidden' && /csrf/i.test((err as Error).message)
         ? 'This form has expired. Go back, reload the page and try again.'
@@ -224,20 +249,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
       env,
       title,
-      html`<h1>${title}</h1><p>${detail}</p>${httpError.issues ? html`<ul>${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}</ul>` : null}<p><a href="/">Back to the home page</a></p>`,
+      html`<h1>${title}</h1>
+        <p>${detail}</p>
+        ${
+          httpError.issues
+            ? html`<ul>
+                ${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}
+              </ul>`
+            : null
+        }
+        <p><a href="/">Back to the home page</a></p>`,
       httpError.statusCode,
     );
   });
   app.setNotFoundHandler((request, reply) => {
     if (isApiPath(request.url)) {
-      const problem = problemOf(notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`), request, deps.config.publicUrl);
+      const problem = problemOf(
+        notFound(`No such endpoint: ${request.method} ${request.url.split('?')[0]}`),
+        request,
+        deps.config.publicUrl,
+      );
       return reply.code(404).type(problemMediaType).send(problem);
     }
-    return renderPage(request, reply, env, 'Not found', html`<h1>Page not found</h1><p>There is no page at this address.</p><p><a href="/">Go to the home page</a></p>`, 404);
+    return renderPage(
+      request,
+      reply,
+      env,
+      'Not found',
+      html`<h1>Page not found</h1>
+        <p>There is no page at this address.</p>
+        <p><a href="/">Go to the home page</a></p>`,
+      404,
+    );
   });
 
-  app.get(assetPaths.css, (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(css));
-  app.get(assetPaths.js, (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(js));
+  app.get(assetPaths.css, (_req, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(css),
+  );
+  app.get(assetPaths.js, (_req, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=31536000, immutable')
+      .send(js),
+  );
 
   const catalog = deps.config.catalog ?? createCatalogPort();
   const journeys = createJourneys({
@@ -250,7 +304,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     ...(deps.config.incidentDefaults ? { incidentDefaults: deps.config.incidentDefaults } : {}),
     catalog,
-    ...(deps.config.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: deps.config.retryInitialIntervalMs } : {}),
+    ...(deps.config.retryInitialIntervalMs !== undefined
+      ? { retryInitialIntervalMs: deps.config.retryInitialIntervalMs }
+      : {}),
   });
   app.addHook('onClose', () => journeys.close());
 

@@ -2,7 +2,13 @@
  * What the portal and the API need from the service catalog (catalog/index.ts), in one small
  * interface: the services as pages show them, search, and preparing a journey's start.
  */
-import { catalog as deploymentCatalog, type Catalog, type CatalogService, type PreparedRequest, type RequestToStart } from '../catalog';
+import {
+  catalog as deploymentCatalog,
+  type Catalog,
+  type CatalogService,
+  type PreparedRequest,
+  type RequestToStart,
+} from '../catalog';
 import type { ServiceXlaDefinition } from '../integrations/experience/report';
 import { planStages } from '../workflows/fulfilment/definitions';
 import type { ServiceView } from './views';

@@ -9,7 +9,13 @@
  * every field's problem (`pointer` into the body, or the `parameter` / `header` it is about).
  */
 import { WorkflowNotFoundError, WorkflowExecutionAlreadyStartedError, ApplicationFailure } from '@temporalio/common';
-import { ServiceError, WorkflowUpdateFailedError, QueryNotRegisteredError, QueryRejectedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  ServiceError,
+  WorkflowUpdateFailedError,
+  QueryNotRegisteredError,
+  QueryRejectedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isIntegrationError } from '../integrations/errors';
@@ -57,29 +63,69 @@ export const problemTypes: Record<ErrorCode, { status: number; title: string; de
   'invalid-request': {
     status: 400,
     title: 'The request is not valid',
-    description: 'A parameter, header or body member is missing or wrong. `errors` lists every one with what to change: `pointer` (a JSON Pointer into the body), `parameter` or `header`.',
+    description:
+      'A parameter, header or body member is missing or wrong. `errors` lists every one with what to change: `pointer` (a JSON Pointer into the body), `parameter` or `header`.',
   },
-  unauthenticated: { status: 401, title: 'Not authenticated', description: 'Send a valid API key as "Authorization: Bearer <key>".' },
-  forbidden: { status: 403, title: 'Not allowed', description: 'The API key lacks the scope this operation needs, or the person named may not take this step.' },
-  'not-found': { status: 404, title: 'Not found', description: 'There is no such resource (request, incident, service) or endpoint.' },
-  conflict: { status: 409, title: 'Not possible now', description: 'The journey is not in a state where this step can be taken (e.g. not waiting for it, or already closed).' },
-  'payload-too-large': { status: 413, title: 'Request body too large', description: 'The body is larger than the API accepts (64 KiB).' },
-  'unsupported-media-type': { status: 415, title: 'Unsupported content type', description: 'Send the body as application/json.' },
+  unauthenticated: {
+    status: 401,
+    title: 'Not authenticated',
+    description: 'Send a valid API key as "Authorization: Bearer <key>".',
+  },
+  forbidden: {
+    status: 403,
+    title: 'Not allowed',
+    description: 'The API key lacks the scope this operation needs, or the person named may not take this step.',
+  },
+  'not-found': {
+    status: 404,
+    title: 'Not found',
+    description: 'There is no such resource (request, incident, service) or endpoint.',
+  },
+  conflict: {
+    status: 409,
+    title: 'Not possible now',
+    description:
+      'The journey is not in a state where this step can be taken (e.g. not waiting for it, or already closed).',
+  },
+  'payload-too-large': {
+    status: 413,
+    title: 'Request body too large',
+    description: 'The body is larger than the API accepts (64 KiB).',
+  },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported content type',
+    description: 'Send the body as application/json.',
+  },
   'idempotency-key-reused': {
     status: 422,
     title: 'Idempotency-Key already used for a different request',
     description:
       'An earlier call with this Idempotency-Key had a different body. Retry with exactly the first body to get its result, or use a new key for a new request.',
   },
-  unavailable: { status: 503, title: 'Temporarily unavailable', description: 'A system the API needs (the workflow service, the directory, the CMDB) did not answer. Try again shortly.' },
-  internal: { status: 500, title: 'Internal error', description: 'Something went wrong on our side. It has been logged with the request id.' },
+  unavailable: {
+    status: 503,
+    title: 'Temporarily unavailable',
+    description:
+      'A system the API needs (the workflow service, the directory, the CMDB) did not answer. Try again shortly.',
+  },
+  internal: {
+    status: 500,
+    title: 'Internal error',
+    description: 'Something went wrong on our side. It has been logged with the request id.',
+  },
 };
 
 /** One entry of a problem's `errors`: exactly one of `pointer`, `parameter` or `header` says where. */
 export const problemFieldSchema = z
   .object({
     detail: z.string().describe('What is wrong with this field and what to send instead'),
-    pointer: z.string().optional().describe('For a body member: a JSON Pointer (RFC 6901) as a URI fragment, e.g. "#/fields/phone"; "#" is the whole body'),
+    pointer: z
+      .string()
+      .optional()
+      .describe(
+        'For a body member: a JSON Pointer (RFC 6901) as a URI fragment, e.g. "#/fields/phone"; "#" is the whole body',
+      ),
     parameter: z.string().optional().describe('For a path or query parameter: its name'),
     header: z.string().optional().describe('For a request header: its name, lower-case'),
   })
@@ -119,7 +165,8 @@ export class HttpError extends Error {
 }
 
 /** Shorthands for the common {@link HttpError}s. */
-export const badRequest = (message: string, issues?: FieldIssue[]): HttpError => new HttpError('invalid-request', message, issues);
+export const badRequest = (message: string, issues?: FieldIssue[]): HttpError =>
+  new HttpError('invalid-request', message, issues);
 export const notFound = (message: string): HttpError => new HttpError('not-found', message);
 export const conflict = (message: string): HttpError => new HttpError('conflict', message);
 export const forbidden = (message: string): HttpError => new HttpError('forbidden', message);
@@ -127,14 +174,28 @@ export const unavailable = (message: string): HttpError => new HttpError('unavai
 export const idempotencyKeyReused = (message: string): HttpError => new HttpError('idempotency-key-reused', message);
 
 /** A 400 for one body member, worded like the schema's own: "The request is not valid: 1 problem". */
-export const badField = (dotted: string, message: string): HttpError => badRequest('The request is not valid: 1 problem', [bodyIssue(dotted, message)]);
+export const badField = (dotted: string, message: string): HttpError =>
+  badRequest('The request is not valid: 1 problem', [bodyIssue(dotted, message)]);
 
 /** A zod error as field issues of one part of the request. */
-export function issuesFromZod(error: z.ZodError, location: FieldLocation = 'body', prefix: readonly (string | number)[] = []): FieldIssue[] {
-  return error.issues.map((i) => ({ in: location, path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: i.message }));
+export function issuesFromZod(
+  error: z.ZodError,
+  location: FieldLocation = 'body',
+  prefix: readonly (string | number)[] = [],
+): FieldIssue[] {
+  return error.issues.map((i) => ({
+    in: location,
+    path: [...prefix, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    message: i.message,
+  }));
 }
 
-const partLocation: Record<string, FieldLocation> = { body: 'body', params: 'path', querystring: 'query', headers: 'header' };
+const partLocation: Record<string, FieldLocation> = {
+  body: 'body',
+  params: 'path',
+  querystring: 'query',
+  headers: 'header',
+};
 
 /** What the request validator (client/validation.ts) throws: the zod issues of one part of the request. */
 export class RequestValidationError extends Error {
@@ -166,11 +227,14 @@ export function problemField(issue: FieldIssue): ProblemField {
     return { detail: issue.message, pointer: `#${pointer === '' ? '' : '/'}${encodeFragment(pointer)}` };
   }
   const name = issue.path.map(String).join('.');
-  return issue.in === 'header' ? { detail: issue.message, header: name.toLowerCase() } : { detail: issue.message, parameter: name };
+  return issue.in === 'header'
+    ? { detail: issue.message, header: name.toLowerCase() }
+    : { detail: issue.message, parameter: name };
 }
 
 /** Application failure types a workflow uses to say "not in this state": answered with 409. */
-const conflictFailureTypes = /closed|resolved|already|not.?awaiting|not.?waiting|state|conflict|expired|duplicate|reject/i;
+const conflictFailureTypes =
+  /closed|resolved|already|not.?awaiting|not.?waiting|state|conflict|expired|duplicate|reject/i;
 
 /** Fastify's own errors about the body, keyed by their code: answered with a problem about the whole body. */
 const bodyErrorCodes = /^FST_ERR_CTP_/;
@@ -187,7 +251,11 @@ export function toHttpError(err: unknown): HttpError {
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const location = partLocation[(err as { validationContext?: string }).validationContext ?? 'body'] ?? 'body';
-    const issues = err.validation.map((v) => ({ in: location, path: v.instancePath.split('/').filter(Boolean), message: v.message ?? 'is invalid' }));
+    const issues = err.validation.map((v) => ({
+      in: location,
+      path: v.instancePath.split('/').filter(Boolean),
+      message: v.message ?? 'is invalid',
+    }));
     return badRequest(`The request is not valid: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, issues);
   }
   if (err instanceof z.ZodError) return badRequest('The request is not valid', issuesFromZod(err));
@@ -197,13 +265,20 @@ export function toHttpError(err: unknown): HttpError {
     const cause = err.cause;
     const message = cause instanceof Error ? cause.message : err.message;
     if (cause instanceof ApplicationFailure && cause.type === 'NotAllowed') return forbidden(message);
-    if (cause instanceof ApplicationFailure && cause.type && /invalid|validation|bad/i.test(cause.type) && !conflictFailureTypes.test(cause.type)) {
+    if (
+      cause instanceof ApplicationFailure &&
+      cause.type &&
+      /invalid|validation|bad/i.test(cause.type) &&
+      !conflictFailureTypes.test(cause.type)
+    ) {
       return badRequest(message);
     }
     return conflict(message);
   }
-  if (err instanceof QueryNotRegisteredError || err instanceof QueryRejectedError) return conflict('The journey cannot answer that now');
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return unavailable('The journey did not answer in time; try again');
+  if (err instanceof QueryNotRegisteredError || err instanceof QueryRejectedError)
+    return conflict('The journey cannot answer that now');
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+    return unavailable('The journey did not answer in time; try again');
   if (err instanceof ServiceError) return unavailable('The workflow service is not reachable; try again shortly');
   if (isIntegrationError(err)) {
     if (err.retryable) return unavailable(`The ${err.system} is not reachable; try again shortly`);

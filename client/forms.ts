@@ -47,7 +47,10 @@ interface JsonSchemaNode {
 }
 
 function humanize(name: string): string {
-  const words = name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+  const words = name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -56,7 +59,10 @@ function optionsOf(node: JsonSchemaNode): FormOption[] {
   if (node.enum) return node.enum.map((v) => ({ value: String(v), label: labels[String(v)] ?? humanize(String(v)) }));
   const alternatives = node.oneOf ?? node.anyOf;
   if (alternatives?.every((a) => a.const !== undefined)) {
-    return alternatives.map((a) => ({ value: String(a.const), label: a.title ?? a.description ?? labels[String(a.const)] ?? humanize(String(a.const)) }));
+    return alternatives.map((a) => ({
+      value: String(a.const),
+      label: a.title ?? a.description ?? labels[String(a.const)] ?? humanize(String(a.const)),
+    }));
   }
   return [];
 }
@@ -88,7 +94,11 @@ export function formFields(schema: z.ZodType): FormField[] {
       autocomplete = 'tel';
     } else if (node.widget === 'textarea' || (node.maxLength ?? 0) > 200) kind = 'textarea';
     const label = node.title ?? (node.description && node.description.length <= 60 ? node.description : humanize(name));
-    const hint = node.title ? (node.description ?? null) : node.description && node.description !== label ? node.description : null;
+    const hint = node.title
+      ? (node.description ?? null)
+      : node.description && node.description !== label
+        ? node.description
+        : null;
     return {
       name,
       label,
@@ -132,16 +142,22 @@ export type FormCheck = { ok: true; value: Record<string, unknown> } | { ok: fal
 export function checkForm(schema: z.ZodType, fields: readonly FormField[], body: Record<string, unknown>): FormCheck {
   const values = coerceFormValues(fields, body);
   // Control characters never reach the service's form (or the journey): the same check as the API's.
-  const errors: Record<string, string> = Object.fromEntries(Object.entries(formTextProblems(values)).map(([name, problem]) => [name, asSentence(problem)]));
+  const errors: Record<string, string> = Object.fromEntries(
+    Object.entries(formTextProblems(values)).map(([name, problem]) => [name, asSentence(problem)]),
+  );
   const parsed = schema.safeParse(values);
-  if (parsed.success && Object.keys(errors).length === 0) return { ok: true, value: parsed.data as Record<string, unknown> };
+  if (parsed.success && Object.keys(errors).length === 0)
+    return { ok: true, value: parsed.data as Record<string, unknown> };
   if (parsed.success) return { ok: false, errors };
   for (const issue of parsed.error.issues) {
     const key = issue.path.length > 0 ? String(issue.path[0]) : '_form';
     if (errors[key] !== undefined) continue;
     const missing = body[key] === undefined || body[key] === '';
     // zod's generic type message means nothing to a person; a schema's own message wins.
-    errors[key] = missing && issue.code === 'invalid_type' && issue.message.startsWith('Invalid input') ? 'This field is required' : issue.message;
+    errors[key] =
+      missing && issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')
+        ? 'This field is required'
+        : issue.message;
   }
   return { ok: false, errors };
 }
@@ -152,7 +168,11 @@ function fieldValue(values: Record<string, unknown>, name: string): string {
 }
 
 /** Renders one field with its label, hint and error slot, wired for assistive technology. */
-export function renderField(field: FormField, values: Record<string, unknown>, errors: Record<string, string>): SafeHtml {
+export function renderField(
+  field: FormField,
+  values: Record<string, unknown>,
+  errors: Record<string, string>,
+): SafeHtml {
   const id = `f-${field.name}`;
   const error = errors[field.name];
   const describedBy = [field.hint ? `${field.name}-hint` : null, `${field.name}-error`].filter(Boolean).join(' ');
@@ -162,27 +182,68 @@ export function renderField(field: FormField, values: Record<string, unknown>, e
   const invalid = error ? html` aria-invalid="true"` : null;
   const req = field.required ? html` required aria-required="true"` : null;
   if (field.kind === 'radio') {
-    return html`<fieldset aria-describedby="${describedBy}" data-field="${field.name}"${invalid}>
-<legend><strong>${field.label}</strong>${field.required ? '' : ' (optional)'}</legend>${hint}
-${field.options.map(
-  (o, i) =>
-    html`<input type="radio" id="${id}-${i}" name="${field.name}" value="${o.value}"${value === o.value ? html` checked` : null}${field.required ? html` required` : null}><label for="${id}-${i}">${o.label}</label>`,
-)}
-<div>${errorSlot}</div></fieldset>`;
+    return html`<fieldset aria-describedby="${describedBy}" data-field="${field.name}" ${invalid}>
+      <legend><strong>${field.label}</strong>${field.required ? '' : ' (optional)'}</legend>
+      ${hint}
+      ${field.options.map(
+        (o, i) =>
+          html`<input
+              type="radio"
+              id="${id}-${i}"
+              name="${field.name}"
+              value="${o.value}"
+              ${value === o.value ? html` checked` : null}${field.required ? html` required` : null}
+            /><label for="${id}-${i}">${o.label}</label>`,
+      )}
+      <div>${errorSlot}</div>
+    </fieldset>`;
   }
   const label = html`<label for="${id}">${field.label}${field.required ? '' : ' (optional)'}${hint}</label>`;
   if (field.kind === 'select') {
-    return html`${label}<select id="${id}" name="${field.name}" data-field="${field.name}" aria-describedby="${describedBy}"${req}${invalid}>
-<option value="">Choose…</option>${field.options.map((o) => html`<option value="${o.value}"${value === o.value ? html` selected` : null}>${o.label}</option>`)}
-</select>${errorSlot}`;
+    return html`${label}<select
+        id="${id}"
+        name="${field.name}"
+        data-field="${field.name}"
+        aria-describedby="${describedBy}"
+        ${req}${invalid}
+      >
+        <option value="">Choose…</option>
+        ${field.options.map((o) => html`<option value="${o.value}" ${value === o.value ? html` selected` : null}>${o.label}</option>`)}</select
+      >${errorSlot}`;
   }
   if (field.kind === 'textarea') {
-    return html`${label}<textarea id="${id}" name="${field.name}" rows="4" data-field="${field.name}" aria-describedby="${describedBy}"${req}${invalid}>${value}</textarea>${errorSlot}`;
+    return html`${label}<textarea
+        id="${id}"
+        name="${field.name}"
+        rows="4"
+        data-field="${field.name}"
+        aria-describedby="${describedBy}"
+        ${req}${invalid}
+      >
+${value}</textarea
+      >${errorSlot}`;
   }
   if (field.kind === 'checkbox') {
-    return html`<div><input type="checkbox" id="${id}" name="${field.name}" data-field="${field.name}" aria-describedby="${describedBy}"${value === 'true' ? html` checked` : null}${invalid}>
-<label for="${id}" class="inline">${field.label}</label>${hint}${errorSlot}</div>`;
+    return html`<div>
+      <input
+        type="checkbox"
+        id="${id}"
+        name="${field.name}"
+        data-field="${field.name}"
+        aria-describedby="${describedBy}"
+        ${value === 'true' ? html` checked` : null}${invalid}
+      />
+      <label for="${id}" class="inline">${field.label}</label>${hint}${errorSlot}
+    </div>`;
   }
   const attrs = html`${field.autocomplete ? html` autocomplete="${field.autocomplete}"` : null}${field.maxLength !== undefined ? html` maxlength="${field.maxLength}"` : null}${field.kind === 'tel' ? html` inputmode="tel"` : null}`;
-  return html`${label}<input type="${field.kind}" id="${id}" name="${field.name}" value="${value}" data-field="${field.name}" aria-describedby="${describedBy}"${attrs}${req}${invalid}>${errorSlot}`;
+  return html`${label}<input
+      type="${field.kind}"
+      id="${id}"
+      name="${field.name}"
+      value="${value}"
+      data-field="${field.name}"
+      aria-describedby="${describedBy}"
+      ${attrs}${req}${invalid}
+    />${errorSlot}`;
 }

@@ -50,9 +50,15 @@ export type MarkAffectedResult =
   | { status: 'not-found' };
 
 /** How a "fixed" / "still broken" answer went. */
-export type ConfirmOutcome = { status: 'recorded' } | { status: 'not-affected' } | { status: 'not-resolved' } | { status: 'closed' } | { status: 'not-found' };
+export type ConfirmOutcome =
+  | { status: 'recorded' }
+  | { status: 'not-affected' }
+  | { status: 'not-resolved' }
+  | { status: 'closed' }
+  | { status: 'not-found' };
 /** How an NPS answer given after the confirmation went. */
-export type NpsOutcome = { status: 'recorded' } | { status: 'not-confirmed' } | { status: 'closed' } | { status: 'not-found' };
+export type NpsOutcome =
+  { status: 'recorded' } | { status: 'not-confirmed' } | { status: 'closed' } | { status: 'not-found' };
 /** A confirmation link's token, checked: whose it is, or why it is refused. */
 export type LinkCheck = { ok: true; accountName: string } | { ok: false; reason: 'expired' | 'invalid' };
 
@@ -85,7 +91,9 @@ function fingerprint(value: unknown): string {
 
 function toView(s: IncidentStatus, running: boolean, followUp: IncidentView['followUp'] = []): IncidentView {
   const currentPhase = s.phases.find((p) => p.phase === s.phase) ?? s.phases.at(-1) ?? null;
-  const declaredPass = [...s.notifications].reverse().find((n) => n.kind === 'declared') ?? (s.notifying?.kind === 'declared' ? s.notifying : null);
+  const declaredPass =
+    [...s.notifications].reverse().find((n) => n.kind === 'declared') ??
+    (s.notifying?.kind === 'declared' ? s.notifying : null);
   return {
     id: s.incidentId,
     workflowId: s.workflowId,
@@ -104,7 +112,8 @@ function toView(s: IncidentStatus, running: boolean, followUp: IncidentView['fol
     resolutionNote: currentPhase?.resolutionNote ?? null,
     counts: {
       subscribers: s.subscribers,
-      notified: s.notifying?.kind === 'declared' ? s.notifying.counts.subscribers : (declaredPass?.counts.subscribers ?? null),
+      notified:
+        s.notifying?.kind === 'declared' ? s.notifying.counts.subscribers : (declaredPass?.counts.subscribers ?? null),
       affected: s.counts.affected,
       fixed: s.counts.confirmedFixed,
       stillBroken: s.counts.stillBroken,
@@ -133,7 +142,10 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   const handle = (id: string) => client.workflow.getHandle(incidentWorkflowId(id));
 
   /** The status query with a deadline; null when there is no such incident. */
-  async function status(id: string, ms = timeouts.detailMs): Promise<{ status: IncidentStatus; running: boolean } | null> {
+  async function status(
+    id: string,
+    ms = timeouts.detailMs,
+  ): Promise<{ status: IncidentStatus; running: boolean } | null> {
     // No incident has another id: a malformed one never reaches Temporal.
     if (!incidentIdPattern.test(id)) return null;
     try {
@@ -162,13 +174,18 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     const rows = await Promise.all(
       Array.from({ length: s.shardCount }, (_, shard) =>
         withDeadline(client, timeouts.detailMs, () =>
-          client.workflow.getHandle(incidentShardWorkflowId(s.incidentId, shard)).query(followUpListQuery, { phase: s.phase, offset: 0, limit: 100 }),
+          client.workflow
+            .getHandle(incidentShardWorkflowId(s.incidentId, shard))
+            .query(followUpListQuery, { phase: s.phase, offset: 0, limit: 100 }),
         ).catch(() => ({ total: 0, rows: [] })),
       ),
     );
     return rows
       .flatMap((r) => r.rows)
-      .map((r) => ({ accountName: r.accountName, reason: r.reason === 'still-broken' ? 'said it is still broken' : 'did not answer' }))
+      .map((r) => ({
+        accountName: r.accountName,
+        reason: r.reason === 'still-broken' ? 'said it is still broken' : 'did not answer',
+      }))
       .sort((a, b) => a.accountName.localeCompare(b.accountName))
       .slice(0, 500);
   }
@@ -186,7 +203,12 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
       const services = serviceIds === null ? '' : ` AND ServiceId IN (${serviceIds.map(quote).join(', ')})`;
       let infos;
       try {
-        infos = await listExecutions(client, `WorkflowType = ${quote(incidentWorkflowType)} AND ExecutionStatus = "Running"${services}`, 50, timeouts.listMs);
+        infos = await listExecutions(
+          client,
+          `WorkflowType = ${quote(incidentWorkflowType)} AND ExecutionStatus = "Running"${services}`,
+          50,
+          timeouts.listMs,
+        );
       } catch (err) {
         log.warn({ err: { message: (err as Error).message } }, 'open incidents: visibility list failed');
         return { incidents: [], complete: false };
@@ -195,7 +217,9 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
       const views = await Promise.all(
         infos.map(async (info) => {
           try {
-            const s = await withDeadline(client, timeouts.queryMs, () => client.workflow.getHandle(info.workflowId).query(incidentStatusQuery));
+            const s = await withDeadline(client, timeouts.queryMs, () =>
+              client.workflow.getHandle(info.workflowId).query(incidentStatusQuery),
+            );
             shardCounts.set(s.incidentId, s.shardCount);
             return toView(s, true);
           } catch {
@@ -230,8 +254,12 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
   }
 
   async function declareIncident(input: DeclareInput): Promise<{ id: string; created: boolean }> {
-    const suffix = input.incidentKey ? createHash('sha256').update(input.incidentKey).digest('hex').slice(0, 12) : randomBytes(4).toString('hex');
-    const incidentId = input.incidentKey ? `${input.serviceId}-${suffix}`.slice(0, 80) : newIncidentId(input.serviceId, new Date(), suffix);
+    const suffix = input.incidentKey
+      ? createHash('sha256').update(input.incidentKey).digest('hex').slice(0, 12)
+      : randomBytes(4).toString('hex');
+    const incidentId = input.incidentKey
+      ? `${input.serviceId}-${suffix}`.slice(0, 80)
+      : newIncidentId(input.serviceId, new Date(), suffix);
     const workflowInput: IncidentInput = {
       ...deps.incidentDefaults,
       incidentId,
@@ -248,18 +276,31 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
         problems.map((p) => bodyIssue(p.split(':')[0] ?? '', p.slice(p.indexOf(':') + 1).trim())),
       );
     }
-    const inputPrint = fingerprint({ s: input.serviceId, t: input.title, m: input.message, w: input.workaround, d: input.declaredBy });
+    const inputPrint = fingerprint({
+      s: input.serviceId,
+      t: input.title,
+      m: input.message,
+      w: input.workaround,
+      d: input.declaredBy,
+    });
     try {
       await withDeadline(client, timeouts.startMs, () =>
-        client.workflow.start(incidentWorkflowType, { ...incidentStartOptions(workflowInput, deps.taskQueue), memo: { inputFingerprint: inputPrint } }),
+        client.workflow.start(incidentWorkflowType, {
+          ...incidentStartOptions(workflowInput, deps.taskQueue),
+          memo: { inputFingerprint: inputPrint },
+        }),
       );
       openCache.invalidate();
       return { id: incidentId, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
-      const existing = await withDeadline(client, timeouts.detailMs, () => handle(incidentId).describe()).catch(() => null);
+      const existing = await withDeadline(client, timeouts.detailMs, () => handle(incidentId).describe()).catch(
+        () => null,
+      );
       if (existing?.memo?.inputFingerprint === inputPrint) return { id: incidentId, created: false };
-      throw idempotencyKeyReused('This Idempotency-Key was already used to declare a different incident: send the first declaration’s body again, or use a new key');
+      throw idempotencyKeyReused(
+        'This Idempotency-Key was already used to declare a different incident: send the first declaration’s body again, or use a new key',
+      );
     }
   }
 
@@ -284,7 +325,8 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
       if (r !== 'not-found') return r;
       const current = await incident(id, false);
       if (!current?.running) return 'not-found';
-      if (Date.now() > deadline) throw new HttpError('unavailable', 'The incident is still starting; try again in a moment');
+      if (Date.now() > deadline)
+        throw new HttpError('unavailable', 'The incident is still starting; try again in a moment');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -312,12 +354,17 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     return client.workflow.getHandle(shardWorkflowIdForUser(id, accountName, count));
   }
 
-  async function markAffected(id: string, input: { accountName: string; workaroundSms: boolean }): Promise<MarkAffectedResult> {
+  async function markAffected(
+    id: string,
+    input: { accountName: string; workaroundSms: boolean },
+  ): Promise<MarkAffectedResult> {
     const current = await incident(id, false);
     if (!current) return { status: 'not-found' };
     const shard = await shardOfUser(id, input.accountName);
     if (!shard) return { status: 'not-found' };
-    const r = await shardUpdate(id, () => shard.executeUpdate(affectedUpdate, { args: [{ accountName: input.accountName }] }));
+    const r = await shardUpdate(id, () =>
+      shard.executeUpdate(affectedUpdate, { args: [{ accountName: input.accountName }] }),
+    );
     if (r === 'not-found' || r.status === 'closed') return { status: 'closed', incident: current };
     if (r.status === 'not-open') return { status: 'resolved', incident: current };
     if (r.status === 'shard-full') return { status: 'shard-full', incident: current };
@@ -333,7 +380,14 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     const { incidentId, serviceId, serviceName, title, message, workaround } = s.status;
     try {
       return await withDeadline(client, timeouts.updateMs, () =>
-        client.workflow.execute<(input: WorkaroundSmsInput) => Promise<WorkaroundSmsOutcome>>(incidentWorkaroundSmsWorkflowType, workaroundSmsStartOptions({ incidentId, serviceId, serviceName, title, message, workaround }, accountName, deps.taskQueue)),
+        client.workflow.execute<(input: WorkaroundSmsInput) => Promise<WorkaroundSmsOutcome>>(
+          incidentWorkaroundSmsWorkflowType,
+          workaroundSmsStartOptions(
+            { incidentId, serviceId, serviceName, title, message, workaround },
+            accountName,
+            deps.taskQueue,
+          ),
+        ),
       );
     } catch (err) {
       log.warn({ err: { message: (err as Error).message } }, 'workaround SMS: no answer in time');
@@ -345,14 +399,19 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     const count = shardCounts.get(id);
     if (count === undefined) return null;
     try {
-      return await withDeadline(client, timeouts.queryMs, () => client.workflow.getHandle(shardWorkflowIdForUser(id, accountName, count)).query(personQuery, accountName));
+      return await withDeadline(client, timeouts.queryMs, () =>
+        client.workflow.getHandle(shardWorkflowIdForUser(id, accountName, count)).query(personQuery, accountName),
+      );
     } catch {
       return null;
     }
   }
 
   /** "Fixed" / "still broken", with the NPS score when it comes with "fixed" (one update: the answer may close the incident). */
-  async function confirm(id: string, input: { accountName: string; answer: 'fixed' | 'still-broken'; score?: number; comment?: string }): Promise<ConfirmOutcome> {
+  async function confirm(
+    id: string,
+    input: { accountName: string; answer: 'fixed' | 'still-broken'; score?: number; comment?: string },
+  ): Promise<ConfirmOutcome> {
     const shard = await shardOfUser(id, input.accountName);
     if (!shard) return { status: 'not-found' };
     const r = await shardUpdate(id, () => shard.executeUpdate(confirmUpdate, { args: [input] }));
@@ -362,10 +421,17 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
     return { status: 'recorded' };
   }
 
-  async function recordNps(id: string, input: { accountName: string; score: number; comment: string | null }): Promise<NpsOutcome> {
+  async function recordNps(
+    id: string,
+    input: { accountName: string; score: number; comment: string | null },
+  ): Promise<NpsOutcome> {
     const shard = await shardOfUser(id, input.accountName);
     if (!shard) return { status: 'not-found' };
-    const r = await shardUpdate(id, () => shard.executeUpdate(npsUpdate, { args: [{ accountName: input.accountName, score: input.score, comment: input.comment }] }));
+    const r = await shardUpdate(id, () =>
+      shard.executeUpdate(npsUpdate, {
+        args: [{ accountName: input.accountName, score: input.score, comment: input.comment }],
+      }),
+    );
     if (r === 'not-found' || r.status === 'closed') return { status: 'closed' };
     if (r.status === 'not-confirmed') return { status: 'not-confirmed' };
     return { status: 'recorded' };

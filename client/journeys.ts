@@ -9,7 +9,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { BusinessService, Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
 import type { PersonState } from '../workflows/incident/definitions';
-import { createIncidentJourneys, type ConfirmOutcome, type DeclareInput, type IncidentJourneysDeps, type LinkCheck, type MarkAffectedResult, type NpsOutcome } from './incident-journeys';
+import {
+  createIncidentJourneys,
+  type ConfirmOutcome,
+  type DeclareInput,
+  type IncidentJourneysDeps,
+  type LinkCheck,
+  type MarkAffectedResult,
+  type NpsOutcome,
+} from './incident-journeys';
 import { createCatalogPort, type CatalogPort } from './catalog-port';
 import { createRequestJourneys } from './request-journeys';
 import type { IncidentView, RequestView, ServiceView } from './views';
@@ -31,7 +39,14 @@ export interface JourneyTimeouts {
 }
 
 /** Short enough that no page waits on a journey; long enough for a busy dev server. */
-export const defaultTimeouts: JourneyTimeouts = { queryMs: 1500, detailMs: 5000, listMs: 2000, updateMs: 10_000, startMs: 4000, bannerCacheMs: 2000 };
+export const defaultTimeouts: JourneyTimeouts = {
+  queryMs: 1500,
+  detailMs: 5000,
+  listMs: 2000,
+  updateMs: 10_000,
+  startMs: 4000,
+  bannerCacheMs: 2000,
+};
 
 export type { MarkAffectedResult, ConfirmOutcome, NpsOutcome, LinkCheck, DeclareInput } from './incident-journeys';
 
@@ -87,7 +102,10 @@ export interface Journeys {
   /** This person's state in an incident (null when not affected, or when it could not be read quickly). */
   person(id: string, accountName: string): Promise<PersonState | null>;
   /** The NPS `score` (and `comment`) may come with a "fixed" answer, in the same update. */
-  confirm(id: string, input: { accountName: string; answer: 'fixed' | 'still-broken'; score?: number; comment?: string }): Promise<ConfirmOutcome>;
+  confirm(
+    id: string,
+    input: { accountName: string; answer: 'fixed' | 'still-broken'; score?: number; comment?: string },
+  ): Promise<ConfirmOutcome>;
   recordNps(id: string, input: { accountName: string; score: number; comment: string | null }): Promise<NpsOutcome>;
   /** Checks a confirmation link's token: signed by us, for this incident, not expired. */
   verifyConfirmationLink(token: string, incidentId: string): LinkCheck;

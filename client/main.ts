@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   const secrets = requireSecrets(config);
   // Parsed before connecting anything, so a bad API_KEYS fails fast with the variable's name.
   const apiKeys = apiKeysFromEnv(process.env);
-  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, { demoPassword: secrets.demoPassword });
+  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
+    demoPassword: secrets.demoPassword,
+  });
   const connection = await Connection.connect({
     address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
     ...(config.TEMPORAL_TLS || config.TEMPORAL_API_KEY ? { tls: true } : {}),

@@ -70,8 +70,18 @@ export function statusToView(s: FulfilmentStatus, fields: Record<string, string>
     outcome: s.outcome,
     reason: s.reason,
     delayed: s.delayed,
-    timeline: s.stages.map((st) => ({ stage: st.stage, label: st.label, startedAt: st.startedAt, endedAt: st.endedAt, state: st.state })),
-    told: s.told.map((t) => ({ at: t.at, channel: t.channel === 'sms' ? `SMS to ${t.to}` : `email to ${t.to}`, summary: t.summary })),
+    timeline: s.stages.map((st) => ({
+      stage: st.stage,
+      label: st.label,
+      startedAt: st.startedAt,
+      endedAt: st.endedAt,
+      state: st.state,
+    })),
+    told: s.told.map((t) => ({
+      at: t.at,
+      channel: t.channel === 'sms' ? `SMS to ${t.to}` : `email to ${t.to}`,
+      summary: t.summary,
+    })),
     waitingFor: s.waitingFor,
     summary: fields ? summaryOf(fields) : null,
     complete: true,
@@ -136,7 +146,10 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     if (info.type !== fulfilmentWorkflowType) return null;
     if (queried.status === 'rejected') {
       const err: unknown = queried.reason;
-      deps.log.warn({ err: { message: err instanceof Error ? err.message : String(err) }, workflowId: id }, 'status query failed; showing search attributes');
+      deps.log.warn(
+        { err: { message: err instanceof Error ? err.message : String(err) }, workflowId: id },
+        'status query failed; showing search attributes',
+      );
       return fromVisibility(info);
     }
     const view = statusToView(queried.value, null);
@@ -193,8 +206,13 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       });
     } catch (err) {
       if (err instanceof InvalidRequestError) {
-        const issues = Object.entries(err.fieldErrors).map(([k, message]) => ({ in: 'body' as const, path: k === '_request' ? [] : ['fields', k], message }));
-        if (err.fieldErrors._request === 'Unknown service') throw badRequest(err.message, [bodyIssue('serviceId', `no service "${input.serviceId}"`)]);
+        const issues = Object.entries(err.fieldErrors).map(([k, message]) => ({
+          in: 'body' as const,
+          path: k === '_request' ? [] : ['fields', k],
+          message,
+        }));
+        if (err.fieldErrors._request === 'Unknown service')
+          throw badRequest(err.message, [bodyIssue('serviceId', `no service "${input.serviceId}"`)]);
         throw badRequest(err.message, issues);
       }
       throw err;
@@ -204,14 +222,21 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     const inputPrint = fingerprint({ s: prepared.service.id, r: prepared.input.requester, f: fields });
     try {
       await withDeadline(client, timeouts.startMs, () =>
-        client.workflow.start(fulfilmentWorkflowType, { ...options, memo: { inputFingerprint: inputPrint, summary: summaryOf(fields) } }),
+        client.workflow.start(fulfilmentWorkflowType, {
+          ...options,
+          memo: { inputFingerprint: inputPrint, summary: summaryOf(fields) },
+        }),
       );
       return { id: options.workflowId, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
-      const existing = await withDeadline(client, timeouts.detailMs, () => client.workflow.getHandle(options.workflowId).describe()).catch(() => null);
+      const existing = await withDeadline(client, timeouts.detailMs, () =>
+        client.workflow.getHandle(options.workflowId).describe(),
+      ).catch(() => null);
       if (existing?.memo?.inputFingerprint === inputPrint) return { id: options.workflowId, created: false };
-      throw idempotencyKeyReused('This Idempotency-Key was already used for a different request: send the first request’s body again, or use a new key');
+      throw idempotencyKeyReused(
+        'This Idempotency-Key was already used for a different request: send the first request’s body again, or use a new key',
+      );
     }
   }
 
@@ -234,21 +259,33 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     submitRequest,
     request,
     async requestsOf(accountName: string): Promise<RequestView[]> {
-      return viewsOf(await list(`WorkflowType = ${quote(fulfilmentWorkflowType)} AND Requester = ${quote(accountName)}`, 20));
+      return viewsOf(
+        await list(`WorkflowType = ${quote(fulfilmentWorkflowType)} AND Requester = ${quote(accountName)}`, 20),
+      );
     },
     async awaitingApproval(approver: string): Promise<RequestView[]> {
       const views = await viewsOf(await list(`${running} AND Stage = "approval"`, 100));
-      return views.filter((v) => v.waitingFor?.kind === 'approval' && v.waitingFor.approver.toLowerCase() === approver.toLowerCase());
+      return views.filter(
+        (v) => v.waitingFor?.kind === 'approval' && v.waitingFor.approver.toLowerCase() === approver.toLowerCase(),
+      );
     },
     async awaitingServiceDesk(): Promise<RequestView[]> {
       const views = await viewsOf(await list(`${running} AND Stage = "delivery"`, 100));
       return views.filter((v) => v.waitingFor?.kind === 'manual-task');
     },
     async decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void> {
-      await update(id, () => client.workflow.getHandle(id).executeUpdate(approvalUpdate, { args: [{ approver, approve: decision.approve, reason: decision.reason }] }));
+      await update(id, () =>
+        client.workflow
+          .getHandle(id)
+          .executeUpdate(approvalUpdate, { args: [{ approver, approve: decision.approve, reason: decision.reason }] }),
+      );
     },
     async correctDevice(id: string, accountName: string, phone: string, os: 'ios' | 'android' | null): Promise<void> {
-      await update(id, () => client.workflow.getHandle(id).executeUpdate(correctDeviceUpdate, { args: [{ accountName, phone, ...(os ? { os } : {}) }] }));
+      await update(id, () =>
+        client.workflow
+          .getHandle(id)
+          .executeUpdate(correctDeviceUpdate, { args: [{ accountName, phone, ...(os ? { os } : {}) }] }),
+      );
     },
     async markDelivered(id: string, by: string, note: string | null): Promise<void> {
       await update(id, () => client.workflow.getHandle(id).executeUpdate(deliveredUpdate, { args: [{ by, note }] }));
@@ -260,20 +297,38 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
      * earlier answer (see `journeyFeedbackStartOptions`). 404 unknown request, 403 not the
      * requester, 409 still running or ended without an outcome, 400 bad score or comment.
      */
-    async rateRequest(id: string, accountName: string, answer: { score: number; comment: string | null }): Promise<void> {
+    async rateRequest(
+      id: string,
+      accountName: string,
+      answer: { score: number; comment: string | null },
+    ): Promise<void> {
       const view = await request(id);
       if (!view) throw notFound(`No request ${id}`);
       const user = accountName.trim().toLowerCase();
-      if (view.requester.toLowerCase() !== user) throw forbidden(`Only ${view.requester}, who asked for it, can rate this request`);
-      if (view.running || view.outcome === null) throw conflict('This request is not finished yet: you can rate it once it has an outcome');
+      if (view.requester.toLowerCase() !== user)
+        throw forbidden(`Only ${view.requester}, who asked for it, can rate this request`);
+      if (view.running || view.outcome === null)
+        throw conflict('This request is not finished yet: you can rate it once it has an outcome');
       const comment = answer.comment?.trim() || null;
-      const input = { journeyId: view.id, serviceId: view.serviceId, user, score: answer.score, comment, at: new Date().toISOString() };
+      const input = {
+        journeyId: view.id,
+        serviceId: view.serviceId,
+        user,
+        score: answer.score,
+        comment,
+        at: new Date().toISOString(),
+      };
       const problems = journeyFeedbackInputProblems(input);
       if (problems.length > 0) {
-        throw badRequest(`The answer is not valid: ${problems.join('; ')}`, problems.map((p) => bodyIssue(p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1).trim())));
+        throw badRequest(
+          `The answer is not valid: ${problems.join('; ')}`,
+          problems.map((p) => bodyIssue(p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1).trim())),
+        );
       }
       try {
-        await withDeadline(client, timeouts.startMs, () => client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(input, deps.taskQueue)));
+        await withDeadline(client, timeouts.startMs, () =>
+          client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(input, deps.taskQueue)),
+        );
       } catch (err) {
         throw toHttpError(err);
       }

@@ -52,11 +52,15 @@ export interface ApiServer {
  * Throws a ConfigError when API_KEYS (or, without `deps.experience`, EXPERIENCE_DATABASE_URL) is
  * malformed, before anything listens.
  */
-export async function startApiServer(deps: ApiServerDeps, listen?: { host?: string; port?: number }): Promise<ApiServer> {
+export async function startApiServer(
+  deps: ApiServerDeps,
+  listen?: { host?: string; port?: number },
+): Promise<ApiServer> {
   const apiKeys = deps.apiKeys ?? apiKeysFromEnv(process.env);
   // Without a store from the caller, this server owns one: readied now, closed with the app.
   const ownsStore = deps.experience === undefined;
-  const experience = deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(process.env, deps.config.DATA_DIR));
+  const experience =
+    deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(process.env, deps.config.DATA_DIR));
   try {
     if (ownsStore) await experience.ready();
     const app = await buildApp({
@@ -67,7 +71,8 @@ export async function startApiServer(deps: ApiServerDeps, listen?: { host?: stri
       outbox: deps.outbox,
       experience,
       apiKeys,
-      logger: deps.logger ?? createLogger({ level: deps.config.LOG_LEVEL, pretty: deps.config.NODE_ENV !== 'production' }),
+      logger:
+        deps.logger ?? createLogger({ level: deps.config.LOG_LEVEL, pretty: deps.config.NODE_ENV !== 'production' }),
       config: {
         publicUrl: publicUrl(deps.config),
         sessionSecret: deps.secrets.sessionSecret,
@@ -77,7 +82,10 @@ export async function startApiServer(deps: ApiServerDeps, listen?: { host?: stri
       },
     });
     if (ownsStore) app.addHook('onClose', () => experience.close());
-    const url = await app.listen({ host: listen?.host ?? deps.config.HTTP_HOST, port: listen?.port ?? deps.config.HTTP_PORT });
+    const url = await app.listen({
+      host: listen?.host ?? deps.config.HTTP_HOST,
+      port: listen?.port ?? deps.config.HTTP_PORT,
+    });
     return { app, url, close: () => app.close() };
   } catch (err) {
     if (ownsStore) await experience.close().catch(() => undefined);

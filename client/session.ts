@@ -36,7 +36,10 @@ export interface SessionOptions {
 }
 
 /** Portal roles from directory groups (nested groups are already expanded by the directory). */
-export function rolesOf(user: DirectoryUser, options: Pick<SessionOptions, 'itStaffGroup' | 'approverGroup'>): PortalRole[] {
+export function rolesOf(
+  user: DirectoryUser,
+  options: Pick<SessionOptions, 'itStaffGroup' | 'approverGroup'>,
+): PortalRole[] {
   const groups = new Set(user.groups.map((g) => g.toLowerCase()));
   const roles: PortalRole[] = [];
   if (groups.has(options.itStaffGroup.toLowerCase())) roles.push('it-staff');

@@ -28,7 +28,12 @@ export function orAfter<T>(ms: number, promise: Promise<T>, fallback: T): Promis
 }
 
 /** At most `limit` executions matching a visibility query, newest first, within `ms`. */
-export async function listExecutions(client: Client, query: string, limit: number, ms: number): Promise<WorkflowExecutionInfo[]> {
+export async function listExecutions(
+  client: Client,
+  query: string,
+  limit: number,
+  ms: number,
+): Promise<WorkflowExecutionInfo[]> {
   return withDeadline(client, ms, async () => {
     const out: WorkflowExecutionInfo[] = [];
     for await (const info of client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {

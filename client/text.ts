@@ -24,12 +24,14 @@ function codePoint(char: string): string {
  */
 export function textProblem(value: string, options: { multiline?: boolean } = {}): string | null {
   const surrogate = loneSurrogate.exec(value);
-  if (surrogate) return `must be text: it has an unpaired UTF-16 surrogate (${codePoint(surrogate[0])}) at position ${surrogate.index + 1}`;
+  if (surrogate)
+    return `must be text: it has an unpaired UTF-16 surrogate (${codePoint(surrogate[0])}) at position ${surrogate.index + 1}`;
   const control = (options.multiline ? controlInMultiline : controlInLine).exec(value);
   if (!control) return null;
   const char = control[0];
   const where = `at position ${control.index + 1}`;
-  if (!options.multiline && /[\t\n\r\u2028\u2029]/.test(char)) return `must be on one line: it has a line break or tab (${codePoint(char)}) ${where}`;
+  if (!options.multiline && /[\t\n\r\u2028\u2029]/.test(char))
+    return `must be on one line: it has a line break or tab (${codePoint(char)}) ${where}`;
   return `must not contain control characters: it has ${char === '\u0000' ? 'a NUL character (U+0000)' : `the control character ${codePoint(char)}`} ${where}`;
 }
 
@@ -59,7 +61,10 @@ export function textField(options: {
   const m = options.messages ?? {};
   let s = z.string(m.type ? { error: m.type } : undefined).trim();
   if (options.min !== undefined && options.min > 0) {
-    s = s.min(options.min, m.min ?? (options.min === 1 ? 'must not be empty' : `must be at least ${options.min} characters`));
+    s = s.min(
+      options.min,
+      m.min ?? (options.min === 1 ? 'must not be empty' : `must be at least ${options.min} characters`),
+    );
   }
   s = s.max(options.max, m.max ?? `must be at most ${options.max} characters`);
   return s.superRefine(plainText({ multiline: options.multiline ?? false }));
@@ -72,7 +77,12 @@ export function textField(options: {
 export function formTextProblems(values: Record<string, unknown>): Record<string, string> {
   const problems: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
-    const strings = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    const strings =
+      typeof value === 'string'
+        ? [value]
+        : Array.isArray(value)
+          ? value.filter((v): v is string => typeof v === 'string')
+          : [];
     for (const s of strings) {
       const problem = textProblem(s, { multiline: true });
       if (problem) {

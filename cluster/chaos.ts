@@ -60,7 +60,13 @@ export interface ChaosReport {
     scimAccounts: number;
     workaroundSms: number;
   };
-  subscribers: { total: number; notifiedTwice: number; notNotified: number; resolvedTwice: number; resolvedNotTold: number };
+  subscribers: {
+    total: number;
+    notifiedTwice: number;
+    notNotified: number;
+    resolvedTwice: number;
+    resolvedNotTold: number;
+  };
   /** Seconds a kill added to the journeys that were running when it happened. */
   killDelaySeconds: { journeys: number; p50: number; p99: number; max: number; baselineP50: number };
   elapsedSeconds: number;
@@ -71,7 +77,8 @@ const reservedNumbers = new Set(['000', '123', '456', '789', '321', '987']);
 export const maxChaosPeople = 1000 - reservedNumbers.size;
 
 function chaosPeople(count: number, affected: number): ExtraPerson[] {
-  if (count > maxChaosPeople) throw new Error(`at most ${maxChaosPeople} synthetic people fit the drama phone range (asked for ${count})`);
+  if (count > maxChaosPeople)
+    throw new Error(`at most ${maxChaosPeople} synthetic people fit the drama phone range (asked for ${count})`);
   const people: ExtraPerson[] = [];
   for (let n = 0; people.length < count; n++) {
     const suffix = String(n).padStart(3, '0');
@@ -109,18 +116,28 @@ class Api {
   ) {}
 
   /** Calls until the API answers something other than "unavailable"; 4xx other than 409/429 throw. */
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  async call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
     const deadline = Date.now() + 600_000;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await fetch(`${this.base}${path}`, {
           method,
-          headers: { authorization: `Bearer ${this.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+          headers: {
+            authorization: `Bearer ${this.key}`,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...headers,
+          },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           signal: AbortSignal.timeout(15_000),
         });
         const text = await res.text();
-        if (res.status < 500 && res.status !== 429) return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+        if (res.status < 500 && res.status !== 429)
+          return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
         if (Date.now() > deadline) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -177,7 +194,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
         LOG_LEVEL: 'warn',
-        API_KEYS: JSON.stringify([{ name: 'chaos', hash: hashApiKey(apiKey), scopes: ['requests:write', 'requests:read', 'incidents:write', 'incidents:read'] }]),
+        API_KEYS: JSON.stringify([
+          {
+            name: 'chaos',
+            hash: hashApiKey(apiKey),
+            scopes: ['requests:write', 'requests:read', 'incidents:write', 'incidents:read'],
+          },
+        ]),
       },
       extraPeople: people,
       log,
@@ -187,8 +210,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await c.apiReady(120_000);
     // Eagle5's own and the clickers are subscribed already; synthetic people make up the rest.
     const crm = local.servicenow.records('cmdb_ci_service').find((r) => r.u_service_id === 'crm')!;
-    const subscribedAlready = local.servicenow.records('service_subscribe_sys_user').filter((r) => r.service_offering === crm.sys_id).length;
-    local.servicenow.addSyntheticSubscribers('crm', Math.max(0, options.subscribers - subscribedAlready), { prefix: 'crm-sub-' });
+    const subscribedAlready = local.servicenow
+      .records('service_subscribe_sys_user')
+      .filter((r) => r.service_offering === crm.sys_id).length;
+    local.servicenow.addSyntheticSubscribers('crm', Math.max(0, options.subscribers - subscribedAlready), {
+      prefix: 'crm-sub-',
+    });
     const api = new Api(c.portalUrl, apiKey);
     connection = await Connection.connect({ address: c.temporalAddress });
     const client = new Client({ connection, namespace: 'default' });
@@ -198,7 +225,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const killCount = { workers: 0, api: 0, server: 0 };
     let loadDone = false;
     const monkey = (async () => {
-      const plan: ('api' | 'server')[] = [...Array<'api'>(options.apiKills).fill('api'), ...Array<'server'>(options.serverRestarts).fill('server')];
+      const plan: ('api' | 'server')[] = [
+        ...Array<'api'>(options.apiKills).fill('api'),
+        ...Array<'server'>(options.serverRestarts).fill('server'),
+      ];
       let round = 0;
       while (!loadDone && (options.workerKills === null || killCount.workers < options.workerKills)) {
         await sleep(options.killEverySeconds * 1000);
@@ -248,11 +278,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const expensatronPeople = people.slice(0, options.expensatron);
     const deskPhonePeople = people.slice(0, options.deskPhones);
     const submit = async (person: ExtraPerson, serviceId: string, fields: Record<string, unknown>): Promise<string> => {
-      const res = await api.call<{ id: string }>('POST', '/api/v1/requests', { serviceId, requester: person.accountName, fields }, { 'idempotency-key': `chaos-${serviceId}-${person.accountName}` });
-      if (res.status !== 201 && res.status !== 200) throw new Error(`submit ${serviceId} for ${person.accountName}: ${res.status} ${JSON.stringify(res.body)}`);
+      const res = await api.call<{ id: string }>(
+        'POST',
+        '/api/v1/requests',
+        { serviceId, requester: person.accountName, fields },
+        { 'idempotency-key': `chaos-${serviceId}-${person.accountName}` },
+      );
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`submit ${serviceId} for ${person.accountName}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.id;
     };
-    const waitFor = async (id: string, ok: (r: RequestView) => boolean, what: string, timeoutMs = 300_000): Promise<RequestView | null> => {
+    const waitFor = async (
+      id: string,
+      ok: (r: RequestView) => boolean,
+      what: string,
+      timeoutMs = 300_000,
+    ): Promise<RequestView | null> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const res = await api.call<RequestView>('GET', `/api/v1/requests/${encodeURIComponent(id)}`);
@@ -271,8 +312,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       async ({ p, i }) => {
         const fields = { phone: p.device!.phone, os: p.device!.os };
         const twice = options.doubleSubmitEvery > 0 && i % options.doubleSubmitEvery === 0;
-        const [id, again] = await Promise.all([submit(p, 'expensatron', fields), twice ? submit(p, 'expensatron', fields) : Promise.resolve(null)]);
-        if (again !== null && again !== id) details.push(`${p.accountName}: a double submit started two journeys (${id}, ${again})`);
+        const [id, again] = await Promise.all([
+          submit(p, 'expensatron', fields),
+          twice ? submit(p, 'expensatron', fields) : Promise.resolve(null),
+        ]);
+        if (again !== null && again !== id)
+          details.push(`${p.accountName}: a double submit started two journeys (${id}, ${again})`);
         ids.set(`expensatron/${p.accountName}`, id);
         // Closed loop: a client keeps `concurrency` journeys in flight, not a backlog the cluster
         // could never clear in time (that would measure overload, not faults).
@@ -284,14 +329,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const id = await submit(p, 'desk-phone', { deskLocation: `Building 3, desk ${p.accountName}`, manager: 'mia' });
       ids.set(`desk-phone/${p.accountName}`, id);
       if (!(await waitFor(id, (r) => r.waitingFor?.kind === 'approval', 'the approval'))) return;
-      const decided = await api.call('POST', `/api/v1/requests/${encodeURIComponent(id)}/decision`, { approver: 'mia', approve: true });
+      const decided = await api.call('POST', `/api/v1/requests/${encodeURIComponent(id)}/decision`, {
+        approver: 'mia',
+        approve: true,
+      });
       // A 409 after a retry: the first call (its answer lost with a killed API) did decide; the
       // wait for the delivery task below tells whether the approval really landed.
       if (decided.status !== 200 && decided.status !== 409) details.push(`${id}: approval answered ${decided.status}`);
       if (!(await waitFor(id, (r) => r.waitingFor?.kind === 'manual-task', 'the delivery task'))) return;
-      const delivered = await api.call('POST', `/api/v1/requests/${encodeURIComponent(id)}/delivery`, { by: 'ivy', note: 'On the desk and connected' });
+      const delivered = await api.call('POST', `/api/v1/requests/${encodeURIComponent(id)}/delivery`, {
+        by: 'ivy',
+        note: 'On the desk and connected',
+      });
       // As above: the journey's end (counted below) tells whether the delivery landed.
-      if (delivered.status !== 200 && delivered.status !== 409) details.push(`${id}: delivery answered ${delivered.status}`);
+      if (delivered.status !== 200 && delivered.status !== 409)
+        details.push(`${id}: delivery answered ${delivered.status}`);
     });
 
     let incidentCounts = 'no counts yet';
@@ -302,30 +354,62 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const declared = await api.call<{ id: string }>(
         'POST',
         '/api/v1/incidents',
-        { serviceId: 'crm', title, message: 'The CRM web app does not open.', workaround: { text: 'Use the mobile CRM app.', links: { android: 'https://play.example/crm', ios: 'https://apps.example/crm' } }, declaredBy: 'ivy' },
+        {
+          serviceId: 'crm',
+          title,
+          message: 'The CRM web app does not open.',
+          workaround: {
+            text: 'Use the mobile CRM app.',
+            links: { android: 'https://play.example/crm', ios: 'https://apps.example/crm' },
+          },
+          declaredBy: 'ivy',
+        },
         { 'idempotency-key': 'chaos-incident' },
       );
-      if (declared.status !== 201 && declared.status !== 200) throw new Error(`declare: ${declared.status} ${JSON.stringify(declared.body)}`);
+      if (declared.status !== 201 && declared.status !== 200)
+        throw new Error(`declare: ${declared.status} ${JSON.stringify(declared.body)}`);
       const id = declared.body.id;
       const clickers = people.slice(0, options.affected);
       await pool(clickers, options.concurrency, async (p) => {
-        const res = await api.call('POST', `/api/v1/incidents/${encodeURIComponent(id)}/affected`, { accountName: p.accountName, workaroundSms: p.accountName.endsWith('0') });
+        const res = await api.call('POST', `/api/v1/incidents/${encodeURIComponent(id)}/affected`, {
+          accountName: p.accountName,
+          workaroundSms: p.accountName.endsWith('0'),
+        });
         if (res.status !== 200) details.push(`affected ${p.accountName}: ${res.status} ${JSON.stringify(res.body)}`);
       });
-      const incident = async () => (await api.call<{ counts: { subscribers: number | null; notified: number | null; affected: number } }>('GET', `/api/v1/incidents/${encodeURIComponent(id)}`)).body;
+      const incident = async () =>
+        (
+          await api.call<{ counts: { subscribers: number | null; notified: number | null; affected: number } }>(
+            'GET',
+            `/api/v1/incidents/${encodeURIComponent(id)}`,
+          )
+        ).body;
       const deadline = Date.now() + 180_000 + options.subscribers * 20;
       for (;;) {
         const i = await incident();
         incidentCounts = JSON.stringify(i.counts);
-        if (i.counts.affected === clickers.length && i.counts.notified !== null && i.counts.notified === i.counts.subscribers) break;
-        if (Date.now() > deadline) throw new Error(`the incident never counted everyone: ${JSON.stringify(i.counts)}; ${details.join('; ')}`);
+        if (
+          i.counts.affected === clickers.length &&
+          i.counts.notified !== null &&
+          i.counts.notified === i.counts.subscribers
+        )
+          break;
+        if (Date.now() > deadline)
+          throw new Error(`the incident never counted everyone: ${JSON.stringify(i.counts)}; ${details.join('; ')}`);
         await sleep(1_000);
       }
-      const resolved = await api.call('POST', `/api/v1/incidents/${encodeURIComponent(id)}/resolve`, { note: resolutionNote, by: 'ivy' });
+      const resolved = await api.call('POST', `/api/v1/incidents/${encodeURIComponent(id)}/resolve`, {
+        note: resolutionNote,
+        by: 'ivy',
+      });
       if (resolved.status !== 200) throw new Error(`resolve: ${resolved.status} ${JSON.stringify(resolved.body)}`);
       await pool(clickers, options.concurrency, async (p) => {
         for (;;) {
-          const res = await api.call<{ detail?: string }>('POST', `/api/v1/incidents/${encodeURIComponent(id)}/confirmations`, { accountName: p.accountName, answer: 'fixed', score: 9 });
+          const res = await api.call<{ detail?: string }>(
+            'POST',
+            `/api/v1/incidents/${encodeURIComponent(id)}/confirmations`,
+            { accountName: p.accountName, answer: 'fixed', score: 9 },
+          );
           if (res.status === 200) return;
           // 409 "not resolved" until the resolution reached the incident's state.
           if (res.status !== 409) {
@@ -339,9 +423,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     })();
 
     const progress = setInterval(() => {
-      log(`  … ${((Date.now() - started) / 1000).toFixed(0)} s: ${ids.size} requests submitted, ${finished} Expensatron finished, ${killCount.workers} worker kills, ${local.smtp.messages.length} emails and ${local.twilio.messages.length} SMS received; incident ${incidentCounts}`);
+      log(
+        `  … ${((Date.now() - started) / 1000).toFixed(0)} s: ${ids.size} requests submitted, ${finished} Expensatron finished, ${killCount.workers} worker kills, ${local.smtp.messages.length} emails and ${local.twilio.messages.length} SMS received; incident ${incidentCounts}`,
+      );
     }, 15_000);
-    const [, , incidentId] = await Promise.all([expensatronLoad, deskPhoneLoad, incidentLoad]).finally(() => clearInterval(progress));
+    const [, , incidentId] = await Promise.all([expensatronLoad, deskPhoneLoad, incidentLoad]).finally(() =>
+      clearInterval(progress),
+    );
     loadDone = true;
     await monkey;
     log(`  load done after ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for every journey to finish…`);
@@ -354,7 +442,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const done = await waitFor(id, (r) => !r.running && r.outcome !== null, 'its end', 180_000);
       try {
         const d = await client.workflow.getHandle(id).describe();
-        if (d.closeTime && d.startTime) durations.push({ ms: d.closeTime.getTime() - d.startTime.getTime(), start: d.startTime.getTime(), end: d.closeTime.getTime() });
+        if (d.closeTime && d.startTime)
+          durations.push({
+            ms: d.closeTime.getTime() - d.startTime.getTime(),
+            start: d.startTime.getTime(),
+            end: d.closeTime.getTime(),
+          });
       } catch {
         lost++;
         details.push(`${what}: ${id} is not on the Temporal server`);
@@ -376,9 +469,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // One logical SMS per (number, text), except the incident's broadcasts: synthetic subscribers
     // share the drama range's numbers, so a number gets one broadcast per SMS subscriber on it.
     const service = local.servicenow.records('cmdb_ci_service').find((r) => r.u_service_id === 'crm')!;
-    const subscriberIds = new Set(local.servicenow.records('service_subscribe_sys_user').filter((r) => r.service_offering === service.sys_id).map((r) => r.sys_user));
+    const subscriberIds = new Set(
+      local.servicenow
+        .records('service_subscribe_sys_user')
+        .filter((r) => r.service_offering === service.sys_id)
+        .map((r) => r.sys_user),
+    );
     const subscribers = local.servicenow.records('sys_user').filter((u) => subscriberIds.has(u.sys_id));
-    const smsSubscribersOn = count(subscribers.filter((u) => u.u_prefers_sms === 'true' && u.active !== 'false'), (u) => u.mobile_phone ?? '');
+    const smsSubscribersOn = count(
+      subscribers.filter((u) => u.u_prefers_sms === 'true' && u.active !== 'false'),
+      (u) => u.mobile_phone ?? '',
+    );
     const isBroadcast = (body: string) => body.includes(title) || body.includes(`is working again. ${resolutionNote}`);
     let duplicateSms = 0;
     let workaroundDuplicates = 0;
@@ -394,12 +495,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // is an in-doubt resend (a worker died between the SMTP server's acceptance and the ledger's
     // record, and SMTP cannot be asked); a copy with another Message-ID would be a real resend.
     const perRecipient = local.smtp.messages.flatMap((m) => m.envelope.to.map((to) => ({ to: to.toLowerCase(), m })));
-    const kindOf = (subject: string) => subject.replace(/\(chaos [0-9a-f]+\)/, '').replace(/[A-Z]+-[0-9A-Z-]+/g, '…').replace(/\d+/g, '#').trim();
+    const kindOf = (subject: string) =>
+      subject
+        .replace(/\(chaos [0-9a-f]+\)/, '')
+        .replace(/[A-Z]+-[0-9A-Z-]+/g, '…')
+        .replace(/\d+/g, '#')
+        .trim();
     const emailsByKind: Record<string, number> = {};
     let sameMessageIdCopies = 0;
     const byContent = new Map<string, Set<string>>();
     const contentCopies = count(perRecipient, ({ to, m }) => {
-      const key = `${to}\u0000${m.subject ?? ''}\u0000${createHash('sha256').update(m.text ?? '').digest('hex')}`;
+      const key = `${to}\u0000${m.subject ?? ''}\u0000${createHash('sha256')
+        .update(m.text ?? '')
+        .digest('hex')}`;
       const ids = byContent.get(key) ?? new Set<string>();
       ids.add(m.messageId ?? `missing-${Math.random()}`);
       byContent.set(key, ids);
@@ -417,16 +525,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const inDoubt = await readInDoubtResends(c.journeysDatabaseUrl, { keyPrefix: 'email:' });
     const inDoubtEmailResends = [...inDoubt.values()].reduce((a, n) => a + n, 0);
     const scimUsers = Object.values(local.scim).flatMap((s) => s.users());
-    const scimDuplicates = [...count(scimUsers, (u) => u.userName.toLowerCase()).values()].filter((n) => n > 1).reduce((a, n) => a + n - 1, 0);
+    const scimDuplicates = [...count(scimUsers, (u) => u.userName.toLowerCase()).values()]
+      .filter((n) => n > 1)
+      .reduce((a, n) => a + n - 1, 0);
 
     // Every subscriber of crm: exactly one announcement and one "fixed" email.
     // Distinct Message-IDs per recipient: a same-ID copy is counted above, not as a second notice.
     const distinctPerRecipient = (messages: typeof local.smtp.messages) =>
-      count([...new Set(messages.map((m) => `${(m.envelope.to[0] ?? '').toLowerCase()}\u0000${m.messageId ?? Math.random()}`))], (k) => k.split('\u0000')[0] ?? '');
-    const announcedTo = distinctPerRecipient(local.smtp.messages.filter((m) => (m.subject ?? '').endsWith(`: ${title}`) && !/^(Fixed|Update|Re-opened):/.test(m.subject ?? '')));
+      count(
+        [
+          ...new Set(
+            messages.map((m) => `${(m.envelope.to[0] ?? '').toLowerCase()}\u0000${m.messageId ?? Math.random()}`),
+          ),
+        ],
+        (k) => k.split('\u0000')[0] ?? '',
+      );
+    const announcedTo = distinctPerRecipient(
+      local.smtp.messages.filter(
+        (m) => (m.subject ?? '').endsWith(`: ${title}`) && !/^(Fixed|Update|Re-opened):/.test(m.subject ?? ''),
+      ),
+    );
     // Subscribers get "Fixed: <service>: <title>"; the affected ones "Fixed: <service>: is it working for you?" instead.
     const fixedTo = distinctPerRecipient(
-      local.smtp.messages.filter((m) => /^Fixed: /.test(m.subject ?? '') && ((m.subject ?? '').endsWith(title) || (m.subject ?? '').endsWith('is it working for you?'))),
+      local.smtp.messages.filter(
+        (m) =>
+          /^Fixed: /.test(m.subject ?? '') &&
+          ((m.subject ?? '').endsWith(title) || (m.subject ?? '').endsWith('is it working for you?')),
+      ),
     );
     let notifiedTwice = 0;
     let notNotified = 0;
@@ -445,7 +570,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // Kill delay: journeys that were running when something was killed, against the others.
     const hit = durations.filter((d) => kills.some((k) => k >= d.start && k <= d.end));
-    const calm = durations.filter((d) => !hit.includes(d)).map((d) => d.ms).sort((a, b) => a - b);
+    const calm = durations
+      .filter((d) => !hit.includes(d))
+      .map((d) => d.ms)
+      .sort((a, b) => a - b);
     const baseline = calm.length > 0 ? percentile(calm, 50) : Math.min(...durations.map((d) => d.ms));
     const delays = hit.map((d) => Math.max(0, d.ms - baseline) / 1000).sort((a, b) => a - b);
 
@@ -453,7 +581,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       settings: {
         workers: options.workers,
         'Expensatron journeys': options.expensatron,
-        'double submits': options.doubleSubmitEvery > 0 ? Math.ceil(options.expensatron / options.doubleSubmitEvery) : 0,
+        'double submits':
+          options.doubleSubmitEvery > 0 ? Math.ceil(options.expensatron / options.doubleSubmitEvery) : 0,
         'desk phones': options.deskPhones,
         subscribers: subscribers.length,
         'affected clicks': options.affected,
@@ -462,7 +591,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
       journeys: { submitted: ids.size, lost, notCompleted, details },
       kills: killCount,
-      duplicates: { sms: duplicateSms, emailsByKind, sameMessageIdEmails: sameMessageIdCopies, inDoubtEmailResends, scimAccounts: scimDuplicates, workaroundSms: workaroundDuplicates },
+      duplicates: {
+        sms: duplicateSms,
+        emailsByKind,
+        sameMessageIdEmails: sameMessageIdCopies,
+        inDoubtEmailResends,
+        scimAccounts: scimDuplicates,
+        workaroundSms: workaroundDuplicates,
+      },
       subscribers: { total: subscribers.length, notifiedTwice, notNotified, resolvedTwice, resolvedNotTold },
       killDelaySeconds: {
         journeys: delays.length,
@@ -484,13 +620,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 export function formatChaosReport(r: ChaosReport): string[] {
   const emailDuplicates = Object.values(r.duplicates.emailsByKind).reduce((a, n) => a + n, 0);
   const lines = [
-    `settings: ${Object.entries(r.settings).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `settings: ${Object.entries(r.settings)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `faults: ${r.kills.workers} worker SIGKILLs, ${r.kills.api} API SIGKILLs, ${r.kills.server} Temporal server SIGKILL + restart`,
     `journeys submitted        ${r.journeys.submitted}`,
     `journeys lost             ${r.journeys.lost}`,
     `journeys not completed    ${r.journeys.notCompleted}`,
     `duplicate SMS             ${r.duplicates.sms} (workaround SMS among them: ${r.duplicates.workaroundSms})`,
-    `duplicate emails (new Message-ID) ${emailDuplicates}${emailDuplicates > 0 ? ` — ${Object.entries(r.duplicates.emailsByKind).map(([k, n]) => `${k}: ${n}`).join('; ')}` : ''}`,
+    `duplicate emails (new Message-ID) ${emailDuplicates}${
+      emailDuplicates > 0
+        ? ` — ${Object.entries(r.duplicates.emailsByKind)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join('; ')}`
+        : ''
+    }`,
     `same email twice (one Message-ID, in-doubt resends) ${r.duplicates.sameMessageIdEmails} of ${r.duplicates.inDoubtEmailResends} in-doubt resends the ledger counted`,
     `duplicate SCIM accounts   ${r.duplicates.scimAccounts}`,
     `subscribers (of ${r.subscribers.total}) announced twice ${r.subscribers.notifiedTwice}, not announced ${r.subscribers.notNotified}, told "fixed" twice ${r.subscribers.resolvedTwice}, not told ${r.subscribers.resolvedNotTold}`,

@@ -18,7 +18,13 @@ import { resolveTemporalBinaries, type TemporalBinaries } from '../embedded/temp
 import type { ClusterConfig } from './config';
 import { startLocalSystems, type ExtraPerson, type LocalSystems } from './local-systems';
 import { createProgram, type Program } from './process';
-import { setUpSchema, startTemporalServer, temporalPortsFrom, type TemporalServer, type TemporalServerOptions } from './temporal-server';
+import {
+  setUpSchema,
+  startTemporalServer,
+  temporalPortsFrom,
+  type TemporalServer,
+  type TemporalServerOptions,
+} from './temporal-server';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -79,12 +85,17 @@ function configuredSystems(env: Record<string, string | undefined>): Set<string>
 }
 
 const systemOfVariable = (name: string): string | null =>
-  name.startsWith('LDAP_') ? 'directory'
-  : name.startsWith('SERVICENOW_') ? 'cmdb'
-  : name.startsWith('SMTP_') || name === 'MAIL_FROM' ? 'email'
-  : name.startsWith('TWILIO_') || name === 'SMS_DEFAULT_REGION' ? 'sms'
-  : name.startsWith('SCIM_') ? 'scim'
-  : null;
+  name.startsWith('LDAP_')
+    ? 'directory'
+    : name.startsWith('SERVICENOW_')
+      ? 'cmdb'
+      : name.startsWith('SMTP_') || name === 'MAIL_FROM'
+        ? 'email'
+        : name.startsWith('TWILIO_') || name === 'SMS_DEFAULT_REGION'
+          ? 'sms'
+          : name.startsWith('SCIM_')
+            ? 'scim'
+            : null;
 
 export interface StartClusterOptions {
   config: ClusterConfig;
@@ -107,19 +118,33 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   const secrets = clusterSecrets(dir);
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async (): Promise<void> => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((err: unknown) => log(`while stopping: ${String(err)}`));
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((err: unknown) => log(`while stopping: ${String(err)}`));
   };
 
   try {
     const binaries: TemporalBinaries = await resolveTemporalBinaries(log);
 
     log(`Starting PostgreSQL on 127.0.0.1:${config.CLUSTER_POSTGRES_PORT} (data in ${join(dir, 'postgres')})…`);
-    const postgres: PostgresServer = await startPostgresServer({ dir: join(dir, 'postgres'), port: config.CLUSTER_POSTGRES_PORT, durable: true, maxConnections: 200 });
+    const postgres: PostgresServer = await startPostgresServer({
+      dir: join(dir, 'postgres'),
+      port: config.CLUSTER_POSTGRES_PORT,
+      durable: true,
+      maxConnections: 200,
+    });
     stops.push(() => postgres.stop());
-    const temporalDb = { host: '127.0.0.1', port: postgres.port, user: 'temporal', password: secrets.temporalDbPassword };
+    const temporalDb = {
+      host: '127.0.0.1',
+      port: postgres.port,
+      user: 'temporal',
+      password: secrets.temporalDbPassword,
+    };
     // The role may create databases: the SQL tool makes temporal and temporal_visibility itself.
     await ensureDatabase(postgres.url, 'temporal', { user: 'temporal', password: secrets.temporalDbPassword });
-    await ensureDatabase(postgres.url, 'temporal_visibility', { user: 'temporal', password: secrets.temporalDbPassword });
+    await ensureDatabase(postgres.url, 'temporal_visibility', {
+      user: 'temporal',
+      password: secrets.temporalDbPassword,
+    });
     await ensureDatabase(postgres.url, 'journeys', { user: 'journeys', password: secrets.journeysDbPassword });
     const journeysDatabaseUrl = `postgres://journeys:${secrets.journeysDbPassword}@127.0.0.1:${postgres.port}/journeys`;
 
@@ -134,7 +159,9 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     };
     log('Bringing the Temporal schema up to date (temporal sql tool)…');
     setUpSchema(serverOptions);
-    log(`Starting the Temporal server ${binaries.server} on 127.0.0.1:${config.TEMPORAL_PORT} (${config.CLUSTER_HISTORY_SHARDS} history shards)…`);
+    log(
+      `Starting the Temporal server ${binaries.server} on 127.0.0.1:${config.TEMPORAL_PORT} (${config.CLUSTER_HISTORY_SHARDS} history shards)…`,
+    );
     let temporal: TemporalServer = await startTemporalServer(serverOptions);
     stops.push(() => temporal.stop());
 
@@ -165,8 +192,13 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     let local: LocalSystems | null = null;
     const systemsEnv: Record<string, string> = {};
     if (configured.size < 5) {
-      log(`Starting local stand-ins for ${['directory', 'cmdb', 'email', 'sms', 'scim'].filter((s) => !configured.has(s)).join(', ')} (real protocol servers on loopback)…`);
-      local = await startLocalSystems({ outboxFile: join(dir, 'outbox.jsonl'), ...(options.extraPeople ? { extraPeople: options.extraPeople } : {}) });
+      log(
+        `Starting local stand-ins for ${['directory', 'cmdb', 'email', 'sms', 'scim'].filter((s) => !configured.has(s)).join(', ')} (real protocol servers on loopback)…`,
+      );
+      local = await startLocalSystems({
+        outboxFile: join(dir, 'outbox.jsonl'),
+        ...(options.extraPeople ? { extraPeople: options.extraPeople } : {}),
+      });
       const running = local;
       stops.push(() => running.stop());
       for (const [name, value] of Object.entries(local.env)) {
@@ -182,7 +214,9 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     writeFileSync(bundlePath, code);
 
     const portalUrl = `http://${config.HTTP_HOST === '0.0.0.0' ? '127.0.0.1' : config.HTTP_HOST}:${config.HTTP_PORT}`;
-    const passThrough = Object.fromEntries(Object.entries(passEnv).filter((e): e is [string, string] => e[1] !== undefined));
+    const passThrough = Object.fromEntries(
+      Object.entries(passEnv).filter((e): e is [string, string] => e[1] !== undefined),
+    );
     const env: Record<string, string> = {
       ...passThrough,
       NODE_ENV: 'production',
@@ -251,7 +285,10 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         } catch {
           // not up yet
         }
-        if (Date.now() > deadline) throw new Error(`the API did not answer ${portalUrl}/healthz within ${timeoutMs / 1000} s (log: ${join(dir, 'logs', 'api.log')})`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the API did not answer ${portalUrl}/healthz within ${timeoutMs / 1000} s (log: ${join(dir, 'logs', 'api.log')})`,
+          );
         await new Promise((r) => setTimeout(r, 250));
       }
     };

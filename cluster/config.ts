@@ -8,12 +8,21 @@ import { parseEnv } from '../worker/config';
 
 type Env = Record<string, string | undefined>;
 
-const port = z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
 
 export const clusterConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** Worker processes polling the task queue. */
-  CLUSTER_WORKERS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(8, 'must be at most 8').default(2),
+  CLUSTER_WORKERS: z.coerce
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1, 'must be at least 1')
+    .max(8, 'must be at most 8')
+    .default(2),
   /** Fixed when the Temporal schema is first made (changing it later needs a new database). */
   CLUSTER_HISTORY_SHARDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(1024).default(16),
   /** PostgreSQL of the cluster (Temporal's two databases and the journeys' own). */

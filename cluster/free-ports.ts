@@ -18,7 +18,12 @@ const canListen = (port: number) =>
  * A run of ports, all free now, starting at a multiple of `step` in [from, to): below the
  * kernel's ephemeral range (32768 and up), so an outgoing connection cannot take one later.
  */
-export async function freePortRun(ports: (base: number) => number[], from: number, to: number, step: number): Promise<number> {
+export async function freePortRun(
+  ports: (base: number) => number[],
+  from: number,
+  to: number,
+  step: number,
+): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = from + Math.floor(Math.random() * ((to - from) / step)) * step;
     let all = true;
@@ -28,14 +33,27 @@ export async function freePortRun(ports: (base: number) => number[], from: numbe
   throw new Error(`no free run of ports between ${from} and ${to}`);
 }
 
-export type ClusterPorts = Pick<ClusterConfig, 'CLUSTER_POSTGRES_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'HTTP_PORT' | 'METRICS_PORT'>;
+export type ClusterPorts = Pick<
+  ClusterConfig,
+  'CLUSTER_POSTGRES_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'HTTP_PORT' | 'METRICS_PORT'
+>;
 
 /** Every port a cluster of `workers` worker processes listens on, free now. */
 export async function freeClusterPorts(workers: number): Promise<ClusterPorts> {
   const [HTTP_PORT, CLUSTER_POSTGRES_PORT, TEMPORAL_UI_PORT] = await Promise.all([freePort(), freePort(), freePort()]);
   // Temporal keeps membership ports in a smallint column: its whole range stays below 32768.
-  const TEMPORAL_PORT = await freePortRun((base) => Object.values<number>({ ...temporalPortsFrom(base) }), 20_000, 31_000, 100);
+  const TEMPORAL_PORT = await freePortRun(
+    (base) => Object.values<number>({ ...temporalPortsFrom(base) }),
+    20_000,
+    31_000,
+    100,
+  );
   // Worker n listens on METRICS_PORT + n - 1.
-  const METRICS_PORT = await freePortRun((base) => Array.from({ length: workers }, (_, i) => base + i), 12_000, 19_000, 10);
+  const METRICS_PORT = await freePortRun(
+    (base) => Array.from({ length: workers }, (_, i) => base + i),
+    12_000,
+    19_000,
+    10,
+  );
   return { HTTP_PORT, CLUSTER_POSTGRES_PORT, TEMPORAL_UI_PORT, TEMPORAL_PORT, METRICS_PORT };
 }

@@ -44,7 +44,10 @@ export interface ExtraPerson extends DemoPerson {
   subscribedTo: string[];
 }
 
-export async function startLocalSystems(options: { outboxFile: string; extraPeople?: ExtraPerson[] }): Promise<LocalSystems> {
+export async function startLocalSystems(options: {
+  outboxFile: string;
+  extraPeople?: ExtraPerson[];
+}): Promise<LocalSystems> {
   const extraPeople = options.extraPeople ?? [];
   const [slapd, smtp, twilio, servicenow, ...scimServers] = await Promise.all([
     startSlapd({ preset: 'openldap', extraPeople }),
@@ -55,7 +58,13 @@ export async function startLocalSystems(options: { outboxFile: string; extraPeop
   ]);
   const scim = Object.fromEntries(scimApplications.map((id, i) => [id, scimServers[i]!]));
   for (const p of extraPeople) {
-    servicenow.addUser({ userName: p.accountName, name: `${p.givenName} ${p.familyName}`, email: p.email, ...(p.mobile ? { mobile: p.mobile } : {}), prefersSms: p.prefersSms });
+    servicenow.addUser({
+      userName: p.accountName,
+      name: `${p.givenName} ${p.familyName}`,
+      email: p.email,
+      ...(p.mobile ? { mobile: p.mobile } : {}),
+      prefersSms: p.prefersSms,
+    });
     if (p.device) servicenow.addDevice({ ...p.device, owner: p.accountName });
     for (const service of p.subscribedTo) servicenow.subscribe(service, p.accountName);
   }
@@ -95,18 +104,36 @@ export async function startLocalSystems(options: { outboxFile: string; extraPeop
   let copiedSms = 0;
   let copying: Promise<void> = Promise.resolve();
   const copy = (): Promise<void> => {
-    copying = copying.then(async () => {
-      for (; copiedEmails < smtp.messages.length; copiedEmails++) {
-        const m = smtp.messages[copiedEmails]!;
-        for (const to of m.envelope.to) {
-          await outbox.append({ channel: 'email', to, toName: null, subject: m.subject ?? null, text: m.text ?? '', html: null, idempotencyKey: `${m.messageId ?? copiedEmails}/${to}` });
+    copying = copying
+      .then(async () => {
+        for (; copiedEmails < smtp.messages.length; copiedEmails++) {
+          const m = smtp.messages[copiedEmails]!;
+          for (const to of m.envelope.to) {
+            await outbox.append({
+              channel: 'email',
+              to,
+              toName: null,
+              subject: m.subject ?? null,
+              text: m.text ?? '',
+              html: null,
+              idempotencyKey: `${m.messageId ?? copiedEmails}/${to}`,
+            });
+          }
         }
-      }
-      for (; copiedSms < twilio.messages.length; copiedSms++) {
-        const m = twilio.messages[copiedSms]!;
-        await outbox.append({ channel: 'sms', to: m.to, toName: null, subject: null, text: m.body, html: null, idempotencyKey: m.sid });
-      }
-    }).catch(() => undefined);
+        for (; copiedSms < twilio.messages.length; copiedSms++) {
+          const m = twilio.messages[copiedSms]!;
+          await outbox.append({
+            channel: 'sms',
+            to: m.to,
+            toName: null,
+            subject: null,
+            text: m.body,
+            html: null,
+            idempotencyKey: m.sid,
+          });
+        }
+      })
+      .catch(() => undefined);
     return copying;
   };
   const timer = setInterval(() => void copy(), 1000);
@@ -121,7 +148,13 @@ export async function startLocalSystems(options: { outboxFile: string; extraPeop
     async stop() {
       clearInterval(timer);
       await copy();
-      await Promise.allSettled([slapd.stop(), smtp.stop(), twilio.stop(), servicenow.stop(), ...scimServers.map((s) => s.stop())]);
+      await Promise.allSettled([
+        slapd.stop(),
+        smtp.stop(),
+        twilio.stop(),
+        servicenow.stop(),
+        ...scimServers.map((s) => s.stop()),
+      ]);
     },
   };
 }

@@ -33,18 +33,28 @@ async function main(): Promise<void> {
   say(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`  Portal      ${cluster.portalUrl}/`);
   if (local && !process.env.LDAP_URL) {
-    say(`              sign in as steve, tony, dana, mia or ivy; each password is "<name>:Pässw0rd ✓" (the local directory)`);
+    say(
+      `              sign in as steve, tony, dana, mia or ivy; each password is "<name>:Pässw0rd ✓" (the local directory)`,
+    );
   }
   if (local) say(`  Outbox      ${cluster.portalUrl}/outbox   (what the local mail and SMS servers received)`);
   say(`  API         ${cluster.portalUrl}/api/v1   (OpenAPI: ${cluster.portalUrl}/api/v1/openapi.json)`);
   say(`  Temporal UI ${cluster.uiUrl ?? '(not available: the UI server could not be built)'}`);
-  say(`  Temporal    ${cluster.temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, ${config.CLUSTER_HISTORY_SHARDS} history shards, on PostgreSQL 127.0.0.1:${config.CLUSTER_POSTGRES_PORT}`);
-  say(`  Workers     ${cluster.workers.map((w) => `${w.name} (pid ${w.pid()})`).join(', ')}; metrics on :${config.METRICS_PORT}…`);
+  say(
+    `  Temporal    ${cluster.temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, ${config.CLUSTER_HISTORY_SHARDS} history shards, on PostgreSQL 127.0.0.1:${config.CLUSTER_POSTGRES_PORT}`,
+  );
+  say(
+    `  Workers     ${cluster.workers.map((w) => `${w.name} (pid ${w.pid()})`).join(', ')}; metrics on :${config.METRICS_PORT}…`,
+  );
   say(`  Logs        ${config.DATA_DIR}/cluster/logs/`);
   say('Press Ctrl-C to stop.');
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? `Configuration error:\n${err.message}` : `The cluster could not start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof ConfigError
+      ? `Configuration error:\n${err.message}`
+      : `The cluster could not start: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

@@ -72,7 +72,9 @@ export function createProgram(spec: ProgramSpec): Program {
       logStream.write(`=== ${new Date().toISOString()} exited (${signal ?? `code ${code}`})\n`);
       if (child === proc) child = null;
       if (!expectedExit && spec.restartAfterMs !== null) {
-        spec.log(`${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); restarting in ${spec.restartAfterMs / 1000} s (log: ${spec.logFile})`);
+        spec.log(
+          `${spec.name} exited unexpectedly (${signal ?? `code ${code}`}); restarting in ${spec.restartAfterMs / 1000} s (log: ${spec.logFile})`,
+        );
         restartTimer = setTimeout(start, spec.restartAfterMs);
       }
     });
@@ -110,7 +112,11 @@ export function createProgram(spec: ProgramSpec): Program {
         };
         const timer = setTimeout(() => {
           watchers.delete(check);
-          reject(new Error(`${spec.name} did not print ${String(pattern)} within ${timeoutMs / 1000} s; its last output:\n${recent.slice(-4000)}`));
+          reject(
+            new Error(
+              `${spec.name} did not print ${String(pattern)} within ${timeoutMs / 1000} s; its last output:\n${recent.slice(-4000)}`,
+            ),
+          );
         }, timeoutMs);
         watchers.add(check);
         check();

@@ -42,7 +42,10 @@ export interface TemporalServerPorts {
  * 32768.
  */
 export function temporalPortsFrom(base: number): TemporalServerPorts {
-  if (base + 767 > 32767) throw new Error(`TEMPORAL_PORT ${base} is too high: the server's ports run to ${base + 767}, and Temporal needs them below 32768`);
+  if (base + 767 > 32767)
+    throw new Error(
+      `TEMPORAL_PORT ${base} is too high: the server's ports run to ${base + 767}, and Temporal needs them below 32768`,
+    );
   return {
     frontend: base,
     history: base + 1,
@@ -85,13 +88,27 @@ function sqlTool(options: TemporalServerOptions, database: string, args: string[
   const { binaries, database: db } = options;
   const r = spawnSync(
     binaries.sqlTool,
-    ['--plugin', 'postgres12', '--ep', db.host, '--port', String(db.port), '--user', db.user, '--db', database, ...args],
+    [
+      '--plugin',
+      'postgres12',
+      '--ep',
+      db.host,
+      '--port',
+      String(db.port),
+      '--user',
+      db.user,
+      '--db',
+      database,
+      ...args,
+    ],
     // The password through the environment: a command line is visible to every user in `ps`.
     { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SQL_PASSWORD: db.password } },
   );
   if (r.status !== 0) {
     const out = `${r.stdout}\n${r.stderr}`;
-    throw new Error(`temporal sql tool ${args.join(' ')} on ${database} failed (exit ${r.status}):\n${out.slice(-4000)}`);
+    throw new Error(
+      `temporal sql tool ${args.join(' ')} on ${database} failed (exit ${r.status}):\n${out.slice(-4000)}`,
+    );
   }
 }
 
@@ -186,9 +203,13 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   mkdirSync(configDir, { recursive: true });
   writeFileSync(join(configDir, 'cluster.yaml'), serverConfig(options), { mode: 0o600 });
   copyFileSync(dynamicConfigFile, join(options.dir, 'dynamicconfig.yaml'));
-  const child = spawn(options.binaries.server, ['--root', options.dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    options.binaries.server,
+    ['--root', options.dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const logFile = createWriteStream(join(options.dir, 'temporal-server.log'), { flags: 'a' });
   logFile.write(`\n=== ${new Date().toISOString()} start\n`);
@@ -207,7 +228,8 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const address = `127.0.0.1:${options.ports.frontend}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the Temporal server exited during start-up:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the Temporal server exited during start-up:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`the Temporal server did not answer on ${address} within 120 s:\n${output}`);
@@ -261,7 +283,10 @@ export async function ensureNamespace(address: string, namespace: string, log: (
       await connection.workflowService.describeNamespace({ namespace });
     } catch {
       try {
-        await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('7 days') });
+        await connection.workflowService.registerNamespace({
+          namespace,
+          workflowExecutionRetentionPeriod: msToTs('7 days'),
+        });
         log(`Registered the namespace ${namespace}.`);
       } catch (err) {
         if (!/already exists/i.test(String(err))) throw err;
@@ -291,7 +316,9 @@ export async function registerSearchAttributes(connection: Connection, namespace
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
   });
   return missing.map((k) => k.name);
 }

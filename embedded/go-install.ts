@@ -64,9 +64,14 @@ export async function goInstall(go: string, build: GoBuild, log: Log): Promise<s
   const staging = `${build.targetDir}.partial-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  log(`Building ${build.what} from the Go module proxy into ${build.targetDir} (one time only; usually ${build.expected})…`);
+  log(
+    `Building ${build.what} from the Go module proxy into ${build.targetDir} (one time only; usually ${build.expected})…`,
+  );
   const started = Date.now();
-  const ticker = setInterval(() => log(`  …still building ${build.what} (${Math.round((Date.now() - started) / 1000)} s)`), 30_000);
+  const ticker = setInterval(
+    () => log(`  …still building ${build.what} (${Math.round((Date.now() - started) / 1000)} s)`),
+    30_000,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', '-trimpath', ...build.packages], {
@@ -74,7 +79,9 @@ export async function goInstall(go: string, build: GoBuild, log: Log): Promise<s
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install of ${build.what} exited with code ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`go install of ${build.what} exited with code ${code}`)),
+      );
     });
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });

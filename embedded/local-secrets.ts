@@ -49,7 +49,10 @@ export function loadOrCreateLocalSecrets(dataDir: string): LocalSecrets {
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) {
     const parsed = localSecretsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); delete it to make new secrets`);
+    if (!parsed.success)
+      throw new Error(
+        `${file} is damaged (${parsed.error.issues[0]?.message ?? 'invalid'}); delete it to make new secrets`,
+      );
     const { demoApiKey, ...rest } = parsed.data;
     if (demoApiKey !== undefined) return { ...rest, demoApiKey };
     const upgraded: LocalSecrets = { ...rest, demoApiKey: newDemoApiKey() };

@@ -45,18 +45,28 @@ function runAs(): RunAs | null {
     .split('\n')
     .find((l) => l.startsWith('postgres:'));
   const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) throw new Error('running as root but there is no `postgres` user to run PostgreSQL as (apt-get install -y postgresql)');
+  if (uid === undefined || gid === undefined)
+    throw new Error(
+      'running as root but there is no `postgres` user to run PostgreSQL as (apt-get install -y postgresql)',
+    );
   return { uid: Number(uid), gid: Number(gid) };
 }
 
 function run(command: string, args: string[], user: RunAs | null, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, ...(user ?? {}) });
+    const child = spawn(command, args, {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      ...(user ?? {}),
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}:\n${output}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} exited with ${code}:\n${output}`)),
+    );
   });
 }
 
@@ -94,14 +104,33 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   chmodSync(dir, 0o700);
   if (!existsSync(join(data, 'PG_VERSION'))) {
     const sync = options.durable ? [] : ['--no-sync'];
-    await run(postgresBinary('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', ...sync, '--no-instructions'], user, dir);
+    await run(
+      postgresBinary('initdb'),
+      ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale', ...sync, '--no-instructions'],
+      user,
+      dir,
+    );
     // Trust, but only from this machine: the unix socket (in our private folder) and 127.0.0.1.
     writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
   }
-  const speed = options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const speed = options.durable
+    ? []
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const child = spawn(
     postgresBinary('postgres'),
-    ['-D', data, '-p', String(port), '-k', socketDir, '-c', 'listen_addresses=127.0.0.1', '-c', `max_connections=${options.maxConnections ?? 40}`, ...speed],
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      socketDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `max_connections=${options.maxConnections ?? 40}`,
+      ...speed,
+    ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, ...(user ?? {}) },
   );
   let log = '';
@@ -146,16 +175,26 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
 }
 
 /** Creates the database (owned by `owner`, a login role with `password`) unless it exists. */
-export async function ensureDatabase(url: string, database: string, owner?: { user: string; password: string }): Promise<void> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`database name must be lower-case letters, digits and _ (got ${database})`);
+export async function ensureDatabase(
+  url: string,
+  database: string,
+  owner?: { user: string; password: string },
+): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database))
+    throw new Error(`database name must be lower-case letters, digits and _ (got ${database})`);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     if (owner) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(owner.user)) throw new Error(`role name must be lower-case letters, digits and _ (got ${owner.user})`);
+      if (!/^[a-z_][a-z0-9_]*$/.test(owner.user))
+        throw new Error(`role name must be lower-case letters, digits and _ (got ${owner.user})`);
       const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [owner.user]);
       const password = client.escapeLiteral(owner.password);
-      await client.query(role.rowCount ? `ALTER ROLE ${owner.user} LOGIN PASSWORD ${password}` : `CREATE ROLE ${owner.user} LOGIN PASSWORD ${password}`);
+      await client.query(
+        role.rowCount
+          ? `ALTER ROLE ${owner.user} LOGIN PASSWORD ${password}`
+          : `CREATE ROLE ${owner.user} LOGIN PASSWORD ${password}`,
+      );
     }
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (!exists.rowCount) await client.query(`CREATE DATABASE ${database}${owner ? ` OWNER ${owner.user}` : ''}`);

@@ -12,16 +12,32 @@ import { resolveTemporalCli } from './temporal-cli';
 
 /** Debian packages and the file that proves each is installed. */
 const testPackages: { pkg: string; proof: string; why: string }[] = [
-  { pkg: 'postgresql', proof: postgresBinary('initdb'), why: 'PostgreSQL server the experience-metrics store is tested against' },
+  {
+    pkg: 'postgresql',
+    proof: postgresBinary('initdb'),
+    why: 'PostgreSQL server the experience-metrics store is tested against',
+  },
   { pkg: 'slapd', proof: '/usr/sbin/slapd', why: 'OpenLDAP server the directory tests run against' },
   { pkg: 'ldap-utils', proof: '/usr/bin/ldapadd', why: 'ldapadd/ldapsearch used to seed the test directory' },
   { pkg: 'chromium', proof: '/usr/bin/chromium', why: 'headless browser for the portal tests' },
   { pkg: 'openssl', proof: '/usr/bin/openssl', why: 'throwaway TLS certificates for LDAPS/StartTLS tests' },
   { pkg: 'samba', proof: '/usr/sbin/samba', why: 'Active Directory domain controller the AD preset is tested against' },
   // Only recommended by samba, and prereqs installs without recommends: a DC cannot be provisioned without these three.
-  { pkg: 'samba-ad-provision', proof: '/usr/share/samba/setup/provision.ldif', why: 'schema and templates samba-tool provisions the test AD domain from' },
-  { pkg: 'samba-dsdb-modules', proof: `${debianLibDir()}/samba/ldb/acl.so`, why: 'the AD database modules the Samba domain controller runs on' },
-  { pkg: 'samba-vfs-modules', proof: `${debianLibDir()}/samba/vfs/acl_xattr.so`, why: 'acl_xattr, which samba-tool needs to set the sysvol ACLs while provisioning' },
+  {
+    pkg: 'samba-ad-provision',
+    proof: '/usr/share/samba/setup/provision.ldif',
+    why: 'schema and templates samba-tool provisions the test AD domain from',
+  },
+  {
+    pkg: 'samba-dsdb-modules',
+    proof: `${debianLibDir()}/samba/ldb/acl.so`,
+    why: 'the AD database modules the Samba domain controller runs on',
+  },
+  {
+    pkg: 'samba-vfs-modules',
+    proof: `${debianLibDir()}/samba/vfs/acl_xattr.so`,
+    why: 'acl_xattr, which samba-tool needs to set the sysvol ACLs while provisioning',
+  },
 ];
 
 function log(line: string): void {
@@ -52,7 +68,9 @@ function ensureDebianPackages(packages: typeof testPackages): void {
   }
   log(`installing ${names.join(', ')} with apt-get (about a minute)…`);
   // slapd's post-install would otherwise ask for an admin password; the tests run their own instances.
-  if (!(run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names]))) {
+  if (!(
+    run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names])
+  )) {
     log(`apt-get failed. Try by hand:\n\n  ${command}\n`);
     process.exit(1);
   }

@@ -27,7 +27,11 @@ function say(line: string): void {
  * journey runs to the end (email, SMS link, account). The answer's statusUrl shows it progress.
  */
 function tryItCurl(portal: string, apiKey: string): string {
-  const body = JSON.stringify({ serviceId: 'expensatron', requester: 'steve', fields: { phone: '07700 900123', os: 'android' } });
+  const body = JSON.stringify({
+    serviceId: 'expensatron',
+    requester: 'steve',
+    fields: { phone: '07700 900123', os: 'android' },
+  });
   return [
     'curl -sS -X POST',
     `'${portal}/api/v1/requests'`,

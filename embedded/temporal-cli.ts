@@ -41,7 +41,12 @@ async function buildWithGo(go: string, log: Log): Promise<string> {
   const target = cachedCliPath();
   await goInstall(
     go,
-    { what: `the Temporal CLI ${TEMPORAL_CLI_VERSION}`, packages: [`${GO_PACKAGE}@${TEMPORAL_CLI_VERSION}`], targetDir: join(target, '..'), expected: '3–8 minutes on 2 cores' },
+    {
+      what: `the Temporal CLI ${TEMPORAL_CLI_VERSION}`,
+      packages: [`${GO_PACKAGE}@${TEMPORAL_CLI_VERSION}`],
+      targetDir: join(target, '..'),
+      expected: '3–8 minutes on 2 cores',
+    },
     log,
   );
   return target;

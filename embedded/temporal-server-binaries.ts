@@ -33,7 +33,10 @@ function fromEnv(variable: string): string | null {
 
 function requireGo(what: string): string {
   const go = findGo();
-  if (!go) throw new Error(`${what} is not built yet and there is no Go toolchain to build it (install Go, or set its *_PATH variable)`);
+  if (!go)
+    throw new Error(
+      `${what} is not built yet and there is no Go toolchain to build it (install Go, or set its *_PATH variable)`,
+    );
   return go;
 }
 
@@ -59,7 +62,10 @@ export async function resolveTemporalBinaries(log: Log = (l) => console.error(l)
       go,
       {
         what: `the Temporal server ${TEMPORAL_SERVER_VERSION} and its SQL tool`,
-        packages: [`${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`],
+        packages: [
+          `${SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`,
+          `${SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`,
+        ],
         targetDir: serverDir,
         expected: '4–8 minutes on 2 cores',
       },
@@ -83,11 +89,18 @@ export async function resolveTemporalBinaries(log: Log = (l) => console.error(l)
     try {
       await goInstall(
         requireGo(`The Temporal UI server ${TEMPORAL_UI_SERVER_VERSION}`),
-        { what: `the Temporal UI server ${TEMPORAL_UI_SERVER_VERSION}`, packages: [`${UI_MODULE}/cmd/server@${TEMPORAL_UI_SERVER_VERSION}`], targetDir: uiDir, expected: 'under a minute' },
+        {
+          what: `the Temporal UI server ${TEMPORAL_UI_SERVER_VERSION}`,
+          packages: [`${UI_MODULE}/cmd/server@${TEMPORAL_UI_SERVER_VERSION}`],
+          targetDir: uiDir,
+          expected: 'under a minute',
+        },
         log,
       );
     } catch (err) {
-      log(`The Temporal UI server could not be built (${err instanceof Error ? err.message : String(err)}); the cluster runs without its web UI.`);
+      log(
+        `The Temporal UI server could not be built (${err instanceof Error ? err.message : String(err)}); the cluster runs without its web UI.`,
+      );
       uiServer = null;
     }
   }

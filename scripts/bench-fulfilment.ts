@@ -93,18 +93,31 @@ async function main(): Promise<number> {
     console.log('bench:fulfilment settings');
     console.log(`  machine        ${machineLine()}`);
     console.log(`  Temporal       ${target.description}`);
-    console.log(`  worker         the product's (production mode, every activity createActivities registers, createWorker) in its own process, task queue ${taskQueue}`);
+    console.log(
+      `  worker         the product's (production mode, every activity createActivities registers, createWorker) in its own process, task queue ${taskQueue}`,
+    );
     console.log(`                 worker options beyond the product's: ${JSON.stringify(worker.workerOptions)}`);
-    console.log(`  integrations   LDAP → slapd, ServiceNow → its API test server, SMTP → counting server (${smtpConnections()} connections), Twilio → counting API, SCIM → test server; ledger + experience in PostgreSQL`);
-    console.log(`  load           ${warmup} warm-up each, ${sequential} one at a time each, ${journeys} each with ${inFlight} in flight; ${people.length} requesters round robin`);
+    console.log(
+      `  integrations   LDAP → slapd, ServiceNow → its API test server, SMTP → counting server (${smtpConnections()} connections), Twilio → counting API, SCIM → test server; ledger + experience in PostgreSQL`,
+    );
+    console.log(
+      `  load           ${warmup} warm-up each, ${sequential} one at a time each, ${journeys} each with ${inFlight} in flight; ${people.length} requesters round robin`,
+    );
 
     const journey = (label: string) => async (i: number) => {
       const person = people[i % people.length]!;
-      const { options } = prepareRequest({ serviceId: 'expensatron', requestId: `bench-${runId}-${label}-${i}`, requester: person.accountName, fields: { phone: person.mobile!, os: 'android' }, taskQueue });
+      const { options } = prepareRequest({
+        serviceId: 'expensatron',
+        requestId: `bench-${runId}-${label}-${i}`,
+        requester: person.accountName,
+        fields: { phone: person.mobile!, os: 'android' },
+        taskQueue,
+      });
       started.push({ workflowId: options.workflowId, kind: 'journey' });
       const handle = await client.workflow.start(fulfilmentWorkflowType, options);
       const r = (await handle.result()) as FulfilmentResult;
-      if (r.outcome !== 'completed') problems.add(`journey ${options.workflowId} ended ${r.outcome}: ${r.reason ?? ''}`);
+      if (r.outcome !== 'completed')
+        problems.add(`journey ${options.workflowId} ended ${r.outcome}: ${r.reason ?? ''}`);
     };
 
     // The probe: what one journey does, and that it does it without a single failure.
@@ -114,10 +127,15 @@ async function main(): Promise<number> {
     const perJourney = { emails: target.smtp.count() - before.emails, sms: target.twilio.count() - before.sms };
     for (const f of probe.failures) problems.add(`probe: ${f}`);
     const unregistered = [...new Set(probe.activityTypes)].filter((t) => !worker.activities.has(t));
-    if (unregistered.length > 0) problems.add(`the journey schedules activities the worker does not register: ${unregistered.join(', ')}`);
+    if (unregistered.length > 0)
+      problems.add(`the journey schedules activities the worker does not register: ${unregistered.join(', ')}`);
     const activities = probe.activityTypes.length;
-    console.log(`  shape          one journey: ${activities} activities (${probe.activityTypes.join(', ')}), ${probe.events} history events, ${perJourney.emails} emails, ${perJourney.sms} SMS`);
-    console.log(`                 the bare workflow: ${activities} no-op activities in a row, the journey's directory-call options, same worker and task queue`);
+    console.log(
+      `  shape          one journey: ${activities} activities (${probe.activityTypes.join(', ')}), ${probe.events} history events, ${perJourney.emails} emails, ${perJourney.sms} SMS`,
+    );
+    console.log(
+      `                 the bare workflow: ${activities} no-op activities in a row, the journey's directory-call options, same worker and task queue`,
+    );
     if (problems.list.length > 0) throw new Error('the probe journey did not run cleanly: not measuring');
 
     const bare = (label: string) => async (i: number) => {
@@ -145,19 +163,26 @@ async function main(): Promise<number> {
       const facts = await historyFacts(client, s.workflowId);
       for (const f of facts.failures) problems.add(f);
       benign += facts.benign.length;
-      if (s.kind === 'bare' && facts.activityTypes.length !== activities) problems.add(`${s.workflowId}: ${facts.activityTypes.length} activities, not ${activities}`);
+      if (s.kind === 'bare' && facts.activityTypes.length !== activities)
+        problems.add(`${s.workflowId}: ${facts.activityTypes.length} activities, not ${activities}`);
       checked += 1;
     });
-    if (benign > 0) log(`${benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`);
+    if (benign > 0)
+      log(
+        `${benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`,
+      );
     const journeysRun = started.filter((s) => s.kind === 'journey').length;
     const expected = { emails: perJourney.emails * journeysRun, sms: perJourney.sms * journeysRun };
     const received = { emails: target.smtp.count() - before.emails, sms: target.twilio.count() - before.sms };
     if (received.emails !== expected.emails || received.sms !== expected.sms) {
-      problems.add(`the servers received ${received.emails} emails and ${received.sms} SMS for ${journeysRun} journeys; expected ${expected.emails} and ${expected.sms}`);
+      problems.add(
+        `the servers received ${received.emails} emails and ${received.sms} SMS for ${journeysRun} journeys; expected ${expected.emails} and ${expected.sms}`,
+      );
     }
     const accounts = target.systems.scim.expensatron?.userCount() ?? -1;
     const requesters = Math.min(people.length, journeysRun);
-    if (accounts !== requesters) problems.add(`the SCIM server holds ${accounts} Expensatron accounts for ${requesters} requesters`);
+    if (accounts !== requesters)
+      problems.add(`the SCIM server holds ${accounts} Expensatron accounts for ${requesters} requesters`);
 
     const rows = (label: string, j: Measured, b: Measured) => {
       const p = (m: Measured, q: number) => percentile(m.latenciesMs, q);
@@ -167,14 +192,24 @@ async function main(): Promise<number> {
           [`Expensatron journey, ${label}`, fmtMs(p(j, 50)), fmtMs(p(j, 99)), rate(j).toFixed(1)],
           [`bare (${activities} no-ops), ${label}`, fmtMs(p(b, 50)), fmtMs(p(b, 99)), rate(b).toFixed(1)],
         ],
-        ratio: [`journey/bare, ${label}`, `×${(p(j, 50) / p(b, 50)).toFixed(2)}`, `×${(p(j, 99) / p(b, 99)).toFixed(2)}`, `×${(rate(j) / rate(b)).toFixed(2)}`],
+        ratio: [
+          `journey/bare, ${label}`,
+          `×${(p(j, 50) / p(b, 50)).toFixed(2)}`,
+          `×${(p(j, 99) / p(b, 99)).toFixed(2)}`,
+          `×${(rate(j) / rate(b)).toFixed(2)}`,
+        ],
       };
     };
     const seq = rows('1 in flight', seqJourney, seqBare);
     const con = rows(`${inFlight} in flight`, conJourney, conBare);
-    console.log(`\nResults (${target.kind}; ${checked} histories checked, ${received.emails} emails and ${received.sms} SMS received, ${accounts} SCIM accounts)`);
-    for (const l of table(['workflow', 'p50', 'p99', 'per second'], [...seq.lines, seq.ratio, ...con.lines, con.ratio])) console.log(`  ${l}`);
-    console.log('  targets (issue 12, not asserted): journey p50 ≤ 300 ms one at a time on the dev server; journey/bare ≤ ×1.25 at p50 and p99; throughput ≥ ×0.8 of bare');
+    console.log(
+      `\nResults (${target.kind}; ${checked} histories checked, ${received.emails} emails and ${received.sms} SMS received, ${accounts} SCIM accounts)`,
+    );
+    for (const l of table(['workflow', 'p50', 'p99', 'per second'], [...seq.lines, seq.ratio, ...con.lines, con.ratio]))
+      console.log(`  ${l}`);
+    console.log(
+      '  targets (issue 12, not asserted): journey p50 ≤ 300 ms one at a time on the dev server; journey/bare ≤ ×1.25 at p50 and p99; throughput ≥ ×0.8 of bare',
+    );
   } catch (err) {
     problems.add(err instanceof Error ? err.message : String(err));
   } finally {
@@ -182,7 +217,9 @@ async function main(): Promise<number> {
     await target.stop();
   }
   if (problems.list.length > 0) {
-    console.error(`\nbench:fulfilment FAILED: ${problems.list.length} problem(s); the figures above (if any) do not count:`);
+    console.error(
+      `\nbench:fulfilment FAILED: ${problems.list.length} problem(s); the figures above (if any) do not count:`,
+    );
     for (const p of problems.list.slice(0, 20)) console.error(`  - ${p}`);
     return 1;
   }

@@ -30,7 +30,14 @@
  * and prints; it asserts no timing.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { incidentStartOptions, incidentStatusQuery, incidentWorkflowType, type IncidentContent, type IncidentInput, type IncidentStatus } from '../workflows/incident/definitions';
+import {
+  incidentStartOptions,
+  incidentStatusQuery,
+  incidentWorkflowType,
+  type IncidentContent,
+  type IncidentInput,
+  type IncidentStatus,
+} from '../workflows/incident/definitions';
 import {
   BenchProblems,
   fmtMb,
@@ -46,7 +53,15 @@ import {
   table,
 } from './bench-support';
 
-const sizes = listSetting('BENCH_SUBSCRIBERS', process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0).length > 0 ? process.argv.slice(2).map(Number) : [10_000]);
+const sizes = listSetting(
+  'BENCH_SUBSCRIBERS',
+  process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0).length > 0
+    ? process.argv.slice(2).map(Number)
+    : [10_000],
+);
 const sendConcurrency = intSetting('BENCH_SEND_CONCURRENCY', 48);
 const pageSize = intSetting('BENCH_PAGE_SIZE', 500);
 const pagesPerActivity = intSetting('BENCH_PAGES_PER_ACTIVITY', 20);
@@ -80,7 +95,8 @@ async function checkRuns(client: Client, incidentId: string, registered: Set<str
     largest.runs += 1;
     for (const f of facts.failures) problems.add(f);
     benign += facts.benign.length;
-    for (const t of new Set(facts.activityTypes)) if (!registered.has(t)) problems.add(`${e.workflowId} schedules ${t}, which the worker does not register`);
+    for (const t of new Set(facts.activityTypes))
+      if (!registered.has(t)) problems.add(`${e.workflowId} schedules ${t}, which the worker does not register`);
     if (e.type === incidentWorkflowType) {
       incidentActivities += facts.activityTypes.length;
       notifyMs += facts.activityMs.notifySubscribers ?? 0;
@@ -104,12 +120,22 @@ async function main(): Promise<number> {
     console.log('bench:incident settings');
     console.log(`  machine        ${machineLine()}`);
     console.log(`  Temporal       ${target.description}`);
-    console.log(`  worker         the product's (production mode, every activity createActivities registers, createWorker) in its own process, task queue ${taskQueue}`);
+    console.log(
+      `  worker         the product's (production mode, every activity createActivities registers, createWorker) in its own process, task queue ${taskQueue}`,
+    );
     console.log(`                 worker options beyond the product's: ${JSON.stringify(worker.workerOptions)}`);
-    console.log(`  integrations   ServiceNow → its API test server (synthetic subscribers, every third prefers SMS), SMTP → counting server (${smtpConnections()} connections), Twilio → counting API; ledger in PostgreSQL`);
-    console.log(`  incident       sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; pageSize ${pageSize}, pagesPerActivity ${pagesPerActivity}, sendConcurrency ${sendConcurrency}, shards max(4, n/10,000)`);
-    console.log(`  warm-up        ${warmup > 0 ? `an incident, bare workflow and floor over ${warmup.toLocaleString('en')} subscribers first, not reported` : 'none'}`);
-    console.log(`  floor          the same adapter instances in the worker process: CMDB pages of ${pageSize}, ${sendConcurrency} sends at a time per page, deliverEmail/deliverSms through the same ledger; before and after the journey`);
+    console.log(
+      `  integrations   ServiceNow → its API test server (synthetic subscribers, every third prefers SMS), SMTP → counting server (${smtpConnections()} connections), Twilio → counting API; ledger in PostgreSQL`,
+    );
+    console.log(
+      `  incident       sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; pageSize ${pageSize}, pagesPerActivity ${pagesPerActivity}, sendConcurrency ${sendConcurrency}, shards max(4, n/10,000)`,
+    );
+    console.log(
+      `  warm-up        ${warmup > 0 ? `an incident, bare workflow and floor over ${warmup.toLocaleString('en')} subscribers first, not reported` : 'none'}`,
+    );
+    console.log(
+      `  floor          the same adapter instances in the worker process: CMDB pages of ${pageSize}, ${sendConcurrency} sends at a time per page, deliverEmail/deliverSms through the same ledger; before and after the journey`,
+    );
 
     // Warm-up, not reported: the worker's first workflows load the bundle, pools connect, code gets hot.
     const plan = [...(warmup > 0 ? [{ n: warmup, report: false }] : []), ...sizes.map((n) => ({ n, report: true }))];
@@ -124,7 +150,10 @@ async function main(): Promise<number> {
         serviceId,
         title: `Benchmark outage for ${n} subscribers`,
         message: 'The web app does not load. The mobile app works.',
-        workaround: { text: 'Use the mobile CRM app.', links: { android: 'https://play.example/crm', ios: 'https://apps.example/crm' } },
+        workaround: {
+          text: 'Use the mobile CRM app.',
+          links: { android: 'https://play.example/crm', ios: 'https://apps.example/crm' },
+        },
         declaredBy: 'ivy',
         scale: { shardCount: Math.max(4, Math.ceil(n / 10_000)), pageSize, pagesPerActivity, sendConcurrency },
       };
@@ -134,13 +163,26 @@ async function main(): Promise<number> {
       // side gets the warmer process or the quieter minute.
       const runFloor = async (label: string) => {
         log(`${n}: the no-engine floor (${label})…`);
-        const floorIncident: IncidentContent = { incidentId: `${incidentId}-floor-${label}`, serviceId, serviceName: `Bench ${n.toLocaleString('en')}`, title: input.title, message: input.message, workaround: input.workaround ?? null };
+        const floorIncident: IncidentContent = {
+          incidentId: `${incidentId}-floor-${label}`,
+          serviceId,
+          serviceName: `Bench ${n.toLocaleString('en')}`,
+          title: input.title,
+          message: input.message,
+          workaround: input.workaround ?? null,
+        };
         const beforeFloor = { emails: smtp.count(), sms: twilio.count() };
         const floor = await worker.floor({ incident: floorIncident, pageSize, sendConcurrency });
         const floorGot = { emails: smtp.count() - beforeFloor.emails, sms: twilio.count() - beforeFloor.sms };
         const expectSms = Math.floor(n / 3);
-        if (floor.subscribers !== n || floor.emailsSent !== n || floor.smsSent !== expectSms || floor.alreadySent !== 0) problems.add(`${n}: the floor (${label}) counted ${JSON.stringify(floor)}; expected ${n} emails and ${expectSms} SMS`);
-        if (floorGot.emails !== floor.emailsSent || floorGot.sms !== floor.smsSent) problems.add(`${n}: the servers received ${floorGot.emails} + ${floorGot.sms} from the floor (${label}), which sent ${floor.emailsSent} + ${floor.smsSent}`);
+        if (floor.subscribers !== n || floor.emailsSent !== n || floor.smsSent !== expectSms || floor.alreadySent !== 0)
+          problems.add(
+            `${n}: the floor (${label}) counted ${JSON.stringify(floor)}; expected ${n} emails and ${expectSms} SMS`,
+          );
+        if (floorGot.emails !== floor.emailsSent || floorGot.sms !== floor.smsSent)
+          problems.add(
+            `${n}: the servers received ${floorGot.emails} + ${floorGot.sms} from the floor (${label}), which sent ${floor.emailsSent} + ${floor.smsSent}`,
+          );
         return floor.elapsedMs;
       };
       const floorBeforeMs = await runFloor('before');
@@ -157,17 +199,25 @@ async function main(): Promise<number> {
         if (status.subscribers !== null) break;
         if (performance.now() - lastPrint > 10_000) {
           lastPrint = performance.now();
-          log(`  ${n}: ${smtp.count() - before.emails} emails, ${twilio.count() - before.sms} SMS after ${fmtMs(performance.now() - t0)}`);
+          log(
+            `  ${n}: ${smtp.count() - before.emails} emails, ${twilio.count() - before.sms} SMS after ${fmtMs(performance.now() - t0)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 100));
       }
       const journeyMs = performance.now() - t0;
       const pass = status.notifications[0]!.counts;
       const got = { emails: smtp.count() - before.emails, sms: twilio.count() - before.sms };
-      if (pass.subscribers !== n || pass.emailsSent !== n || pass.failed !== 0 || pass.alreadySent !== 0) problems.add(`${n}: the incident counted ${JSON.stringify(pass)}`);
-      if (got.emails !== pass.emailsSent || got.sms !== pass.smsSent) problems.add(`${n}: the servers received ${got.emails} emails and ${got.sms} SMS; the incident sent ${pass.emailsSent} and ${pass.smsSent}`);
+      if (pass.subscribers !== n || pass.emailsSent !== n || pass.failed !== 0 || pass.alreadySent !== 0)
+        problems.add(`${n}: the incident counted ${JSON.stringify(pass)}`);
+      if (got.emails !== pass.emailsSent || got.sms !== pass.smsSent)
+        problems.add(
+          `${n}: the servers received ${got.emails} emails and ${got.sms} SMS; the incident sent ${pass.emailsSent} and ${pass.smsSent}`,
+        );
       await handle.terminate('benchmark done');
-      for await (const w of client.workflow.list({ query: `IncidentId = "${incidentId}" AND ExecutionStatus = "Running"` })) {
+      for await (const w of client.workflow.list({
+        query: `IncidentId = "${incidentId}" AND ExecutionStatus = "Running"`,
+      })) {
         // The list may lag (the incident itself, just terminated): a run that already ended is fine.
         await client.workflow
           .getHandle(w.workflowId)
@@ -176,22 +226,48 @@ async function main(): Promise<number> {
             if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String(err))) throw err;
           });
       }
-      const { largest, incidentActivities, benign, notifyMs } = await checkRuns(client, incidentId, worker.activities, problems);
-      if (benign > 0) log(`${n}: ${benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`);
+      const { largest, incidentActivities, benign, notifyMs } = await checkRuns(
+        client,
+        incidentId,
+        worker.activities,
+        problems,
+      );
+      if (benign > 0)
+        log(
+          `${n}: ${benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`,
+        );
 
       // 2. The bare workflow: the incident's activities, as no-ops, with the batch options.
       log(`${n}: the bare workflow (${incidentActivities} no-ops)…`);
       const t1 = performance.now();
       const bareId = `${incidentId}-bare`;
-      await client.workflow.execute('bareWorkflow', { taskQueue, workflowId: bareId, args: [incidentActivities, 'batch'] });
+      await client.workflow.execute('bareWorkflow', {
+        taskQueue,
+        workflowId: bareId,
+        args: [incidentActivities, 'batch'],
+      });
       const bareMs = performance.now() - t1;
       for (const f of (await historyFacts(client, bareId)).failures) problems.add(f);
 
       const floorAfterMs = await runFloor('after');
       const floorMs = (floorBeforeMs + floorAfterMs) / 2;
-      const row: Row = { n, journeyMs, bareMs, floorMs, floorBeforeMs, floorAfterMs, messages: pass.emailsSent + pass.smsSent, activities: incidentActivities, notifyMs, largest, rss: worker.peakRss() };
+      const row: Row = {
+        n,
+        journeyMs,
+        bareMs,
+        floorMs,
+        floorBeforeMs,
+        floorAfterMs,
+        messages: pass.emailsSent + pass.smsSent,
+        activities: incidentActivities,
+        notifyMs,
+        largest,
+        rss: worker.peakRss(),
+      };
       if (report) rows.push(row);
-      log(`${n}: floor ${fmtMs(floorBeforeMs)}, journey ${fmtMs(journeyMs)}, bare ${fmtMs(bareMs)}, floor ${fmtMs(floorAfterMs)}`);
+      log(
+        `${n}: floor ${fmtMs(floorBeforeMs)}, journey ${fmtMs(journeyMs)}, bare ${fmtMs(bareMs)}, floor ${fmtMs(floorAfterMs)}`,
+      );
     }
   } catch (err) {
     problems.add(err instanceof Error ? (err.stack ?? err.message) : String(err));
@@ -206,20 +282,52 @@ async function main(): Promise<number> {
     const lines: string[][] = [];
     for (const r of rows) {
       const size = r.n.toLocaleString('en');
-      lines.push([`${size}: incident (journey)`, fmtMs(r.journeyMs), perSecond(r.messages, r.journeyMs), `${r.activities} activities`]);
-      lines.push([`${size}:   of which notifySubscribers`, fmtMs(r.notifyMs), perSecond(r.messages, r.notifyMs), 'the activities alone']);
+      lines.push([
+        `${size}: incident (journey)`,
+        fmtMs(r.journeyMs),
+        perSecond(r.messages, r.journeyMs),
+        `${r.activities} activities`,
+      ]);
+      lines.push([
+        `${size}:   of which notifySubscribers`,
+        fmtMs(r.notifyMs),
+        perSecond(r.messages, r.notifyMs),
+        'the activities alone',
+      ]);
       lines.push([`${size}: bare, ${r.activities} no-ops`, fmtMs(r.bareMs), '', 'engine only']);
-      lines.push([`${size}: no-engine floor, before`, fmtMs(r.floorBeforeMs), perSecond(r.messages, r.floorBeforeMs), 'plain loop']);
-      lines.push([`${size}: no-engine floor, after`, fmtMs(r.floorAfterMs), perSecond(r.messages, r.floorAfterMs), 'plain loop']);
-      lines.push([`${size}: journey/floor`, `×${(r.journeyMs / r.floorMs).toFixed(2)}`, `×${(r.floorMs / r.journeyMs).toFixed(2)}`, `of the floors' mean rate`]);
+      lines.push([
+        `${size}: no-engine floor, before`,
+        fmtMs(r.floorBeforeMs),
+        perSecond(r.messages, r.floorBeforeMs),
+        'plain loop',
+      ]);
+      lines.push([
+        `${size}: no-engine floor, after`,
+        fmtMs(r.floorAfterMs),
+        perSecond(r.messages, r.floorAfterMs),
+        'plain loop',
+      ]);
+      lines.push([
+        `${size}: journey/floor`,
+        `×${(r.journeyMs / r.floorMs).toFixed(2)}`,
+        `×${(r.floorMs / r.journeyMs).toFixed(2)}`,
+        `of the floors' mean rate`,
+      ]);
     }
     for (const l of table(['run', 'time', 'messages/s', ''], lines)) console.log(`  ${l}`);
-    for (const r of rows) console.log(`  ${r.n.toLocaleString('en')}: largest history ${r.largest.events} events (${r.largest.workflowId}, of ${r.largest.runs} workflow runs); worker peak RSS so far ${fmtMb(r.rss)}`);
+    for (const r of rows)
+      console.log(
+        `  ${r.n.toLocaleString('en')}: largest history ${r.largest.events} events (${r.largest.workflowId}, of ${r.largest.runs} workflow runs); worker peak RSS so far ${fmtMb(r.rss)}`,
+      );
     console.log(`  worker peak RSS over the whole run: ${fmtMb(worker.peakRss())}`);
-    console.log('  targets (issue 12, not asserted): notify-all ≥ ×0.9 of the floor\'s rate; every history under 10,240 events; worker RSS under 1 GiB');
+    console.log(
+      "  targets (issue 12, not asserted): notify-all ≥ ×0.9 of the floor's rate; every history under 10,240 events; worker RSS under 1 GiB",
+    );
   }
   if (problems.list.length > 0) {
-    console.error(`\nbench:incident FAILED: ${problems.list.length} problem(s); the figures above (if any) do not count:`);
+    console.error(
+      `\nbench:incident FAILED: ${problems.list.length} problem(s); the figures above (if any) do not count:`,
+    );
     for (const p of problems.list.slice(0, 20)) console.error(`  - ${p}`);
     return 1;
   }

@@ -25,7 +25,12 @@ import { freeClusterPorts } from '../cluster/free-ports';
 import { startLocalSystems, type ExtraPerson, type LocalSystems } from '../cluster/local-systems';
 import { startDevServer, type DevServer } from '../embedded/dev-server';
 import { TEMPORAL_CLI_VERSION } from '../embedded/temporal-cli';
-import { startCountingSmtp, startCountingTwilio, type CountingSmtp, type CountingTwilio } from '../test/support/counting-servers';
+import {
+  startCountingSmtp,
+  startCountingTwilio,
+  type CountingSmtp,
+  type CountingTwilio,
+} from '../test/support/counting-servers';
 import { startPostgres, type TestPostgres } from '../test/support/postgres';
 import type { BenchWorkerConfig, FloorRequest, FloorResult } from './bench-worker';
 
@@ -47,7 +52,8 @@ export function listSetting(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const list = raw.split(',').map((s) => Number(s.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${name}: whole numbers separated by commas, e.g. 10000,100000 (got "${raw}")`);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`${name}: whole numbers separated by commas, e.g. 10000,100000 (got "${raw}")`);
   return list;
 }
 
@@ -63,7 +69,8 @@ function workerOptionsSetting(): BenchWorkerConfig['workerOptions'] {
   const raw = process.env.BENCH_WORKER_OPTIONS;
   if (!raw) return {};
   const parsed = JSON.parse(raw) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('BENCH_WORKER_OPTIONS: a JSON object of worker options');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('BENCH_WORKER_OPTIONS: a JSON object of worker options');
   return parsed;
 }
 
@@ -94,11 +101,15 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
   chmodSync(dir, 0o755);
   const stops: (() => Promise<unknown>)[] = [() => Promise.resolve(rmSync(dir, { recursive: true, force: true }))];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) await stop().catch((err: unknown) => log(`while stopping: ${String(err)}`));
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((err: unknown) => log(`while stopping: ${String(err)}`));
   };
   try {
     const [smtp, twilio] = await Promise.all([startCountingSmtp(), startCountingTwilio()]);
-    stops.push(() => smtp.stop(), () => twilio.stop());
+    stops.push(
+      () => smtp.stop(),
+      () => twilio.stop(),
+    );
     let address: string;
     let namespace = 'default';
     let description: string;
@@ -106,10 +117,16 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
     let databaseUrl: string;
     const ownSystems = async () => {
       const [local, postgres] = await Promise.all([
-        startLocalSystems({ outboxFile: join(dir, 'outbox.jsonl'), ...(options.extraPeople ? { extraPeople: options.extraPeople } : {}) }),
+        startLocalSystems({
+          outboxFile: join(dir, 'outbox.jsonl'),
+          ...(options.extraPeople ? { extraPeople: options.extraPeople } : {}),
+        }),
         startPostgres(),
       ]);
-      stops.push(() => local.stop(), () => postgres.stop());
+      stops.push(
+        () => local.stop(),
+        () => postgres.stop(),
+      );
       return { local, postgres: postgres satisfies TestPostgres };
     };
     if (kind === 'dev-server') {
@@ -129,9 +146,19 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
       databaseUrl = await own.postgres.createDatabase('journeys');
     } else {
       const ports = await freeClusterPorts(1);
-      log(`Starting a throwaway cluster in ${dir} (PostgreSQL ${ports.CLUSTER_POSTGRES_PORT}, Temporal ${ports.TEMPORAL_PORT})…`);
+      log(
+        `Starting a throwaway cluster in ${dir} (PostgreSQL ${ports.CLUSTER_POSTGRES_PORT}, Temporal ${ports.TEMPORAL_PORT})…`,
+      );
       const cluster: Cluster = await startCluster({
-        config: { DATA_DIR: dir, CLUSTER_WORKERS: 1, CLUSTER_HISTORY_SHARDS: 16, HTTP_HOST: '127.0.0.1', TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'service-journeys', ...ports },
+        config: {
+          DATA_DIR: dir,
+          CLUSTER_WORKERS: 1,
+          CLUSTER_HISTORY_SHARDS: 16,
+          HTTP_HOST: '127.0.0.1',
+          TEMPORAL_NAMESPACE: 'default',
+          TEMPORAL_TASK_QUEUE: 'service-journeys',
+          ...ports,
+        },
         env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' },
         ...(options.extraPeople ? { extraPeople: options.extraPeople } : {}),
         log,
@@ -144,7 +171,18 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
     }
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
-    return { kind, description, address, namespace, client: new Client({ connection, namespace }), systems, databaseUrl, smtp, twilio, stop: stopAll };
+    return {
+      kind,
+      description,
+      address,
+      namespace,
+      client: new Client({ connection, namespace }),
+      systems,
+      databaseUrl,
+      smtp,
+      twilio,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;
@@ -171,7 +209,10 @@ export const smtpConnections = (): number => intSetting('BENCH_SMTP_CONNECTIONS'
 export async function startBenchWorker(target: BenchTarget, taskQueue: string): Promise<BenchWorker> {
   const dir = mkdtempSync(join(tmpdir(), 'sj-bench-worker-'));
   const workflowBundlePath = join(dir, 'workflows.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bench-workflows.ts', import.meta.url)), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./bench-workflows.ts', import.meta.url)),
+    logger: quietLogger,
+  });
   writeFileSync(workflowBundlePath, code);
   const { systems } = target;
   const env: Record<string, string> = {
@@ -210,12 +251,15 @@ export async function startBenchWorker(target: BenchTarget, taskQueue: string): 
   let floorWaiter: { resolve: (r: FloorResult) => void; reject: (e: Error) => void } | null = null;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const activities = await new Promise<string[]>((resolve, reject) => {
-    child.on('message', (m: { rss?: number; ready?: boolean; activities?: string[]; floorResult?: FloorResult; floorError?: string }) => {
-      if (m.rss) peak = Math.max(peak, m.rss);
-      if (m.ready) resolve(m.activities ?? []);
-      if (m.floorResult) floorWaiter?.resolve(m.floorResult);
-      if (m.floorError) floorWaiter?.reject(new Error(`the floor failed in the worker process: ${m.floorError}`));
-    });
+    child.on(
+      'message',
+      (m: { rss?: number; ready?: boolean; activities?: string[]; floorResult?: FloorResult; floorError?: string }) => {
+        if (m.rss) peak = Math.max(peak, m.rss);
+        if (m.ready) resolve(m.activities ?? []);
+        if (m.floorResult) floorWaiter?.resolve(m.floorResult);
+        if (m.floorError) floorWaiter?.reject(new Error(`the floor failed in the worker process: ${m.floorError}`));
+      },
+    );
     void exited.then((code) => reject(new Error(`the benchmark worker exited (code ${code}) before it was ready`)));
   });
   return {
@@ -240,7 +284,14 @@ export async function startBenchWorker(target: BenchTarget, taskQueue: string): 
   };
 }
 
-export const quietLogger = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m: string) => log(m), error: (m: string) => log(m) };
+export const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => log(m),
+  error: (m: string) => log(m),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Checks: a run with a failed or unregistered activity, or a failed journey, fails loudly
@@ -260,7 +311,17 @@ export class BenchProblems {
  * refused because a signal arrived meanwhile (UnhandledCommand) or cut short by the benchmark's
  * own terminate at the end (ForceCloseCommand), printed but not failures.
  */
-export async function historyFacts(client: Client, workflowId: string, runId?: string): Promise<{ events: number; activityTypes: string[]; failures: string[]; benign: string[]; activityMs: Record<string, number> }> {
+export async function historyFacts(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): Promise<{
+  events: number;
+  activityTypes: string[];
+  failures: string[];
+  benign: string[];
+  activityMs: Record<string, number>;
+}> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const events = history.events ?? [];
   const scheduled = new Map<string, string>();
@@ -271,7 +332,8 @@ export async function historyFacts(client: Client, workflowId: string, runId?: s
   // Time from scheduled to completed, summed per activity type.
   const activityMs: Record<string, number> = {};
   const scheduledAt = new Map<string, number>();
-  const at = (e: (typeof events)[number]) => Number(String(e.eventTime?.seconds ?? 0)) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const at = (e: (typeof events)[number]) =>
+    Number(String(e.eventTime?.seconds ?? 0)) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
   for (const e of events) {
     if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at(e));
     const done = e.activityTaskCompletedEventAttributes;
@@ -286,19 +348,29 @@ export async function historyFacts(client: Client, workflowId: string, runId?: s
       activityTypes.push(type);
     }
     const failed = e.activityTaskFailedEventAttributes;
-    if (failed) failures.push(`${workflowId}: activity ${scheduled.get(String(failed.scheduledEventId)) ?? '?'} failed: ${failed.failure?.message ?? ''}`);
+    if (failed)
+      failures.push(
+        `${workflowId}: activity ${scheduled.get(String(failed.scheduledEventId)) ?? '?'} failed: ${failed.failure?.message ?? ''}`,
+      );
     const timedOut = e.activityTaskTimedOutEventAttributes;
-    if (timedOut) failures.push(`${workflowId}: activity ${scheduled.get(String(timedOut.scheduledEventId)) ?? '?'} timed out`);
+    if (timedOut)
+      failures.push(`${workflowId}: activity ${scheduled.get(String(timedOut.scheduledEventId)) ?? '?'} timed out`);
     const started = e.activityTaskStartedEventAttributes;
-    if (started && (started.attempt ?? 1) > 1) failures.push(`${workflowId}: an activity ran ${started.attempt} attempts (${started.lastFailure?.message ?? 'retried'})`);
+    if (started && (started.attempt ?? 1) > 1)
+      failures.push(
+        `${workflowId}: an activity ran ${started.attempt} attempts (${started.lastFailure?.message ?? 'retried'})`,
+      );
     const wtf = e.workflowTaskFailedEventAttributes;
     if (wtf) {
       const cause = WorkflowTaskFailedCause[wtf.cause ?? 0] ?? String(wtf.cause);
       // The server refused a completion (continue-as-new) because a signal had just arrived: the
       // worker runs the task again with the signal. Part of how Temporal works, not a failure.
       // Or the benchmark terminated the run (its last step) while a workflow task was open.
-      const terminated = wtf.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND && events.some((x) => x.workflowExecutionTerminatedEventAttributes);
-      if (wtf.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND || terminated) benign.push(`${workflowId}: ${cause}`);
+      const terminated =
+        wtf.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND &&
+        events.some((x) => x.workflowExecutionTerminatedEventAttributes);
+      if (wtf.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND || terminated)
+        benign.push(`${workflowId}: ${cause}`);
       else failures.push(`${workflowId}: workflow task failed (${cause}): ${wtf.failure?.message ?? ''}`);
     }
     if (e.workflowTaskTimedOutEventAttributes) failures.push(`${workflowId}: workflow task timed out`);
@@ -307,7 +379,11 @@ export async function historyFacts(client: Client, workflowId: string, runId?: s
 }
 
 /** Runs `fn` over `items`, `parallel` at a time. */
-export async function inParallel<T>(items: readonly T[], parallel: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  parallel: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(parallel, items.length)) }, async () => {
@@ -348,16 +424,20 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-export const fmtMs = (ms: number) => (ms < 10_000 ? `${ms.toFixed(ms < 100 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(1)} s`);
+export const fmtMs = (ms: number) =>
+  ms < 10_000 ? `${ms.toFixed(ms < 100 ? 1 : 0)} ms` : `${(ms / 1000).toFixed(1)} s`;
 export const fmtMb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 
 /** A plain text table: first column left-aligned, the others right-aligned. */
 export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
 export function machineLine(): string {
-  return `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`;
+  return `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), load average now ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, Node ${process.version}`;
 }

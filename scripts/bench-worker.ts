@@ -26,7 +26,17 @@ export interface BenchWorkerConfig {
   env: Record<string, string>;
   workflowBundlePath: string;
   /** Worker options on top of the product's (the benchmark's tuning knobs); printed by the parent. */
-  workerOptions: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskPolls' | 'maxConcurrentActivityTaskPolls' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions' | 'nonStickyToStickyPollRatio'>>;
+  workerOptions: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentWorkflowTaskPolls'
+      | 'maxConcurrentActivityTaskPolls'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'nonStickyToStickyPollRatio'
+    >
+  >;
 }
 
 /** The no-engine floor: the incident's first notification pass as a plain loop over the CMDB pages. */
@@ -72,11 +82,19 @@ async function runFloor(deps: ActivityDeps, request: FloorRequest): Promise<Floo
       const accountName = s.accountName.toLowerCase();
       const key = `incident-${incident.incidentId}/p1/declared/${accountName}`;
       const mail = messages.declaredEmail(incident, s.displayName, portalUrl);
-      const sent = await deliverEmail(deps, { to: { name: s.displayName, address: s.email }, ...mail, idempotencyKey: key });
+      const sent = await deliverEmail(deps, {
+        to: { name: s.displayName, address: s.email },
+        ...mail,
+        idempotencyKey: key,
+      });
       if (sent.alreadySent) result.alreadySent += 1;
       else result.emailsSent += 1;
       if (s.prefersSms && s.mobile) {
-        const texted = await deliverSms(deps, { to: s.mobile, body: messages.declaredSms(incident, portalUrl), idempotencyKey: key });
+        const texted = await deliverSms(deps, {
+          to: s.mobile,
+          body: messages.declaredSms(incident, portalUrl),
+          idempotencyKey: key,
+        });
         if (texted.alreadySent) result.alreadySent += 1;
         else result.smsSent += 1;
       }
@@ -104,7 +122,9 @@ async function main(config: BenchWorkerConfig): Promise<void> {
   // As worker/main.ts does it, from the environment given.
   const core = loadCoreConfig(config.env);
   const secrets = requireSecrets(core);
-  const integrations = createIntegrations(core, activitySettings(core, secrets), config.env, { demoPassword: secrets.demoPassword });
+  const integrations = createIntegrations(core, activitySettings(core, secrets), config.env, {
+    demoPassword: secrets.demoPassword,
+  });
   await integrations.deps.experience.ready();
   const connection = await NativeConnection.connect({ address: core.TEMPORAL_ADDRESS ?? 'localhost:7233' });
   const bare = { benchNoop: (step: number) => Promise.resolve(step) } satisfies BareActivities;

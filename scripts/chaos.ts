@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { formatChaosReport, maxChaosPeople, runChaos } from '../cluster/chaos';
 import { parseEnv } from '../worker/config';
 
-const count = (fallback: number, max: number) => z.coerce.number({ error: 'must be a number' }).int().min(0).max(max).default(fallback);
+const count = (fallback: number, max: number) =>
+  z.coerce.number({ error: 'must be a number' }).int().min(0).max(max).default(fallback);
 const env = parseEnv(
   z.object({
     CHAOS_EXPENSATRON: count(maxChaosPeople, maxChaosPeople),
@@ -46,6 +47,13 @@ console.log('');
 for (const line of formatChaosReport(report)) console.log(line);
 const emailDuplicates = Object.values(report.duplicates.emailsByKind).reduce((a, n) => a + n, 0);
 const bad =
-  report.journeys.lost + report.journeys.notCompleted + report.duplicates.sms + emailDuplicates + report.duplicates.scimAccounts +
-  report.subscribers.notifiedTwice + report.subscribers.notNotified + report.subscribers.resolvedTwice + report.subscribers.resolvedNotTold;
+  report.journeys.lost +
+  report.journeys.notCompleted +
+  report.duplicates.sms +
+  emailDuplicates +
+  report.duplicates.scimAccounts +
+  report.subscribers.notifiedTwice +
+  report.subscribers.notNotified +
+  report.subscribers.resolvedTwice +
+  report.subscribers.resolvedNotTold;
 process.exit(bad === 0 ? 0 : 1);

@@ -36,19 +36,30 @@ function say(line: string): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, read: () => Promise<T | null>, ok: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
+async function until<T>(
+  what: string,
+  read: () => Promise<T | null>,
+  ok: (value: T) => boolean,
+  timeoutMs = 90_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (value !== null && ok(value)) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (is npm start's worker running?)`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what} (is npm start's worker running?)`);
     await sleep(500);
   }
 }
 
 const finished = (r: RequestView) => !r.running && r.outcome !== null;
 
-async function request(journeys: Journeys, requester: string, serviceId: string, fields: Record<string, unknown>): Promise<string> {
+async function request(
+  journeys: Journeys,
+  requester: string,
+  serviceId: string,
+  fields: Record<string, unknown>,
+): Promise<string> {
   const { id } = await journeys.submitRequest({ serviceId, requester, fields, requestKey: null });
   say(`  ${requester} asked for ${serviceId}: ${id}`);
   return id;
@@ -67,19 +78,41 @@ async function requests(journeys: Journeys): Promise<void> {
   const dana = await request(journeys, 'dana', 'expensatron', { phone: '07700 900789', os: 'ios' });
   // Mia mistypes her number: the CMDB does not know it, she corrects it from the portal.
   const mia = await request(journeys, 'mia', 'expensatron', { phone: '07700 900988', os: 'ios' });
-  await until('mia to be asked for her number', () => journeys.request(mia), (r) => r.waitingFor?.kind === 'device-correction');
+  await until(
+    'mia to be asked for her number',
+    () => journeys.request(mia),
+    (r) => r.waitingFor?.kind === 'device-correction',
+  );
   say('  mia corrects her phone number');
   await journeys.correctDevice(mia, 'mia', '+447700900987', 'ios');
 
-  const phone = await request(journeys, 'steve', 'desk-phone', { deskLocation: 'Building 2, floor 3, desk 14', manager: 'mia' });
-  const phone2 = await request(journeys, 'tony', 'desk-phone', { deskLocation: 'Building 1, floor 1, desk 2', manager: 'mia' });
-  await until('the approval request to mia', () => journeys.request(phone), (r) => r.waitingFor?.kind === 'approval');
+  const phone = await request(journeys, 'steve', 'desk-phone', {
+    deskLocation: 'Building 2, floor 3, desk 14',
+    manager: 'mia',
+  });
+  const phone2 = await request(journeys, 'tony', 'desk-phone', {
+    deskLocation: 'Building 1, floor 1, desk 2',
+    manager: 'mia',
+  });
+  await until(
+    'the approval request to mia',
+    () => journeys.request(phone),
+    (r) => r.waitingFor?.kind === 'approval',
+  );
   say('  mia approves steve’s desk phone');
   await journeys.decide(phone, 'mia', { approve: true, reason: null });
-  await until('the approval request to mia', () => journeys.request(phone2), (r) => r.waitingFor?.kind === 'approval');
+  await until(
+    'the approval request to mia',
+    () => journeys.request(phone2),
+    (r) => r.waitingFor?.kind === 'approval',
+  );
   say('  mia rejects tony’s desk phone');
   await journeys.decide(phone2, 'mia', { approve: false, reason: 'Tony works from home this quarter.' });
-  await until('the delivery task', () => journeys.request(phone), (r) => r.waitingFor?.kind === 'manual-task');
+  await until(
+    'the delivery task',
+    () => journeys.request(phone),
+    (r) => r.waitingFor?.kind === 'manual-task',
+  );
   say('  ivy delivers steve’s desk phone');
   await journeys.markDelivered(phone, 'ivy', 'Connected at desk 14.');
 
@@ -102,30 +135,58 @@ async function incident(journeys: Journeys): Promise<void> {
     serviceId: 'crm',
     title: 'CRM web app unavailable',
     message: 'Some CRM users cannot open the web app. The mobile CRM app works.',
-    workaround: { text: 'Use the mobile CRM app.', links: { android: 'https://play.example/store/apps/crm', ios: 'https://apps.example/crm' } },
+    workaround: {
+      text: 'Use the mobile CRM app.',
+      links: { android: 'https://play.example/store/apps/crm', ios: 'https://apps.example/crm' },
+    },
     declaredBy: 'ivy',
     incidentKey: null,
   });
   say(`  ivy declared incident ${id}`);
-  await until('the announcement', () => journeys.incident(id), (i) => i.counts.notified !== null && i.counts.notified === i.counts.subscribers);
+  await until(
+    'the announcement',
+    () => journeys.incident(id),
+    (i) => i.counts.notified !== null && i.counts.notified === i.counts.subscribers,
+  );
   for (const who of ['steve', 'tony', 'mia']) {
     await journeys.markAffected(id, { accountName: who, workaroundSms: who === 'steve' });
     say(`  ${who}: "this affects me"${who === 'steve' ? ' (with the workaround by SMS)' : ''}`);
   }
-  await until('the affected count', () => journeys.incident(id), (i) => i.counts.affected === 3);
-  await journeys.postProgress(id, { text: 'We found the cause: a full disk on the web server.', notifyAffected: true, by: 'ivy' });
+  await until(
+    'the affected count',
+    () => journeys.incident(id),
+    (i) => i.counts.affected === 3,
+  );
+  await journeys.postProgress(id, {
+    text: 'We found the cause: a full disk on the web server.',
+    notifyAffected: true,
+    by: 'ivy',
+  });
   await journeys.resolveIncident(id, { note: 'The disk was cleaned up and the web app restarted.', by: 'ivy' });
   say('  ivy resolved it');
   for (const [who, score] of [
     ['steve', 9],
     ['tony', 6],
   ] as const) {
-    await until(`${who}'s confirmation link`, () => journeys.confirm(id, { accountName: who, answer: 'fixed', score }), (r) => r.status !== 'not-resolved');
+    await until(
+      `${who}'s confirmation link`,
+      () => journeys.confirm(id, { accountName: who, answer: 'fixed', score }),
+      (r) => r.status !== 'not-resolved',
+    );
     say(`  ${who}: fixed, NPS ${score}`);
   }
-  say(`  mia does not answer: the service desk follows up after ${demoIncidentTimings.followUpAfterSeconds} s, it closes after ${demoIncidentTimings.finalDeadlineSeconds} s`);
-  const closed = await until('the incident to close', () => journeys.incident(id), (i) => i.status === 'closed', 120_000);
-  say(`  ${id}: closed (${closed.closeReason}); affected ${closed.counts.affected}, fixed ${closed.counts.fixed}, NPS ${closed.nps.score}`);
+  say(
+    `  mia does not answer: the service desk follows up after ${demoIncidentTimings.followUpAfterSeconds} s, it closes after ${demoIncidentTimings.finalDeadlineSeconds} s`,
+  );
+  const closed = await until(
+    'the incident to close',
+    () => journeys.incident(id),
+    (i) => i.status === 'closed',
+    120_000,
+  );
+  say(
+    `  ${id}: closed (${closed.closeReason}); affected ${closed.counts.affected}, fixed ${closed.counts.fixed}, NPS ${closed.nps.score}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -134,7 +195,9 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.DATA_DIR);
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
   const connection = await Connection.connect({ address, connectTimeout: '5 seconds' }).catch((err: unknown) => {
-    throw new Error(`no Temporal server at ${address}: start the product first with \`npm start\` (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(
+      `no Temporal server at ${address}: start the product first with \`npm start\` (${err instanceof Error ? err.message : String(err)})`,
+    );
   });
   const journeys = createJourneys({
     client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
@@ -158,6 +221,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? `Configuration error:\n${err.message}` : `The demo stopped: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(
+    err instanceof ConfigError
+      ? `Configuration error:\n${err.message}`
+      : `The demo stopped: ${err instanceof Error ? err.message : String(err)}`,
+  );
   process.exit(1);
 });

@@ -28,7 +28,11 @@ async function main(): Promise<void> {
     console.error('the key must be at least 16 characters');
     process.exit(2);
   }
-  const entry = apiKeySchema.safeParse({ name, hash: hashApiKey(key), scopes: scopeArgs.length > 0 ? scopeArgs : ['requests:read'] });
+  const entry = apiKeySchema.safeParse({
+    name,
+    hash: hashApiKey(key),
+    scopes: scopeArgs.length > 0 ? scopeArgs : ['requests:read'],
+  });
   if (!entry.success) {
     console.error(entry.error.issues.map((i) => i.message).join('\n'));
     process.exit(2);

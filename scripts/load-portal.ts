@@ -73,11 +73,26 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sj-load-'));
   console.log(`Starting a Temporal dev server, the worker and the app (data in ${dataDir})…`);
   const server = await startDevServer({});
-  const config = loadCoreConfig({ INTEGRATIONS: 'embedded', DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'production' });
+  const config = loadCoreConfig({
+    INTEGRATIONS: 'embedded',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+  });
   const secrets = requireSecrets(config);
-  const integrations = createIntegrations(config, activitySettings(config, secrets), {}, { demoPassword: secrets.demoPassword });
+  const integrations = createIntegrations(
+    config,
+    activitySettings(config, secrets),
+    {},
+    { demoPassword: secrets.demoPassword },
+  );
   const native = await NativeConnection.connect({ address: server.address });
-  const worker = await createWorker({ connection: native, namespace: server.namespace, taskQueue: config.TEMPORAL_TASK_QUEUE, deps: integrations.deps });
+  const worker = await createWorker({
+    connection: native,
+    namespace: server.namespace,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: integrations.deps,
+  });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: server.namespace });
@@ -101,7 +116,12 @@ async function main(): Promise<void> {
     const cookie = await signIn(api.url, steve.accountName, secrets.demoPassword);
     console.log(`Ready. ${seconds} s per run, ${connections} connections.\n`);
 
-    const catalog = await autocannon({ url: `${api.url}/catalog?q=Expensatron`, connections, duration: seconds, headers: { cookie } });
+    const catalog = await autocannon({
+      url: `${api.url}/catalog?q=Expensatron`,
+      connections,
+      duration: seconds,
+      headers: { cookie },
+    });
     report('GET /catalog?q=Expensatron', catalog);
 
     const requests = await autocannon({
@@ -110,7 +130,11 @@ async function main(): Promise<void> {
       connections,
       duration: seconds,
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ serviceId: 'expensatron', requester: steve.accountName, fields: { phone: steve.mobile, os: 'android' } }),
+      body: JSON.stringify({
+        serviceId: 'expensatron',
+        requester: steve.accountName,
+        fields: { phone: steve.mobile, os: 'android' },
+      }),
     });
     report('POST /api/v1/requests', requests);
     console.log(`\n(each POST started a fulfilment journey: ${requests['2xx']} journeys on the worker)`);

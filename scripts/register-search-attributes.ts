@@ -22,7 +22,9 @@ if (missing.length === 0) {
 } else {
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!])),
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
   });
   console.log(`Registered ${missing.map((k) => k.name).join(', ')} in ${namespace}.`);
 }

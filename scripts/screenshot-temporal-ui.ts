@@ -45,7 +45,13 @@ async function requestExpensatron(page: Page, portalUrl: string, password: strin
   await page.waitForLoadState('load');
   await until(
     'the sign-in form to focus the account field',
-    async () => ((await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)) === 'username' ? true : null),
+    async () =>
+      (await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id,
+      )) === 'username'
+        ? true
+        : null,
     10_000,
     100,
   );
@@ -77,7 +83,11 @@ async function requestExpensatron(page: Page, portalUrl: string, password: strin
 }
 
 async function photograph(browser: Browser, uiUrl: string, workflowId: string): Promise<void> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, deviceScaleFactor: 1, colorScheme: 'light' });
+  const context = await browser.newContext({
+    viewport: { width: 1600, height: 900 },
+    deviceScaleFactor: 1,
+    colorScheme: 'light',
+  });
   const page = await context.newPage();
   const listUrl = `${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(listQuery)}`;
   say(`  ${listUrl}`);
@@ -108,7 +118,8 @@ async function photograph(browser: Browser, uiUrl: string, workflowId: string): 
     await until(
       `"${words}" on the journey page`,
       async () => {
-        for (const frame of page.frames()) if ((await frame.getByText(words, { exact: false }).count()) > 0) return true;
+        for (const frame of page.frames())
+          if ((await frame.getByText(words, { exact: false }).count()) > 0) return true;
         return null;
       },
       30_000,
@@ -134,7 +145,16 @@ async function main(): Promise<void> {
     say(`Ready: portal ${product.portalUrl}, Temporal UI ${product.temporalUiUrl}`);
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage();
     say(`Signing in as steve and asking for Expensatron with ${unregisteredPhone} (not registered to him)…`);
@@ -150,7 +170,8 @@ async function main(): Promise<void> {
         console.error(err instanceof Error ? err.message : String(err));
         return null;
       });
-      if (exit && !exit.stoppedCleanly) console.error('The product did not print its "Stopped." line; its output:\n' + product.output().slice(-3000));
+      if (exit && !exit.stoppedCleanly)
+        console.error('The product did not print its "Stopped." line; its output:\n' + product.output().slice(-3000));
     }
     rmSync(dataDir, { recursive: true, force: true });
   }

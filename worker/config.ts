@@ -64,7 +64,8 @@ export function formatZodIssues(error: z.ZodError, env: Env): string {
     .map((issue) => {
       const variable = issue.path.join('.');
       const raw = env[variable];
-      const shown = raw === undefined ? 'not set' : /SECRET|PASSWORD|TOKEN|KEY/.test(variable) ? 'value hidden' : `got "${raw}"`;
+      const shown =
+        raw === undefined ? 'not set' : /SECRET|PASSWORD|TOKEN|KEY/.test(variable) ? 'value hidden' : `got "${raw}"`;
       return `${variable}: ${issue.message} (${shown})`;
     })
     .join('\n');
@@ -80,7 +81,9 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
 export function loadCoreConfig(env: Env = process.env): CoreConfig {
   const config = parseEnv(coreConfigSchema, env);
   if (config.INTEGRATIONS === 'production') {
-    const missing = (['TEMPORAL_ADDRESS', 'SESSION_SECRET', 'LINK_SECRET', 'PUBLIC_URL'] as const).filter((k) => !config[k]);
+    const missing = (['TEMPORAL_ADDRESS', 'SESSION_SECRET', 'LINK_SECRET', 'PUBLIC_URL'] as const).filter(
+      (k) => !config[k],
+    );
     if (missing.length > 0) {
       throw new ConfigError(missing.map((k) => `${k}: required when INTEGRATIONS=production (not set)`).join('\n'));
     }

@@ -39,15 +39,25 @@ export interface Integrations {
  * Builds every integration. Configuration errors of the production adapters surface here, at
  * start-up, as ConfigErrors naming the variable.
  */
-export function createIntegrations(config: CoreConfig, settings: ActivitySettings, env: Env, embedded: { demoPassword: string }): Integrations {
+export function createIntegrations(
+  config: CoreConfig,
+  settings: ActivitySettings,
+  env: Env,
+  embedded: { demoPassword: string },
+): Integrations {
   const dataDir = config.DATA_DIR;
   // First, so a production worker without a shared ledger stops before anything else is opened.
-  const { ledger, close: closeLedger } = createLedgerFromConfig(ledgerConfigFromEnv(env, { integrations: config.INTEGRATIONS, dataDir }));
+  const { ledger, close: closeLedger } = createLedgerFromConfig(
+    ledgerConfigFromEnv(env, { integrations: config.INTEGRATIONS, dataDir }),
+  );
   const experience = createExperienceStoreFromConfig(experienceConfigFromEnv(env, dataDir));
   if (config.INTEGRATIONS === 'embedded') {
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
     // Group membership changes (access grants) survive a restart, as the journeys that made them do.
-    const directory = createEmbeddedDirectory({ password: embedded.demoPassword, membershipsFile: join(dataDir, 'directory-memberships.json') });
+    const directory = createEmbeddedDirectory({
+      password: embedded.demoPassword,
+      membershipsFile: join(dataDir, 'directory-memberships.json'),
+    });
     return {
       deps: {
         directory,

@@ -34,7 +34,12 @@ export function createLogger(options: LoggerOptions): PinoLogger {
     level: options.level,
     redact: { paths: redactedPaths, censor: '[redacted]' },
     ...(options.pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,sdkComponent' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,sdkComponent' },
+          },
+        }
       : {}),
   });
 }
@@ -72,5 +77,3 @@ export function installRuntime(logger: PinoLogger, metricsAddress: string | null
     ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
 }
-
-

@@ -13,7 +13,8 @@ export function publicUrl(config: CoreConfig): string {
  */
 export function requireSecrets(config: CoreConfig): LocalSecrets {
   if (config.INTEGRATIONS === 'production') {
-    if (!config.SESSION_SECRET || !config.LINK_SECRET) throw new ConfigError('SESSION_SECRET and LINK_SECRET are required');
+    if (!config.SESSION_SECRET || !config.LINK_SECRET)
+      throw new ConfigError('SESSION_SECRET and LINK_SECRET are required');
     return { sessionSecret: config.SESSION_SECRET, linkSecret: config.LINK_SECRET, demoPassword: '', demoApiKey: null };
   }
   const local = loadOrCreateLocalSecrets(join(config.DATA_DIR));

@@ -31,7 +31,13 @@ export function journeyLinks(publicUrl: string, journey: Pick<JourneyRef, 'workf
 export function formatWhen(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const day = d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const day = d.toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  });
   const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
   return `${day}, ${time} UTC`;
 }
@@ -45,10 +51,16 @@ function requestFacts(journey: JourneyRef, status: string) {
 }
 
 const followAction = (links: MessageLinks) => ({ label: 'Follow your request', url: links.status });
-const smallPrint = (journey: JourneyRef) => `You get this because you asked for ${journey.serviceTitle} on the IT portal. Not you? Reply to this email.`;
+const smallPrint = (journey: JourneyRef) =>
+  `You get this because you asked for ${journey.serviceTitle} on the IT portal. Not you? Reply to this email.`;
 
 /** "Received and being processed", with the steps ahead. */
-export function receiptEmail(journey: JourneyRef, contact: RequesterContact, nextSteps: readonly string[], links: MessageLinks): RenderedMessage {
+export function receiptEmail(
+  journey: JourneyRef,
+  contact: RequesterContact,
+  nextSteps: readonly string[],
+  links: MessageLinks,
+): RenderedMessage {
   return renderMessage({
     subject: `We have your request for ${journey.serviceTitle}`,
     greetingName: contact.givenName || contact.displayName,
@@ -69,7 +81,12 @@ export function downloadLinkSms(journey: Pick<JourneyRef, 'serviceTitle'>, os: D
 }
 
 /** The login id and the quick-start guide. Never a password: sign-in is the company account. */
-export function quickStartEmail(journey: JourneyRef, contact: RequesterContact, loginId: string, links: MessageLinks): RenderedMessage {
+export function quickStartEmail(
+  journey: JourneyRef,
+  contact: RequesterContact,
+  loginId: string,
+  links: MessageLinks,
+): RenderedMessage {
   return renderMessage({
     subject: `Your ${journey.serviceTitle} login`,
     greetingName: contact.givenName || contact.displayName,
@@ -103,7 +120,9 @@ export function noticeSummary(journey: JourneyRef, notice: RequesterNotice): str
     case 'device-not-registered':
       return `Phone ${notice.phone} not registered to you: please check the number`;
     case 'device-not-verified':
-      return notice.why === 'expired' ? 'No corrected phone number in time: request closed' : 'Phone number could not be checked: request closed';
+      return notice.why === 'expired'
+        ? 'No corrected phone number in time: request closed'
+        : 'Phone number could not be checked: request closed';
     case 'approval-requested':
       return `Asked ${notice.approverName} to approve`;
     case 'approved':
@@ -128,7 +147,12 @@ export function noticeSummary(journey: JourneyRef, notice: RequesterNotice): str
 }
 
 /** Every email to the requester besides the receipt and the quick start. */
-export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterContact, notice: RequesterNotice, links: MessageLinks): RenderedMessage {
+export function requesterNoticeEmail(
+  journey: JourneyRef,
+  contact: RequesterContact,
+  notice: RequesterNotice,
+  links: MessageLinks,
+): RenderedMessage {
   const greetingName = contact.givenName || contact.displayName;
   const base = { greetingName, smallPrint: smallPrint(journey) };
   const title = journey.serviceTitle;
@@ -138,7 +162,11 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         ...base,
         subject: `Your ${title} request: you cannot have it yet`,
         title: `You cannot have ${title} yet`,
-        paragraphs: [...notice.reasons, `How to get access: ${notice.howToGetAccess}`, 'Once you have access, ask again on the portal. Nothing was set up for you this time.'],
+        paragraphs: [
+          ...notice.reasons,
+          `How to get access: ${notice.howToGetAccess}`,
+          'Once you have access, ask again on the portal. Nothing was set up for you this time.',
+        ],
         facts: requestFacts(journey, 'Closed: not eligible'),
         actions: [followAction(links)],
       });
@@ -150,7 +178,9 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         paragraphs: [
           `You asked for ${title} on ${notice.phone}. ${notice.reason}`,
           `If you typed it wrong, correct it on your request page by ${formatWhen(notice.until)}. We continue as soon as you do.`,
-          notice.attemptsLeft > 0 ? '' : 'This is the last correction we can take online; after that the service desk can help.',
+          notice.attemptsLeft > 0
+            ? ''
+            : 'This is the last correction we can take online; after that the service desk can help.',
         ],
         facts: requestFacts(journey, 'Waiting for you'),
         actions: [{ label: 'Correct the number', url: links.status }],
@@ -174,7 +204,9 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         ...base,
         subject: `Your ${title} request is waiting for approval`,
         title: `Waiting for ${notice.approverName} to approve`,
-        paragraphs: [`We asked ${notice.approverName} to approve your request. They have until ${formatWhen(notice.until)}; we tell you the answer.`],
+        paragraphs: [
+          `We asked ${notice.approverName} to approve your request. They have until ${formatWhen(notice.until)}; we tell you the answer.`,
+        ],
         facts: requestFacts(journey, 'Waiting for approval'),
         actions: [followAction(links)],
       });
@@ -192,7 +224,10 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         ...base,
         subject: `Your ${title} request was turned down`,
         title: `${notice.approverName} turned your request down`,
-        paragraphs: [`Their reason: ${notice.reason}`, 'If you think this is a mistake, talk to them and ask again on the portal.'],
+        paragraphs: [
+          `Their reason: ${notice.reason}`,
+          'If you think this is a mistake, talk to them and ask again on the portal.',
+        ],
         facts: requestFacts(journey, 'Closed: turned down'),
         actions: [followAction(links)],
       });
@@ -201,7 +236,10 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         ...base,
         subject: `Your ${title} request is closed: no decision in time`,
         title: 'No decision in time',
-        paragraphs: [`${notice.approverName} did not decide on your request in time, so it is closed. We let them know too.`, 'You can ask again on the portal.'],
+        paragraphs: [
+          `${notice.approverName} did not decide on your request in time, so it is closed. We let them know too.`,
+          'You can ask again on the portal.',
+        ],
         facts: requestFacts(journey, 'Closed: no decision'),
         actions: [followAction(links)],
       });
@@ -219,7 +257,9 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         ...base,
         subject: `Your ${title} request is with the service desk`,
         title: 'The service desk has your request',
-        paragraphs: [`Next: ${notice.task}. This needs a person, so it takes a little longer. We tell you when it is done.`],
+        paragraphs: [
+          `Next: ${notice.task}. This needs a person, so it takes a little longer. We tell you when it is done.`,
+        ],
         facts: requestFacts(journey, 'With the service desk'),
         actions: [followAction(links)],
       });
@@ -228,7 +268,10 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         ...base,
         subject: `Your ${title} request is done`,
         title: notice.doneMessage,
-        paragraphs: [notice.note ? `From the service desk: ${notice.note}` : '', 'The quick-start guide shows how to use it.'],
+        paragraphs: [
+          notice.note ? `From the service desk: ${notice.note}` : '',
+          'The quick-start guide shows how to use it.',
+        ],
         facts: requestFacts(journey, 'Done'),
         actions: [{ label: 'Open the quick-start guide', url: links.guide }, followAction(links)],
       });
@@ -251,7 +294,9 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
         title: 'We could not finish automatically',
         paragraphs: [
           `Something went wrong at "${notice.stageLabel}", so we undid what was half done. The service desk has your request as a ticket and will finish it for you or contact you.`,
-          notice.smsSent ? `You may already have the app from our text message: your login follows once the service desk has set up your account.` : '',
+          notice.smsSent
+            ? `You may already have the app from our text message: your login follows once the service desk has set up your account.`
+            : '',
           'You do not need to ask again.',
         ],
         facts: requestFacts(journey, 'With the service desk'),
@@ -270,7 +315,12 @@ export function requesterNoticeEmail(journey: JourneyRef, contact: RequesterCont
 }
 
 /** Emails to the approver: the request to decide, or that it expired. */
-export function approverEmail(journey: JourneyRef, approverName: string, notice: ApproverNotice, links: MessageLinks): RenderedMessage {
+export function approverEmail(
+  journey: JourneyRef,
+  approverName: string,
+  notice: ApproverNotice,
+  links: MessageLinks,
+): RenderedMessage {
   const facts = [
     { label: 'Requested by', value: notice.requesterName },
     { label: 'Service', value: journey.serviceTitle },
@@ -282,7 +332,9 @@ export function approverEmail(journey: JourneyRef, approverName: string, notice:
       subject: `Please approve: ${journey.serviceTitle} for ${notice.requesterName}`,
       greetingName: approverName,
       title: `${notice.requesterName} asks for ${journey.serviceTitle}`,
-      paragraphs: [`Please approve or turn it down on the portal by ${formatWhen(notice.until)}. Without a decision by then it is turned down automatically.`],
+      paragraphs: [
+        `Please approve or turn it down on the portal by ${formatWhen(notice.until)}. Without a decision by then it is turned down automatically.`,
+      ],
       facts,
       actions: [{ label: 'Decide on the portal', url: links.approvals }],
       smallPrint: 'You get this because you were named as the approver.',
@@ -292,14 +344,21 @@ export function approverEmail(journey: JourneyRef, approverName: string, notice:
     subject: `Closed without a decision: ${journey.serviceTitle} for ${notice.requesterName}`,
     greetingName: approverName,
     title: 'A request you were asked to approve has expired',
-    paragraphs: [`${notice.requesterName}'s request was closed because it was not decided in time. They have been told and can ask again.`],
+    paragraphs: [
+      `${notice.requesterName}'s request was closed because it was not decided in time. They have been told and can ask again.`,
+    ],
     facts,
     smallPrint: 'You get this because you were named as the approver.',
   });
 }
 
 /** The service desk's ticket: a manual task, a reminder, or a journey that failed. */
-export function serviceDeskTicketEmail(journey: JourneyRef, contact: RequesterContact | null, ticket: ServiceDeskTicket, links: MessageLinks): RenderedMessage {
+export function serviceDeskTicketEmail(
+  journey: JourneyRef,
+  contact: RequesterContact | null,
+  ticket: ServiceDeskTicket,
+  links: MessageLinks,
+): RenderedMessage {
   const who = contact ? `${contact.displayName} (${contact.accountName}, ${contact.email})` : journey.requester;
   const facts = [
     { label: 'Requested by', value: who },
@@ -313,7 +372,9 @@ export function serviceDeskTicketEmail(journey: JourneyRef, contact: RequesterCo
       return renderMessage({
         subject: `[Ticket ${journey.workflowId}] ${ticket.task} for ${who}`,
         title: `To do: ${ticket.task}`,
-        paragraphs: [`${who} asked for ${journey.serviceTitle}. Please ${ticket.task.toLowerCase()}, then mark the request done on the portal: the requester is told.`],
+        paragraphs: [
+          `${who} asked for ${journey.serviceTitle}. Please ${ticket.task.toLowerCase()}, then mark the request done on the portal: the requester is told.`,
+        ],
         facts,
         actions,
       });
@@ -321,7 +382,9 @@ export function serviceDeskTicketEmail(journey: JourneyRef, contact: RequesterCo
       return renderMessage({
         subject: `[Ticket ${journey.workflowId}] Reminder: ${ticket.task} for ${who}`,
         title: `Still to do: ${ticket.task}`,
-        paragraphs: [`This has been open since ${formatWhen(ticket.since)}. The requester has been told it is taking longer than usual.`],
+        paragraphs: [
+          `This has been open since ${formatWhen(ticket.since)}. The requester has been told it is taking longer than usual.`,
+        ],
         facts,
         actions,
       });

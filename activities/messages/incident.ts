@@ -4,7 +4,12 @@
  * inputs, so a retried activity sends exactly the same words and links.
  */
 import { renderMessage, type RenderedMessage } from '../../integrations/email/render';
-import type { FollowUpRow, IncidentContent, IncidentDeviceOs, IncidentNote } from '../../workflows/incident/definitions';
+import type {
+  FollowUpRow,
+  IncidentContent,
+  IncidentDeviceOs,
+  IncidentNote,
+} from '../../workflows/incident/definitions';
 
 const osName: Record<IncidentDeviceOs, string> = { ios: 'iPhone', android: 'Android' };
 
@@ -47,7 +52,12 @@ export function declaredSms(incident: IncidentContent, portalUrl: string): strin
 }
 
 /** A progress note from IT, to the affected people. */
-export function progressEmail(incident: IncidentContent, greetingName: string, note: IncidentNote, portalUrl: string): RenderedMessage {
+export function progressEmail(
+  incident: IncidentContent,
+  greetingName: string,
+  note: IncidentNote,
+  portalUrl: string,
+): RenderedMessage {
   return renderMessage({
     subject: `Update: ${serviceLabel(incident)}: ${incident.title}`,
     greetingName,
@@ -60,7 +70,12 @@ export function progressEmail(incident: IncidentContent, greetingName: string, n
 }
 
 /** Everyone subscribed: it works again. */
-export function resolvedEmail(incident: IncidentContent, greetingName: string, note: string, phase: number): RenderedMessage {
+export function resolvedEmail(
+  incident: IncidentContent,
+  greetingName: string,
+  note: string,
+  phase: number,
+): RenderedMessage {
   return renderMessage({
     subject: `Fixed: ${serviceLabel(incident)}: ${incident.title}`,
     greetingName,
@@ -101,7 +116,13 @@ export function resolvedSms(incident: IncidentContent, note: string): string {
 }
 
 /** Everyone: we said it was fixed, it is not; we are on it again. */
-export function reopenedEmail(incident: IncidentContent, greetingName: string, reason: string, phase: number, portalUrl: string): RenderedMessage {
+export function reopenedEmail(
+  incident: IncidentContent,
+  greetingName: string,
+  reason: string,
+  phase: number,
+  portalUrl: string,
+): RenderedMessage {
   return renderMessage({
     subject: `Re-opened: ${serviceLabel(incident)}: ${incident.title}`,
     greetingName,
@@ -165,7 +186,8 @@ export function followUpListEmail(
   consoleUrl: string,
 ): RenderedMessage {
   const shown = rows.slice(0, followUpListMaxRows);
-  const line = (r: FollowUpRow) => `${r.accountName} — ${r.reason === 'still-broken' ? 'said still broken' : 'no answer'}`;
+  const line = (r: FollowUpRow) =>
+    `${r.accountName} — ${r.reason === 'still-broken' ? 'said still broken' : 'no answer'}`;
   const broken = shown.filter((r) => r.reason === 'still-broken').map(line);
   const silent = shown.filter((r) => r.reason === 'no-answer').map(line);
   const paragraphs = [

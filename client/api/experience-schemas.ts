@@ -24,7 +24,10 @@ const npsSchema = z
     promoters: z.number().describe('Scores 9–10'),
     passives: z.number().describe('Scores 7–8'),
     detractors: z.number().describe('Scores 0–6'),
-    score: z.number().nullable().describe('% promoters − % detractors, rounded half away from zero; null without responses'),
+    score: z
+      .number()
+      .nullable()
+      .describe('% promoters − % detractors, rounded half away from zero; null without responses'),
   })
   .meta({ id: 'NpsSummary' });
 

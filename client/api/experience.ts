@@ -9,7 +9,13 @@ import { z } from 'zod';
 import { prometheusContentType, renderPrometheus } from '../../integrations/experience/prometheus';
 import type { ApiKeyEntry } from '../api-keys';
 import { notFound } from '../errors';
-import { experienceCsvTables, experienceQuerySchema, exportFileName, isExperienceCsvTable, type ExperienceReports } from '../experience/reports';
+import {
+  experienceCsvTables,
+  experienceQuerySchema,
+  exportFileName,
+  isExperienceCsvTable,
+  type ExperienceReports,
+} from '../experience/reports';
 import { requireScope } from './auth';
 import { problemResponses } from './problems';
 import { experienceReportSchema } from './experience-schemas';
@@ -36,7 +42,8 @@ export function registerApiExperienceRoutes(api: FastifyInstance, deps: ApiExper
       schema: {
         tags: ['experience'],
         operationId: 'getExperienceReport',
-        summary: 'Experience report: time to outcome, silence, effort, NPS, incidents and XLA status per service, per day, and the worst journeys',
+        summary:
+          'Experience report: time to outcome, silence, effort, NPS, incidents and XLA status per service, per day, and the worst journeys',
         security: [{ bearerAuth: [] }],
         querystring: experienceQuerySchema,
         response: { 200: experienceReportSchema, ...errors },
@@ -58,15 +65,22 @@ export function registerApiExperienceRoutes(api: FastifyInstance, deps: ApiExper
       schema: {
         tags: ['experience'],
         operationId: 'getExperienceMetrics',
-        summary: 'The same figures as Prometheus text exposition (gauges over the window), for a scrape job with a bearer token',
+        summary:
+          'The same figures as Prometheus text exposition (gauges over the window), for a scrape job with a bearer token',
         security: [{ bearerAuth: [] }],
         querystring: experienceQuerySchema,
-        response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } }, ...errors },
+        response: {
+          200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       const report = await reports.report(request.query);
-      return reply.type(prometheusContentType).header('cache-control', 'no-store').send(await renderPrometheus(report));
+      return reply
+        .type(prometheusContentType)
+        .header('cache-control', 'no-store')
+        .send(await renderPrometheus(report));
     },
   );
 
@@ -79,9 +93,17 @@ export function registerApiExperienceRoutes(api: FastifyInstance, deps: ApiExper
         operationId: 'getExperienceTable',
         summary: 'One table of the report as CSV (RFC 4180): services, xla, daily or worst',
         security: [{ bearerAuth: [] }],
-        params: z.object({ table: z.string().max(40).describe(`One of ${tableNames.join(', ')}`) }),
+        params: z.object({
+          table: z
+            .string()
+            .max(40)
+            .describe(`One of ${tableNames.join(', ')}`),
+        }),
         querystring: experienceQuerySchema,
-        response: { 200: { description: 'CSV with a header line', content: { 'text/csv': { schema: z.string() } } }, ...problemResponses(400, 401, 403, 404, 503) },
+        response: {
+          200: { description: 'CSV with a header line', content: { 'text/csv': { schema: z.string() } } },
+          ...problemResponses(400, 401, 403, 404, 503),
+        },
       },
     },
     async (request, reply) => {

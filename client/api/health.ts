@@ -30,7 +30,9 @@ export function registerHealthRoutes(app: FastifyInstance, options: { temporal: 
     },
     async (_request, reply) => {
       try {
-        await options.temporal.connection.withDeadline(Date.now() + timeoutMs, () => options.temporal.workflowService.getSystemInfo({}));
+        await options.temporal.connection.withDeadline(Date.now() + timeoutMs, () =>
+          options.temporal.workflowService.getSystemInfo({}),
+        );
         return reply.code(200).send({ status: 'ok', temporal: 'reachable' });
       } catch {
         return reply.code(503).send({ status: 'unavailable', temporal: 'unreachable' });

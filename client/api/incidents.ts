@@ -65,7 +65,9 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
         headers: idempotencyHeaders,
         body: declareIncidentBody,
         response: {
-          200: createdIncidentSchema.describe('An earlier call with this Idempotency-Key and the same body declared this incident'),
+          200: createdIncidentSchema.describe(
+            'An earlier call with this Idempotency-Key and the same body declared this incident',
+          ),
           201: createdIncidentSchema.describe('Declared; subscribers are being told'),
           ...problemResponses(...writeProblems, 422),
         },
@@ -81,12 +83,17 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
         serviceId: service.id,
         title: b.title,
         message: b.message,
-        workaround: b.workaround ? { text: b.workaround.text, ...(b.workaround.links ? { links: b.workaround.links } : {}) } : null,
+        workaround: b.workaround
+          ? { text: b.workaround.text, ...(b.workaround.links ? { links: b.workaround.links } : {}) }
+          : null,
         declaredBy: b.declaredBy,
         incidentKey: key ? `api:${request.apiCaller?.name ?? 'api'}:${key}` : null,
       });
       const statusUrl = `/api/v1/incidents/${encodeURIComponent(declared.id)}`;
-      return reply.code(declared.created ? 201 : 200).header('location', statusUrl).send({ id: declared.id, created: declared.created, statusUrl });
+      return reply
+        .code(declared.created ? 201 : 200)
+        .header('location', statusUrl)
+        .send({ id: declared.id, created: declared.created, statusUrl });
     },
   );
 
@@ -122,8 +129,13 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
     },
     async (request) => {
       const incident = await existing(request.params.id);
-      if (!incident.running || incident.status !== 'open') throw conflict(`Incident ${incident.id} is ${incident.status}; progress can only be posted while it is open`);
-      await journeys.postProgress(incident.id, { text: request.body.text, notifyAffected: request.body.notifyAffected, by: request.body.by });
+      if (!incident.running || incident.status !== 'open')
+        throw conflict(`Incident ${incident.id} is ${incident.status}; progress can only be posted while it is open`);
+      await journeys.postProgress(incident.id, {
+        text: request.body.text,
+        notifyAffected: request.body.notifyAffected,
+        by: request.body.by,
+      });
       return { ok: true as const, message: 'Progress posted' };
     },
   );
@@ -144,7 +156,10 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
     },
     async (request) => {
       await knownAccount(request.body.accountName, 'accountName');
-      const result = await journeys.markAffected(request.params.id, { accountName: request.body.accountName, workaroundSms: request.body.workaroundSms });
+      const result = await journeys.markAffected(request.params.id, {
+        accountName: request.body.accountName,
+        workaroundSms: request.body.workaroundSms,
+      });
       if (result.status === 'not-found') throw notFound(`No incident ${request.params.id}`);
       if (result.status === 'closed') throw conflict(`Incident ${request.params.id} is closed`);
       return { ok: true as const, message: `${request.body.accountName} is on the affected list` };
@@ -167,7 +182,8 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
     },
     async (request) => {
       const incident = await existing(request.params.id);
-      if (!incident.running || incident.status !== 'open') throw conflict(`Incident ${incident.id} is already ${incident.status}`);
+      if (!incident.running || incident.status !== 'open')
+        throw conflict(`Incident ${incident.id} is already ${incident.status}`);
       await journeys.resolveIncident(incident.id, { note: request.body.note, by: request.body.by });
       return { ok: true as const, message: 'Resolved; subscribers are being told' };
     },
@@ -197,7 +213,8 @@ export function registerApiIncidentRoutes(api: FastifyInstance, deps: ApiRouteDe
       });
       if (confirmed.status === 'not-found') throw notFound(`No incident ${request.params.id}`);
       if (confirmed.status === 'closed') throw conflict(`Incident ${request.params.id} is closed`);
-      if (confirmed.status === 'not-affected') throw conflict(`${b.accountName} is not on the affected list of incident ${request.params.id}`);
+      if (confirmed.status === 'not-affected')
+        throw conflict(`${b.accountName} is not on the affected list of incident ${request.params.id}`);
       if (confirmed.status === 'not-resolved') throw conflict(`Incident ${request.params.id} is not resolved`);
       return { ok: true as const, message: 'Answer recorded' };
     },

@@ -6,7 +6,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorCodes, notFound, problemField, problemMediaType, problemSchema, problemTypes, type ErrorCode, type HttpError, type Problem } from '../errors';
+import {
+  errorCodes,
+  notFound,
+  problemField,
+  problemMediaType,
+  problemSchema,
+  problemTypes,
+  type ErrorCode,
+  type HttpError,
+  type Problem,
+} from '../errors';
 
 /** Where the description of each problem type is, below the API's prefix. */
 export const problemsPath = '/api/v1/problems';
@@ -19,8 +29,13 @@ export function problemTypeUri(publicUrl: string, code: ErrorCode): string {
 const codeOfStatus = new Map<number, ErrorCode>(errorCodes.map((code) => [problemTypes[code].status, code]));
 
 /** The OpenAPI responses for these error statuses: `application/problem+json` with the {@link problemSchema}. */
-export function problemResponses<S extends number>(...statuses: S[]): Record<S, { description: string; content: Record<typeof problemMediaType, { schema: typeof problemSchema }> }> {
-  const out = {} as Record<S, { description: string; content: Record<typeof problemMediaType, { schema: typeof problemSchema }> }>;
+export function problemResponses<S extends number>(
+  ...statuses: S[]
+): Record<S, { description: string; content: Record<typeof problemMediaType, { schema: typeof problemSchema }> }> {
+  const out = {} as Record<
+    S,
+    { description: string; content: Record<typeof problemMediaType, { schema: typeof problemSchema }> }
+  >;
   for (const status of statuses) {
     const code = codeOfStatus.get(status);
     const t = code ? problemTypes[code] : null;
@@ -84,7 +99,12 @@ export function registerProblemRoutes(api: FastifyInstance, publicUrl: string): 
         tags: ['problems'],
         operationId: 'getProblemType',
         summary: 'What one kind of problem means: where a problem’s `type` URI leads',
-        params: z.object({ type: z.string().max(100).describe(`One of ${errorCodes.join(', ')}`) }),
+        params: z.object({
+          type: z
+            .string()
+            .max(100)
+            .describe(`One of ${errorCodes.join(', ')}`),
+        }),
         response: { 200: problemTypeSchema, ...problemResponses(400, 404) },
       },
     },

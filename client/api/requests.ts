@@ -18,14 +18,30 @@ import type { Journeys } from '../journeys';
 import { textField } from '../text';
 import { requireScope } from './auth';
 import { problemResponses, readProblems, writeProblems } from './problems';
-import { acceptedSchema, accountName, createRequestBody, createdRequestSchema, idempotencyHeaders, requestIdParams, requestSchema } from './schemas';
+import {
+  acceptedSchema,
+  accountName,
+  createRequestBody,
+  createdRequestSchema,
+  idempotencyHeaders,
+  requestIdParams,
+  requestSchema,
+} from './schemas';
 
 /** `POST /api/v1/requests/{id}/nps`: the requester's answer about a finished request. */
 export const requestNpsBody = z
   .object({
-    requester: accountName.describe('Directory account name of the person who asked for the request (only they may rate it)').meta({ examples: ['steve'] }),
-    score: z.int('must be a whole number 0–10').min(0, 'must be 0–10').max(10, 'must be 0–10').describe('NPS: 0–10, how satisfied with how the request was handled'),
-    comment: textField({ max: feedbackCommentMaxLength, multiline: true }).optional().describe('Optional words to go with the score'),
+    requester: accountName
+      .describe('Directory account name of the person who asked for the request (only they may rate it)')
+      .meta({ examples: ['steve'] }),
+    score: z
+      .int('must be a whole number 0–10')
+      .min(0, 'must be 0–10')
+      .max(10, 'must be 0–10')
+      .describe('NPS: 0–10, how satisfied with how the request was handled'),
+    comment: textField({ max: feedbackCommentMaxLength, multiline: true })
+      .optional()
+      .describe('Optional words to go with the score'),
   })
   .meta({ id: 'RequestNps' });
 
@@ -36,11 +52,17 @@ const reasonMaxLength = 500;
 /** `POST /api/v1/requests/{id}/decision`: the named approver approves or turns the request down. */
 export const requestDecisionBody = z
   .object({
-    approver: accountName.describe('Directory account name of the approver the request waits for (only they may decide)').meta({ examples: ['mia'] }),
-    approve: z.boolean({ error: 'must be true (approve) or false (turn down)' }).describe('true approves; false turns the request down'),
+    approver: accountName
+      .describe('Directory account name of the approver the request waits for (only they may decide)')
+      .meta({ examples: ['mia'] }),
+    approve: z
+      .boolean({ error: 'must be true (approve) or false (turn down)' })
+      .describe('true approves; false turns the request down'),
     reason: textField({ max: reasonMaxLength, multiline: true, messages: { type: 'must be text' } })
       .optional()
-      .describe(`Why: required (at least ${reasonMinLength} characters) when turning down, because the requester is told`),
+      .describe(
+        `Why: required (at least ${reasonMinLength} characters) when turning down, because the requester is told`,
+      ),
   })
   .refine((b) => b.approve || (typeof b.reason === 'string' ? b.reason : '').length >= reasonMinLength, {
     path: ['reason'],
@@ -56,9 +78,18 @@ export const requestDecisionBody = z
 /** `POST /api/v1/requests/{id}/device`: the requester gives the number of their registered phone. */
 export const requestDeviceBody = z
   .object({
-    requester: accountName.describe('Directory account name of the person who asked for the request (only they may correct it)').meta({ examples: ['steve'] }),
-    phone: mobileNumber.meta({ examples: ['07700 900123'] }).describe('The mobile number of the phone registered to the requester, in any usual notation (UK numbers may omit +44); stored as E.164'),
-    os: z.enum(['ios', 'android'], { error: 'must be ios or android' }).optional().describe('The kind of phone, when it changed'),
+    requester: accountName
+      .describe('Directory account name of the person who asked for the request (only they may correct it)')
+      .meta({ examples: ['steve'] }),
+    phone: mobileNumber
+      .meta({ examples: ['07700 900123'] })
+      .describe(
+        'The mobile number of the phone registered to the requester, in any usual notation (UK numbers may omit +44); stored as E.164',
+      ),
+    os: z
+      .enum(['ios', 'android'], { error: 'must be ios or android' })
+      .optional()
+      .describe('The kind of phone, when it changed'),
   })
   .meta({ id: 'RequestDevice' });
 
@@ -67,7 +98,9 @@ const deliveryNoteMaxLength = 1000;
 /** `POST /api/v1/requests/{id}/delivery`: the service desk has done the request's manual task. */
 export const requestDeliveryBody = z
   .object({
-    by: accountName.describe('Directory account name of the service desk member who did it').meta({ examples: ['ivy'] }),
+    by: accountName
+      .describe('Directory account name of the service desk member who did it')
+      .meta({ examples: ['ivy'] }),
     note: textField({ max: deliveryNoteMaxLength, multiline: true, messages: { type: 'must be text' } })
       .optional()
       .describe('What was done, e.g. "On the desk and connected"'),
@@ -110,7 +143,9 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
         headers: idempotencyHeaders,
         body: createRequestBody(journeys.catalog()),
         response: {
-          200: createdRequestSchema.describe('An earlier call with this Idempotency-Key and the same body started this request'),
+          200: createdRequestSchema.describe(
+            'An earlier call with this Idempotency-Key and the same body started this request',
+          ),
           201: createdRequestSchema.describe('The request is recorded and its journey started'),
           ...problemResponses(...writeProblems, 422),
         },
@@ -184,7 +219,8 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
       schema: {
         tags: ['requests'],
         operationId: 'rateRequest',
-        summary: 'Record the requester’s NPS answer (0–10) about a finished request; answering again replaces the earlier answer',
+        summary:
+          'Record the requester’s NPS answer (0–10) about a finished request; answering again replaces the earlier answer',
         description:
           'Only the requester may rate (403), only once the request has finished with an outcome (409). The answer is durable when this returns and reaches the experience figures within seconds.',
         security: [{ bearerAuth: [] }],

@@ -23,24 +23,35 @@ export const idempotencyHeaders = z.looseObject({
     .max(200, 'must be at most 200 characters')
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional()
-    .describe('Retrying with the same key and body returns the first result instead of starting a second journey; the same key with a different body is answered 422')
+    .describe(
+      'Retrying with the same key and body returns the first result instead of starting a second journey; the same key with a different body is answered 422',
+    )
     .meta({ examples: ['3f0c9a52-6d1e-4b8a-9c57-0d2b6f1e8a41'] }),
 });
 
 /** `{id}` of a request. */
 export const requestIdParams = z.object({
-  id: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'must be a request id as returned by POST /api/v1/requests'),
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be a request id as returned by POST /api/v1/requests'),
 });
 
 /** `{id}` of an incident. */
 export const incidentIdParams = z.object({
-  id: z.string().min(1).max(120).regex(/^[A-Za-z0-9_.:-]+$/, 'must be an incident id as returned by POST /api/v1/incidents'),
+  id: z
+    .string()
+    .min(1)
+    .max(120)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be an incident id as returned by POST /api/v1/incidents'),
 });
 
 /** A service's form, also refusing control characters in any of its text values (see client/text.ts). */
 function withPlainTextValues(form: z.ZodType<Record<string, unknown>>): z.ZodType<Record<string, unknown>> {
   return form.superRefine((values, ctx) => {
-    for (const [name, message] of Object.entries(formTextProblems(values))) ctx.addIssue({ code: 'custom', path: [name], message });
+    for (const [name, message] of Object.entries(formTextProblems(values)))
+      ctx.addIssue({ code: 'custom', path: [name], message });
   });
 }
 
@@ -48,19 +59,30 @@ function withPlainTextValues(form: z.ZodType<Record<string, unknown>>): z.ZodTyp
  * `POST /api/v1/requests`: one alternative per catalog service, so each service's own form
  * schema validates `fields` and is documented in the OpenAPI document.
  */
-export function createRequestBody(services: readonly ServiceView[]): z.ZodType<{ serviceId: string; requester: string; fields: Record<string, unknown> }> {
+export function createRequestBody(
+  services: readonly ServiceView[],
+): z.ZodType<{ serviceId: string; requester: string; fields: Record<string, unknown> }> {
   const alternatives = services.map((s) =>
     z
       .object({
         serviceId: z.literal(s.id),
-        requester: accountName.describe('Directory account name of the person the request is for').meta({ examples: ['steve'] }),
-        fields: withPlainTextValues(s.form as z.ZodType<Record<string, unknown>>).describe(`What the ${s.title} request form asks (GET /api/v1/services/${s.id} has it as JSON Schema)`),
+        requester: accountName
+          .describe('Directory account name of the person the request is for')
+          .meta({ examples: ['steve'] }),
+        fields: withPlainTextValues(s.form as z.ZodType<Record<string, unknown>>).describe(
+          `What the ${s.title} request form asks (GET /api/v1/services/${s.id} has it as JSON Schema)`,
+        ),
       })
       .meta({ title: s.title }),
   );
   if (alternatives.length === 0) throw new Error('the service catalog is empty');
   const [first, ...rest] = alternatives;
-  const union = rest.length === 0 ? first! : z.discriminatedUnion('serviceId', [first!, ...rest], { error: `serviceId must be one of ${services.map((s) => s.id).join(', ')}` });
+  const union =
+    rest.length === 0
+      ? first!
+      : z.discriminatedUnion('serviceId', [first!, ...rest], {
+          error: `serviceId must be one of ${services.map((s) => s.id).join(', ')}`,
+        });
   // No registry id here: the app may be built more than once per process (tests).
   return union;
 }
@@ -84,13 +106,24 @@ export const requestSchema = z
     running: z.boolean(),
     stage: z.string().describe('Current stage'),
     stageLabel: z.string(),
-    outcome: z.string().nullable().describe('How it ended (completed, not-eligible, rejected, device-not-registered, failed, cancelled); null while running'),
+    outcome: z
+      .string()
+      .nullable()
+      .describe(
+        'How it ended (completed, not-eligible, rejected, device-not-registered, failed, cancelled); null while running',
+      ),
     reason: z.string().nullable().describe('Why it ended that way, in plain words'),
     delayed: z.boolean().describe('The requester was told it is taking longer than usual'),
     timeline: z.array(stageSchema).describe('Each stage with its start and end time'),
-    told: z.array(z.object({ at: z.string(), channel: z.string(), summary: z.string() })).describe('What the requester has been told'),
+    told: z
+      .array(z.object({ at: z.string(), channel: z.string(), summary: z.string() }))
+      .describe('What the requester has been told'),
     waitingFor: z
-      .object({ kind: z.enum(['approval', 'device-correction', 'manual-task']), since: z.string().nullable(), until: z.string().nullable() })
+      .object({
+        kind: z.enum(['approval', 'device-correction', 'manual-task']),
+        since: z.string().nullable(),
+        until: z.string().nullable(),
+      })
       .nullable()
       .describe('A person the journey waits for, if any'),
   })
@@ -151,7 +184,9 @@ export const declareIncidentBody = z
 /** `POST /api/v1/incidents/{id}/progress`. */
 export const progressBody = z
   .object({
-    text: textField({ min: 3, max: 2000, multiline: true }).meta({ examples: ['We found the cause; a fix is being deployed.'] }),
+    text: textField({ min: 3, max: 2000, multiline: true }).meta({
+      examples: ['We found the cause; a fix is being deployed.'],
+    }),
     notifyAffected: z.boolean().default(false),
     by: accountName.meta({ examples: ['ivy'] }),
   })
@@ -168,7 +203,9 @@ export const affectedBody = z
 /** `POST /api/v1/incidents/{id}/resolve`. */
 export const resolveBody = z
   .object({
-    note: textField({ min: 3, max: 2000, multiline: true }).meta({ examples: ['The web servers were restarted; the CRM works again.'] }),
+    note: textField({ min: 3, max: 2000, multiline: true }).meta({
+      examples: ['The web servers were restarted; the CRM works again.'],
+    }),
     by: accountName.meta({ examples: ['ivy'] }),
   })
   .meta({ id: 'IncidentResolve' });
@@ -209,8 +246,12 @@ export const incidentSchema = z
       noAnswer: z.number().nullable(),
       followedUp: z.number(),
     }),
-    nps: z.object({ responses: z.number(), average: z.number().nullable(), score: z.number().nullable() }).describe('Net Promoter answers of this incident'),
-    followUp: z.array(z.object({ accountName: z.string(), reason: z.string() })).describe('Affected users the service desk follows up'),
+    nps: z
+      .object({ responses: z.number(), average: z.number().nullable(), score: z.number().nullable() })
+      .describe('Net Promoter answers of this incident'),
+    followUp: z
+      .array(z.object({ accountName: z.string(), reason: z.string() }))
+      .describe('Affected users the service desk follows up'),
     closeReason: z.string().nullable(),
     running: z.boolean(),
   })

@@ -29,7 +29,10 @@ const jsonSchemaObject = z.record(z.string(), z.unknown());
 /** One service as `GET /api/v1/services/{id}` answers it. */
 export const serviceSchema = z
   .object({
-    id: z.string().describe('The serviceId to send in POST /api/v1/requests').meta({ examples: ['expensatron'] }),
+    id: z
+      .string()
+      .describe('The serviceId to send in POST /api/v1/requests')
+      .meta({ examples: ['expensatron'] }),
     title: z.string(),
     summary: z.string().describe('One plain sentence'),
     description: z.array(z.string()).describe('What it is, in paragraphs of plain words'),
@@ -38,12 +41,22 @@ export const serviceSchema = z
     form: jsonSchemaObject.describe(
       'JSON Schema (draft 2020-12) of `fields` in POST /api/v1/requests: exactly what the person types (who they are comes from `requester`). Each property has a `title` and often a `description`, as the portal labels its form.',
     ),
-    whatHappensNext: z.array(z.string()).describe('What happens after asking, step by step, in the words the portal shows'),
+    whatHappensNext: z
+      .array(z.string())
+      .describe('What happens after asking, step by step, in the words the portal shows'),
     stages: z
       .array(z.object({ stage: z.string(), label: z.string() }))
-      .describe('The plan’s stages in order, ending with "completed": the `stage` and `stageLabel` values GET /api/v1/requests/{id} reports'),
+      .describe(
+        'The plan’s stages in order, ending with "completed": the `stage` and `stageLabel` values GET /api/v1/requests/{id} reports',
+      ),
     xla: z
-      .array(z.object({ id: z.string().describe('Stable within the service, e.g. time-to-outcome-p95'), description: z.string(), target: xlaTargetSchema }))
+      .array(
+        z.object({
+          id: z.string().describe('Stable within the service, e.g. time-to-outcome-p95'),
+          description: z.string(),
+          target: xlaTargetSchema,
+        }),
+      )
       .describe('Experience level agreement targets; GET /api/v1/experience says how each is doing'),
     links: z.object({
       self: z.string().describe('This description'),
@@ -54,7 +67,9 @@ export const serviceSchema = z
   })
   .meta({ id: 'Service' });
 
-const serviceListSchema = z.object({ services: z.array(serviceSchema).describe('Every service in the catalog, by title') }).meta({ id: 'ServiceList' });
+const serviceListSchema = z
+  .object({ services: z.array(serviceSchema).describe('Every service in the catalog, by title') })
+  .meta({ id: 'ServiceList' });
 
 const serviceIdParams = z.object({
   id: z
@@ -90,7 +105,12 @@ function toJson(s: ServiceView): z.infer<typeof serviceSchema> {
     whatHappensNext: s.whatHappensNext,
     stages: s.stages,
     xla: s.xla.map((target) => ({ id: xlaId(target), description: describeXla(target), target })),
-    links: { self: `/api/v1/services/${id}`, request: '/api/v1/requests', portal: `/catalog/${id}`, guide: `/catalog/${id}/guide` },
+    links: {
+      self: `/api/v1/services/${id}`,
+      request: '/api/v1/requests',
+      portal: `/catalog/${id}`,
+      guide: `/catalog/${id}/guide`,
+    },
   };
 }
 
@@ -106,7 +126,8 @@ export function registerApiServiceRoutes(api: FastifyInstance, deps: ApiServiceD
       schema: {
         tags: ['services'],
         operationId: 'listServices',
-        summary: 'The service catalog: every service with its request form as JSON Schema, its stages and its experience targets',
+        summary:
+          'The service catalog: every service with its request form as JSON Schema, its stages and its experience targets',
         security: [{ bearerAuth: [] }],
         response: { 200: serviceListSchema, ...problemResponses(400, 401, 403) },
       },
@@ -121,7 +142,8 @@ export function registerApiServiceRoutes(api: FastifyInstance, deps: ApiServiceD
       schema: {
         tags: ['services'],
         operationId: 'getService',
-        summary: 'One service: what to send in `fields` (JSON Schema), what happens next (its stages) and its experience targets',
+        summary:
+          'One service: what to send in `fields` (JSON Schema), what happens next (its stages) and its experience targets',
         security: [{ bearerAuth: [] }],
         params: serviceIdParams,
         response: { 200: serviceSchema, ...problemResponses(400, 401, 403, 404) },

@@ -21,11 +21,19 @@ function esc(value: string | number): string {
 }
 
 /** Link to a workflow in the Temporal UI (`<ui>/namespaces/<ns>/workflows/<workflowId>`). */
-export function temporalWorkflowUrl(options: ExperiencePageOptions & { temporalUiUrl: string }, workflowId: string): string {
+export function temporalWorkflowUrl(
+  options: ExperiencePageOptions & { temporalUiUrl: string },
+  workflowId: string,
+): string {
   return `${options.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(options.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-const statusLabel: Record<XlaStatus, string> = { met: 'Met', 'at-risk': 'At risk', broken: 'Broken', 'no-data': 'No data' };
+const statusLabel: Record<XlaStatus, string> = {
+  met: 'Met',
+  'at-risk': 'At risk',
+  broken: 'Broken',
+  'no-data': 'No data',
+};
 const statusMark: Record<XlaStatus, string> = { met: '✓', 'at-risk': '!', broken: '✗', 'no-data': '–' };
 
 function status(s: XlaStatus | null): string {
@@ -59,14 +67,25 @@ interface Column<T> {
 }
 
 /** A table whose first column heads each row; a paragraph instead when there are no rows. */
-function table<T>(id: string, caption: string, columns: readonly Column<T>[], rows: readonly T[], empty: string): string {
-  if (rows.length === 0) return `<section aria-labelledby="${id}-title"><h3 id="${id}-title">${esc(caption)}</h3><p class="empty">${esc(empty)}</p></section>`;
+function table<T>(
+  id: string,
+  caption: string,
+  columns: readonly Column<T>[],
+  rows: readonly T[],
+  empty: string,
+): string {
+  if (rows.length === 0)
+    return `<section aria-labelledby="${id}-title"><h3 id="${id}-title">${esc(caption)}</h3><p class="empty">${esc(empty)}</p></section>`;
   const head = columns.map((c) => `<th scope="col"${c.numeric ? ' class="num"' : ''}>${esc(c.header)}</th>`).join('');
   const body = rows
     .map(
       (row) =>
         `<tr>${columns
-          .map((c, i) => (i === 0 ? `<th scope="row">${c.cell(row)}</th>` : `<td${c.numeric ? ' class="num"' : ''}>${c.cell(row)}</td>`))
+          .map((c, i) =>
+            i === 0
+              ? `<th scope="row">${c.cell(row)}</th>`
+              : `<td${c.numeric ? ' class="num"' : ''}>${c.cell(row)}</td>`,
+          )
           .join('')}</tr>`,
     )
     .join('\n');
@@ -110,8 +129,16 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
     [
       { header: 'Service', cell: (s) => esc(s.name) },
       { header: 'Journeys', cell: (s) => n(s.figures.journeys.count), numeric: true },
-      ...ps.map((p): Column<ServiceReport> => ({ header: `p${p}`, cell: (s) => pct(s.figures.journeys.timeToOutcomeMs, p), numeric: true })),
-      { header: 'Longest silence (max)', cell: (s) => esc(formatDuration(s.figures.journeys.longestSilenceMs.max)), numeric: true },
+      ...ps.map((p): Column<ServiceReport> => ({
+        header: `p${p}`,
+        cell: (s) => pct(s.figures.journeys.timeToOutcomeMs, p),
+        numeric: true,
+      })),
+      {
+        header: 'Longest silence (max)',
+        cell: (s) => esc(formatDuration(s.figures.journeys.longestSilenceMs.max)),
+        numeric: true,
+      },
       { header: 'Came back', cell: (s) => n(s.figures.journeys.cameBack), numeric: true },
       { header: 'Inputs per journey (mean)', cell: (s) => mean(s.figures.journeys.userInputs.mean), numeric: true },
       { header: 'Messages per journey (mean)', cell: (s) => mean(s.figures.journeys.messagesSent.mean), numeric: true },
@@ -143,14 +170,22 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
     [
       { header: 'Service', cell: (s) => esc(s.name) },
       { header: 'Incidents', cell: (s) => n(s.figures.incidents.count), numeric: true },
-      { header: 'First announcement (p50)', cell: (s) => pct(s.figures.incidents.timeToFirstAnnouncementMs, 50), numeric: true },
+      {
+        header: 'First announcement (p50)',
+        cell: (s) => pct(s.figures.incidents.timeToFirstAnnouncementMs, 50),
+        numeric: true,
+      },
       { header: 'Told', cell: (s) => n(s.figures.incidents.subscribersTold), numeric: true },
       { header: 'Affected', cell: (s) => n(s.figures.incidents.affected), numeric: true },
       { header: 'Confirmed fixed', cell: (s) => n(s.figures.incidents.confirmedFixed), numeric: true },
       { header: 'Still broken', cell: (s) => n(s.figures.incidents.stillBroken), numeric: true },
       { header: 'No answer', cell: (s) => n(s.figures.incidents.noAnswer), numeric: true },
       { header: 'Followed up', cell: (s) => n(s.figures.incidents.followedUp), numeric: true },
-      ...ps.map((p): Column<ServiceReport> => ({ header: `Settled p${p}`, cell: (s) => pct(s.figures.incidents.settleTimeMs, p), numeric: true })),
+      ...ps.map((p): Column<ServiceReport> => ({
+        header: `Settled p${p}`,
+        cell: (s) => pct(s.figures.incidents.settleTimeMs, p),
+        numeric: true,
+      })),
       { header: 'Not yet settled', cell: (s) => n(s.figures.incidents.unsettled), numeric: true },
     ],
     withIncidents,
@@ -177,8 +212,14 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
 
   const ui = options.temporalUiUrl;
   const journeyLink = (w: WorstJourney): string =>
-    ui === null ? esc(w.journeyId) : `<a href="${esc(temporalWorkflowUrl({ ...options, temporalUiUrl: ui }, w.journeyId))}">${esc(w.journeyId)}</a>`;
-  const worstColumns = (valueHeader: string, value: (w: WorstJourney) => string, withComment = false): Column<WorstJourney>[] => [
+    ui === null
+      ? esc(w.journeyId)
+      : `<a href="${esc(temporalWorkflowUrl({ ...options, temporalUiUrl: ui }, w.journeyId))}">${esc(w.journeyId)}</a>`;
+  const worstColumns = (
+    valueHeader: string,
+    value: (w: WorstJourney) => string,
+    withComment = false,
+  ): Column<WorstJourney>[] => [
     { header: 'Journey', cell: journeyLink },
     { header: 'Service', cell: (w) => nameOf(w.serviceId) },
     { header: 'Requester', cell: (w) => esc(w.requester) },
@@ -188,9 +229,27 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
     { header: withComment ? 'Answered' : 'Finished', cell: (w) => time(w.at) },
   ];
   const worst = [
-    table('experience-worst-time', 'Longest time to outcome', worstColumns('Time to outcome', (w) => esc(formatDuration(w.value))), report.worst.longestTimeToOutcome, 'No journeys in this window.'),
-    table('experience-worst-nps', 'Lowest NPS (detractors)', worstColumns('Score', (w) => n(w.value), true), report.worst.lowestNps, 'No detractors in this window.'),
-    table('experience-worst-silence', 'Longest silence', worstColumns('Longest silence', (w) => esc(formatDuration(w.value))), report.worst.longestSilence, 'No journeys in this window.'),
+    table(
+      'experience-worst-time',
+      'Longest time to outcome',
+      worstColumns('Time to outcome', (w) => esc(formatDuration(w.value))),
+      report.worst.longestTimeToOutcome,
+      'No journeys in this window.',
+    ),
+    table(
+      'experience-worst-nps',
+      'Lowest NPS (detractors)',
+      worstColumns('Score', (w) => n(w.value), true),
+      report.worst.lowestNps,
+      'No detractors in this window.',
+    ),
+    table(
+      'experience-worst-silence',
+      'Longest silence',
+      worstColumns('Longest silence', (w) => esc(formatDuration(w.value))),
+      report.worst.longestSilence,
+      'No journeys in this window.',
+    ),
   ].join('\n');
 
   return `<section class="experience" aria-labelledby="experience-title">

@@ -4,8 +4,18 @@
  * the catalog's XLA targets. Every view renders the same {@link ExperienceReport}, so they agree.
  */
 import { z } from 'zod';
-import { renderDailyCsv, renderServicesCsv, renderWorstJourneysCsv, renderXlaCsv } from '../../integrations/experience/export';
-import { buildExperienceReport, lastDays, type ExperienceReport, type ServiceXlaDefinition } from '../../integrations/experience/report';
+import {
+  renderDailyCsv,
+  renderServicesCsv,
+  renderWorstJourneysCsv,
+  renderXlaCsv,
+} from '../../integrations/experience/export';
+import {
+  buildExperienceReport,
+  lastDays,
+  type ExperienceReport,
+  type ServiceXlaDefinition,
+} from '../../integrations/experience/report';
 import type { ExperienceStore } from '../../integrations/experience/types';
 
 /** The windows people may choose, in days. */
@@ -32,7 +42,12 @@ export const experienceQuerySchema = z.strictObject(
       .transform((v) => (v === '' ? undefined : v))
       .describe('Only this service (a catalog service id, or the CMDB id of an incident’s business service)'),
   },
-  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}: only days and service are understood` : undefined) },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown parameter ${issue.keys.join(', ')}: only days and service are understood`
+        : undefined,
+  },
 );
 /** A validated query: the window in days and, optionally, one service. */
 export interface ExperienceQuery {
@@ -122,9 +137,16 @@ export function createExperienceReports(deps: ExperienceReportsDeps): Experience
       const report = await buildExperienceReport(store, { window: lastDays(query.days, at), services, now: at });
       const catalogIds = new Set(all.map((d) => d.serviceId));
       const named = await Promise.all(
-        report.services.map(async (service) => (catalogIds.has(service.serviceId) ? service : { ...service, name: (await nameOf(service.serviceId)) ?? service.name })),
+        report.services.map(async (service) =>
+          catalogIds.has(service.serviceId)
+            ? service
+            : { ...service, name: (await nameOf(service.serviceId)) ?? service.name },
+        ),
       );
-      return { ...report, services: named.sort((a, b) => a.name.localeCompare(b.name, 'en') || (a.serviceId < b.serviceId ? -1 : 1)) };
+      return {
+        ...report,
+        services: named.sort((a, b) => a.name.localeCompare(b.name, 'en') || (a.serviceId < b.serviceId ? -1 : 1)),
+      };
     },
   };
 }

@@ -33,18 +33,32 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
   const csrf = csrfCheck(app);
   const { env, directory } = options;
 
-  const form = (reply: Parameters<typeof csrfField>[0], values: { username: string; next: string }, error: string | null) =>
+  const form = (
+    reply: Parameters<typeof csrfField>[0],
+    values: { username: string; next: string },
+    error: string | null,
+  ) =>
     html`<h1>Sign in</h1>
-<p>Use your usual Windows account name and password.</p>
-${error ? html`<div class="alert" role="alert" id="signin-error">${error}</div>` : null}
-<form method="post" action="/signin" data-once>
-${csrfField(reply)}<input type="hidden" name="next" value="${values.next}">
-<label for="username">Account name</label>
-<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${values.username}"${error ? html` aria-describedby="signin-error"` : null} autofocus>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>`;
+      <p>Use your usual Windows account name and password.</p>
+      ${error ? html`<div class="alert" role="alert" id="signin-error">${error}</div>` : null}
+      <form method="post" action="/signin" data-once>
+        ${csrfField(reply)}<input type="hidden" name="next" value="${values.next}" />
+        <label for="username">Account name</label>
+        <input
+          id="username"
+          name="username"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          value="${values.username}"
+          ${error ? html` aria-describedby="signin-error"` : null}
+          autofocus
+        />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>`;
 
   app.get('/signin', async (request, reply) => {
     const next = safeNext((request.query as Record<string, unknown>).next);
@@ -58,11 +72,29 @@ ${csrfField(reply)}<input type="hidden" name="next" value="${values.next}">
     const next = safeNext(body.next);
     const username = body.username.toLowerCase();
     if (!username || !body.password) {
-      return renderPage(request, reply, env, 'Sign in', form(reply, { username, next }, 'Enter your account name and your password.'), 400);
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Sign in',
+        form(reply, { username, next }, 'Enter your account name and your password.'),
+        400,
+      );
     }
     // Nobody can type a control character: such an account name or password never reaches the directory.
     if (textProblem(username) !== null) {
-      return renderPage(request, reply, env, 'Sign in', form(reply, { username: '', next }, 'Enter your account name as you type it to sign in to Windows (letters and digits, no control characters).'), 400);
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Sign in',
+        form(
+          reply,
+          { username: '', next },
+          'Enter your account name as you type it to sign in to Windows (letters and digits, no control characters).',
+        ),
+        400,
+      );
     }
     if (textProblem(body.password) !== null) {
       request.log.info({ account: username }, 'sign-in refused: control characters in the password');
@@ -72,13 +104,34 @@ ${csrfField(reply)}<input type="hidden" name="next" value="${values.next}">
     try {
       result = await directory.authenticate(username, body.password);
     } catch (err) {
-      request.log.warn({ err: isIntegrationError(err) ? { code: err.code, message: err.message } : err, account: username }, 'sign-in: directory unavailable');
-      return renderPage(request, reply, env, 'Sign in', form(reply, { username, next }, 'We cannot reach the company directory right now. Please try again in a minute.'), 503);
+      request.log.warn(
+        { err: isIntegrationError(err) ? { code: err.code, message: err.message } : err, account: username },
+        'sign-in: directory unavailable',
+      );
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Sign in',
+        form(
+          reply,
+          { username, next },
+          'We cannot reach the company directory right now. Please try again in a minute.',
+        ),
+        503,
+      );
     }
     if (!result.ok) {
       request.log.info({ account: username, reason: result.reason }, 'sign-in refused');
       const message = result.reason === 'account-disabled' ? disabledAccountMessage : wrongCredentialsMessage;
-      return renderPage(request, reply, env, 'Sign in', form(reply, { username, next }, message), result.reason === 'account-disabled' ? 403 : 401);
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Sign in',
+        form(reply, { username, next }, message),
+        result.reason === 'account-disabled' ? 403 : 401,
+      );
     }
     startSession(reply, result.user, options.session);
     request.log.info({ account: result.user.accountName }, 'signed in');
@@ -93,7 +146,8 @@ ${csrfField(reply)}<input type="hidden" name="next" value="${values.next}">
       reply,
       env,
       'Signed out',
-      html`<h1>You are signed out</h1><p><a href="/signin">Sign in again</a></p>`,
+      html`<h1>You are signed out</h1>
+        <p><a href="/signin">Sign in again</a></p>`,
     );
   });
 }

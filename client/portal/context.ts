@@ -28,15 +28,25 @@ export function csrfToken(reply: FastifyReply): string {
 }
 
 /** Sends a page in the frame, with the signed-in person's navigation and a CSRF token. */
-export function renderPage(request: FastifyRequest, reply: FastifyReply, env: PortalEnv, title: string, body: HtmlValue, status = 200): FastifyReply {
+export function renderPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  env: PortalEnv,
+  title: string,
+  body: HtmlValue,
+  status = 200,
+): FastifyReply {
   const csrf = csrfToken(reply);
-  const markup = page({ session: request.portalSession, csrf, hasOutbox: env.hasOutbox, path: request.url.split('?')[0] ?? '/' }, { title, body });
+  const markup = page(
+    { session: request.portalSession, csrf, hasOutbox: env.hasOutbox, path: request.url.split('?')[0] ?? '/' },
+    { title, body },
+  );
   return reply.code(status).type('text/html; charset=utf-8').send(markup);
 }
 
 /** A hidden CSRF field for a form on the page being rendered. */
 export function csrfField(reply: FastifyReply): HtmlValue {
-  return html`<input type="hidden" name="_csrf" value="${csrfToken(reply)}">`;
+  return html`<input type="hidden" name="_csrf" value="${csrfToken(reply)}" />`;
 }
 
 /** Only local paths, so `?next=` can never send someone to another site. */
@@ -55,17 +65,40 @@ export function requireSession(request: FastifyRequest, reply: FastifyReply, env
   if (request.method === 'GET' || request.method === 'HEAD') {
     void reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`, 303);
   } else {
-    renderPage(request, reply, env, 'Please sign in', html`<h1>Please sign in</h1><p>Your session has ended. <a href="/signin">Sign in again</a> and repeat what you were doing.</p>`, 401);
+    renderPage(
+      request,
+      reply,
+      env,
+      'Please sign in',
+      html`<h1>Please sign in</h1>
+        <p>Your session has ended. <a href="/signin">Sign in again</a> and repeat what you were doing.</p>`,
+      401,
+    );
   }
   return null;
 }
 
 /** Like {@link requireSession}, and answers 403 unless the person has `role`. */
-export function requireRole(request: FastifyRequest, reply: FastifyReply, env: PortalEnv, role: PortalRole, what: string): Session | null {
+export function requireRole(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  env: PortalEnv,
+  role: PortalRole,
+  what: string,
+): Session | null {
   const s = requireSession(request, reply, env);
   if (!s) return null;
   if (s.roles.includes(role)) return s;
-  renderPage(request, reply, env, 'Not available', html`<h1>Not available to you</h1><p>${what}</p><p><a href="/">Back to the home page</a></p>`, 403);
+  renderPage(
+    request,
+    reply,
+    env,
+    'Not available',
+    html`<h1>Not available to you</h1>
+      <p>${what}</p>
+      <p><a href="/">Back to the home page</a></p>`,
+    403,
+  );
   return null;
 }
 

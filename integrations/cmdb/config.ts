@@ -50,15 +50,27 @@ export const cmdbEnvSchema = z
   .superRefine((env, ctx) => {
     const basic = env.SERVICENOW_USER !== undefined || env.SERVICENOW_PASSWORD !== undefined;
     if (env.SERVICENOW_TOKEN !== undefined && basic) {
-      ctx.addIssue({ code: 'custom', path: ['SERVICENOW_TOKEN'], message: 'set either SERVICENOW_TOKEN or SERVICENOW_USER and SERVICENOW_PASSWORD, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVICENOW_TOKEN'],
+        message: 'set either SERVICENOW_TOKEN or SERVICENOW_USER and SERVICENOW_PASSWORD, not both',
+      });
       return;
     }
     if (env.SERVICENOW_TOKEN !== undefined) return;
     if (env.SERVICENOW_USER === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['SERVICENOW_USER'], message: 'required unless SERVICENOW_TOKEN is set: the integration user' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVICENOW_USER'],
+        message: 'required unless SERVICENOW_TOKEN is set: the integration user',
+      });
     }
     if (env.SERVICENOW_PASSWORD === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['SERVICENOW_PASSWORD'], message: 'required unless SERVICENOW_TOKEN is set: the integration user password' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SERVICENOW_PASSWORD'],
+        message: 'required unless SERVICENOW_TOKEN is set: the integration user password',
+      });
     }
   });
 

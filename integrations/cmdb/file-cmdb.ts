@@ -12,7 +12,11 @@ import { decodeCursor, encodeCursor, pageSize, requireE164, requireId } from './
 import type { BusinessService, Cmdb, Device, Subscriber, SubscriberPage } from './types';
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +447700900123');
-const accountName = z.string().trim().min(1).transform((s) => s.toLowerCase());
+const accountName = z
+  .string()
+  .trim()
+  .min(1)
+  .transform((s) => s.toLowerCase());
 
 const personShape = z.object({
   accountName,
@@ -48,7 +52,12 @@ export const fileCmdbSchema = z
     const people = new Set(data.people.map((p) => p.accountName));
     data.services.forEach((s, i) => {
       s.subscribers.forEach((name, j) => {
-        if (!people.has(name)) ctx.addIssue({ code: 'custom', path: ['services', i, 'subscribers', j], message: `"${name}" is not in people` });
+        if (!people.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'subscribers', j],
+            message: `"${name}" is not in people`,
+          });
       });
     });
   });
@@ -118,12 +127,22 @@ export function createFileCmdb(path: string): Cmdb {
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new IntegrationError('cmdb', 'UnexpectedResponse', `${path} is not valid JSON: ${(err as Error).message}`, true);
+      throw new IntegrationError(
+        'cmdb',
+        'UnexpectedResponse',
+        `${path} is not valid JSON: ${(err as Error).message}`,
+        true,
+      );
     }
     const parsed = fileCmdbSchema.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
-      throw new IntegrationError('cmdb', 'UnexpectedResponse', `${path} is not a CMDB file: ${problems.join('; ')}`, true);
+      throw new IntegrationError(
+        'cmdb',
+        'UnexpectedResponse',
+        `${path} is not a CMDB file: ${problems.join('; ')}`,
+        true,
+      );
     }
     current = index(parsed.data, info.mtimeMs, info.size);
     return current;
@@ -174,7 +193,13 @@ export function createFileCmdb(path: string): Cmdb {
       for (const name of slice) {
         const p = s.people.get(name);
         if (p === undefined || !p.active) continue;
-        subscribers.push({ accountName: p.accountName, displayName: p.displayName, email: p.email, mobile: p.mobile, prefersSms: p.prefersSms });
+        subscribers.push({
+          accountName: p.accountName,
+          displayName: p.displayName,
+          email: p.email,
+          mobile: p.mobile,
+          prefersSms: p.prefersSms,
+        });
       }
       const next = offset + slice.length;
       return { subscribers, nextCursor: next < service.subscribers.length ? encodeCursor(id, next) : null };

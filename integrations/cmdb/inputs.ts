@@ -14,7 +14,12 @@ const e164 = /^\+[1-9]\d{6,14}$/;
 /** A phone number as E.164, or a permanent `InvalidRequest` (the number is masked in the message). */
 export function requireE164(phone: string): string {
   if (typeof phone !== 'string' || !e164.test(phone)) {
-    throw new IntegrationError('cmdb', 'InvalidRequest', `not an E.164 phone number: ${maskPhone(String(phone))}`, false);
+    throw new IntegrationError(
+      'cmdb',
+      'InvalidRequest',
+      `not an E.164 phone number: ${maskPhone(String(phone))}`,
+      false,
+    );
   }
   return phone;
 }
@@ -22,7 +27,12 @@ export function requireE164(phone: string): string {
 /** A non-empty identifier (account name, service id) without control characters. */
 export function requireId(what: string, value: string): string {
   if (typeof value !== 'string' || value.trim() === '' || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new IntegrationError('cmdb', 'InvalidRequest', `${what} must be a non-empty name without control characters`, false);
+    throw new IntegrationError(
+      'cmdb',
+      'InvalidRequest',
+      `${what} must be a non-empty name without control characters`,
+      false,
+    );
   }
   return value.trim();
 }
@@ -30,7 +40,12 @@ export function requireId(what: string, value: string): string {
 /** Page size between 1 and {@link maxSubscriberPageSize}: larger asks are cut down, not refused. */
 export function pageSize(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new IntegrationError('cmdb', 'InvalidRequest', `page size must be a whole number of at least 1 (got ${String(limit)})`, false);
+    throw new IntegrationError(
+      'cmdb',
+      'InvalidRequest',
+      `page size must be a whole number of at least 1 (got ${String(limit)})`,
+      false,
+    );
   }
   return Math.min(limit, maxSubscriberPageSize);
 }
@@ -55,9 +70,15 @@ export function decodeCursor(serviceId: string, cursor: string | null): number {
   } catch {
     parsed = undefined;
   }
-  if (parsed === undefined) throw new IntegrationError('cmdb', 'InvalidRequest', 'the subscriber cursor is not one this CMDB issued', false);
+  if (parsed === undefined)
+    throw new IntegrationError('cmdb', 'InvalidRequest', 'the subscriber cursor is not one this CMDB issued', false);
   if (parsed.s !== serviceId) {
-    throw new IntegrationError('cmdb', 'InvalidRequest', `the subscriber cursor belongs to service "${parsed.s}", not "${serviceId}"`, false);
+    throw new IntegrationError(
+      'cmdb',
+      'InvalidRequest',
+      `the subscriber cursor belongs to service "${parsed.s}", not "${serviceId}"`,
+      false,
+    );
   }
   return parsed.o;
 }

@@ -43,7 +43,12 @@ const smallListMax = 5000;
  */
 export function encodedQueryValue(what: string, value: string): string {
   if (/[\^\u0000-\u001f\u007f]/.test(value) || /^\s*javascript\s*:/i.test(value)) {
-    throw new IntegrationError('cmdb', 'InvalidRequest', `${what} contains characters that cannot be used in a ServiceNow query`, false);
+    throw new IntegrationError(
+      'cmdb',
+      'InvalidRequest',
+      `${what} contains characters that cannot be used in a ServiceNow query`,
+      false,
+    );
   }
   return value;
 }
@@ -89,13 +94,21 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
   const maxWaitMs = config.maxRateLimitWaitMs ?? 10_000;
   const region: CountryCode = 'GB';
   // Numbers are usually stored as E.164 already; only others go through libphonenumber (costly at 100,000 subscribers).
-  const e164 = (phone: string): string | null => (/^\+[1-9]\d{6,14}$/.test(phone) ? phone : normalisePhone(phone, region));
+  const e164 = (phone: string): string | null =>
+    /^\+[1-9]\d{6,14}$/.test(phone) ? phone : normalisePhone(phone, region);
   const authorization =
     config.auth.kind === 'bearer'
       ? `Bearer ${config.auth.token}`
       : `Basic ${Buffer.from(`${config.auth.user}:${config.auth.password}`, 'utf8').toString('base64')}`;
 
-  async function getPage(table: string, query: string, fields: readonly string[], limit: number, offset: number, about: string): Promise<TablePage> {
+  async function getPage(
+    table: string,
+    query: string,
+    fields: readonly string[],
+    limit: number,
+    offset: number,
+    about: string,
+  ): Promise<TablePage> {
     const params = new URLSearchParams({
       sysparm_query: query,
       sysparm_fields: fields.join(','),
@@ -126,7 +139,13 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
           await new Promise((resolve) => setTimeout(resolve, waitMs));
           continue;
         }
-        throw new IntegrationError('cmdb', 'Unavailable', `ServiceNow is rate limiting (429) while ${about}; gave up after ${attempt + 1} attempts`, true, { retryAfterMs: waitMs });
+        throw new IntegrationError(
+          'cmdb',
+          'Unavailable',
+          `ServiceNow is rate limiting (429) while ${about}; gave up after ${attempt + 1} attempts`,
+          true,
+          { retryAfterMs: waitMs },
+        );
       }
       if (status === 404) return { rows: [], total: 0 };
       if (status < 200 || status >= 300) throw failed(status, text, about);
@@ -159,7 +178,14 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
       const number = encodedQueryValue('phone', requireE164(phone));
       // Newest first: a number moved to a new handset is the new handset's.
       const query = `phone_number=${number}^install_status!=${retired}^ORDERBYDESCsys_updated_on`;
-      const { rows } = await getPage(serviceNowTables.devices, query, deviceFields, 20, 0, `looking up the device ${maskPhone(number)}`);
+      const { rows } = await getPage(
+        serviceNowTables.devices,
+        query,
+        deviceFields,
+        20,
+        0,
+        `looking up the device ${maskPhone(number)}`,
+      );
       for (const row of rows) {
         const device = toDevice(row);
         if (device !== null && device.phone === number) return device;
@@ -191,7 +217,14 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
     async getService(serviceId: string): Promise<BusinessService | null> {
       const id = encodedQueryValue('service id', requireId('service id', serviceId));
       const fields = ['sys_id', 'name', idField];
-      const { rows } = await getPage(serviceNowTables.services, `${idField}=${id}^ORDERBYsys_id`, fields, 1, 0, `looking up service ${id}`);
+      const { rows } = await getPage(
+        serviceNowTables.services,
+        `${idField}=${id}^ORDERBYsys_id`,
+        fields,
+        1,
+        0,
+        `looking up service ${id}`,
+      );
       const row = rows[0];
       return row === undefined ? null : { id: field(row, idField), name: field(row, 'name') || field(row, idField) };
     },
@@ -200,10 +233,24 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
       const id = encodedQueryValue('service id', requireId('service id', serviceId));
       const offset = decodeCursor(id, cursor);
       const size = pageSize(limit);
-      const fields = ['sys_id', 'sys_user.user_name', 'sys_user.name', 'sys_user.email', 'sys_user.mobile_phone', `sys_user.${smsField}`];
+      const fields = [
+        'sys_id',
+        'sys_user.user_name',
+        'sys_user.name',
+        'sys_user.email',
+        'sys_user.mobile_phone',
+        `sys_user.${smsField}`,
+      ];
       // Ordered by the subscription's sys_id so that an offset names the same page on every read.
       const query = `service_offering.${idField}=${id}^sys_user.active=true^ORDERBYsys_id`;
-      const { rows, total } = await getPage(serviceNowTables.subscriptions, query, fields, size, offset, `reading subscribers of ${id}`);
+      const { rows, total } = await getPage(
+        serviceNowTables.subscriptions,
+        query,
+        fields,
+        size,
+        offset,
+        `reading subscribers of ${id}`,
+      );
       const subscribers: Subscriber[] = [];
       for (const row of rows) {
         const accountName = field(row, 'sys_user.user_name').trim().toLowerCase();
@@ -240,7 +287,12 @@ function parseRows(text: string, table: string, fields: readonly string[], about
   }
   const body = envelope.safeParse(json);
   if (!body.success) {
-    throw new IntegrationError('cmdb', 'UnexpectedResponse', `ServiceNow's answer while ${about} has no "result" list`, false);
+    throw new IntegrationError(
+      'cmdb',
+      'UnexpectedResponse',
+      `ServiceNow's answer while ${about} has no "result" list`,
+      false,
+    );
   }
   // Missing fields mean the table no longer holds what we read (renamed, dropped, no read ACL).
   const row = z.object(Object.fromEntries(fields.map((f) => [f, fieldValue])));
@@ -248,7 +300,12 @@ function parseRows(text: string, table: string, fields: readonly string[], about
     const parsed = row.safeParse(r);
     if (!parsed.success) {
       const missing = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '(record)')))].join(', ');
-      throw new IntegrationError('cmdb', 'UnexpectedResponse', `ServiceNow record ${i} of ${table} lacks ${missing} (while ${about})`, false);
+      throw new IntegrationError(
+        'cmdb',
+        'UnexpectedResponse',
+        `ServiceNow record ${i} of ${table} lacks ${missing} (while ${about})`,
+        false,
+      );
     }
     return parsed.data;
   });
@@ -263,7 +320,13 @@ function failed(status: number, text: string, about: string): IntegrationError {
     // Not the documented error body (a proxy's page): the status says enough.
   }
   const label = `ServiceNow ${status}${said ? ` (${said})` : ''} while ${about}`;
-  if (status === 401 || status === 403) return new IntegrationError('cmdb', 'NotAuthorized', `${label}: check the integration user's credentials and roles`, false);
+  if (status === 401 || status === 403)
+    return new IntegrationError(
+      'cmdb',
+      'NotAuthorized',
+      `${label}: check the integration user's credentials and roles`,
+      false,
+    );
   if (status >= 500) return new IntegrationError('cmdb', 'Unavailable', label, true);
   return new IntegrationError('cmdb', 'InvalidRequest', label, false);
 }
@@ -271,11 +334,19 @@ function failed(status: number, text: string, about: string): IntegrationError {
 function unreachable(err: unknown, timeoutMs: number, about: string): IntegrationError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new IntegrationError('cmdb', 'Unavailable', `ServiceNow did not answer within ${timeoutMs} ms while ${about}`, true, { cause: err });
+    return new IntegrationError(
+      'cmdb',
+      'Unavailable',
+      `ServiceNow did not answer within ${timeoutMs} ms while ${about}`,
+      true,
+      { cause: err },
+    );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : 'network error';
-  return new IntegrationError('cmdb', 'Unavailable', `ServiceNow unreachable (${code}) while ${about}`, true, { cause: err });
+  return new IntegrationError('cmdb', 'Unavailable', `ServiceNow unreachable (${code}) while ${about}`, true, {
+    cause: err,
+  });
 }
 
 /** Retry-After as seconds or an HTTP date; 1 s when absent or unreadable. */

@@ -34,8 +34,7 @@ export type NestedGroupStrategy = 'in-chain' | 'recursive';
  *   The OpenLDAP preset uses ppolicy's administrative lock, `pwdAccountLockedTime: 000001010000Z`.
  */
 export type AccountDisabledRule =
-  | { kind: 'user-account-control'; attribute: string }
-  | { kind: 'attribute'; attribute: string; value: string | null };
+  { kind: 'user-account-control'; attribute: string } | { kind: 'attribute'; attribute: string; value: string | null };
 
 /** Where each piece of a person lives in the directory. */
 export interface DirectoryAttributes {
@@ -134,31 +133,34 @@ const bool = z
 // A light check only: the server is the judge of DN syntax, but a value without `=` is
 // certainly a mistake (e.g. a user name where a DN belongs).
 const dn = (example: string) =>
-  z
-    .string({ error: `required: a DN, e.g. ${example}` })
-    .regex(/^[A-Za-z][\w.-]*=\S/, `must be a DN, e.g. ${example}`);
+  z.string({ error: `required: a DN, e.g. ${example}` }).regex(/^[A-Za-z][\w.-]*=\S/, `must be a DN, e.g. ${example}`);
 
 const attributeName = z.string().regex(/^[A-Za-z][\w-]*$/, 'must be an attribute name such as pwdAccountLockedTime');
 
 export const directoryEnvSchema = z
   .object({
-    LDAP_URL: z
-      .string({ error: 'required: the directory server, e.g. ldaps://dc1.eagle5.example' })
-      .refine((v) => {
-        try {
-          const url = new URL(v);
-          return (url.protocol === 'ldap:' || url.protocol === 'ldaps:') && url.hostname !== '' && (url.pathname === '' || url.pathname === '/') && url.search === '';
-        } catch {
-          return false;
-        }
-      }, 'must be an ldap:// or ldaps:// URL with a host and no path, e.g. ldaps://dc1.eagle5.example:636'),
+    LDAP_URL: z.string({ error: 'required: the directory server, e.g. ldaps://dc1.eagle5.example' }).refine((v) => {
+      try {
+        const url = new URL(v);
+        return (
+          (url.protocol === 'ldap:' || url.protocol === 'ldaps:') &&
+          url.hostname !== '' &&
+          (url.pathname === '' || url.pathname === '/') &&
+          url.search === ''
+        );
+      } catch {
+        return false;
+      }
+    }, 'must be an ldap:// or ldaps:// URL with a host and no path, e.g. ldaps://dc1.eagle5.example:636'),
     LDAP_BIND_DN: dn('CN=svc-journeys,OU=Service Accounts,DC=eagle5,DC=example'),
     // Never allow an empty password here: an empty simple bind is an anonymous bind that "succeeds".
     LDAP_BIND_PASSWORD: z.string({ error: 'required: the service account password' }).min(1, 'must not be empty'),
     LDAP_BASE_DN: dn('DC=eagle5,DC=example').optional(),
     LDAP_USER_BASE_DN: dn('OU=Staff,DC=eagle5,DC=example').optional(),
     LDAP_GROUP_BASE_DN: dn('OU=Groups,DC=eagle5,DC=example').optional(),
-    LDAP_PRESET: z.enum(directoryPresets, { error: 'must be active-directory or openldap' }).default('active-directory'),
+    LDAP_PRESET: z
+      .enum(directoryPresets, { error: 'must be active-directory or openldap' })
+      .default('active-directory'),
     LDAP_NESTED_GROUPS: z.enum(['in-chain', 'recursive'], { error: 'must be in-chain or recursive' }).optional(),
     LDAP_DISABLED_ATTRIBUTE: attributeName.optional(),
     LDAP_DISABLED_VALUE: z.string().optional(),
@@ -174,28 +176,55 @@ export const directoryEnvSchema = z
   })
   .superRefine((env, ctx) => {
     const url = URL.canParse(env.LDAP_URL) ? new URL(env.LDAP_URL) : null;
-    if (env.LDAP_BASE_DN === undefined && (env.LDAP_USER_BASE_DN === undefined || env.LDAP_GROUP_BASE_DN === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['LDAP_BASE_DN'], message: 'required unless both LDAP_USER_BASE_DN and LDAP_GROUP_BASE_DN are set' });
+    if (
+      env.LDAP_BASE_DN === undefined &&
+      (env.LDAP_USER_BASE_DN === undefined || env.LDAP_GROUP_BASE_DN === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LDAP_BASE_DN'],
+        message: 'required unless both LDAP_USER_BASE_DN and LDAP_GROUP_BASE_DN are set',
+      });
     }
     if (env.LDAP_STARTTLS && url?.protocol === 'ldaps:') {
-      ctx.addIssue({ code: 'custom', path: ['LDAP_STARTTLS'], message: 'cannot be combined with an ldaps:// URL (already encrypted)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LDAP_STARTTLS'],
+        message: 'cannot be combined with an ldaps:// URL (already encrypted)',
+      });
     }
     if (env.LDAP_NESTED_GROUPS === 'in-chain' && env.LDAP_PRESET !== 'active-directory') {
-      ctx.addIssue({ code: 'custom', path: ['LDAP_NESTED_GROUPS'], message: 'in-chain needs Active Directory (LDAP_PRESET=active-directory); use recursive' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LDAP_NESTED_GROUPS'],
+        message: 'in-chain needs Active Directory (LDAP_PRESET=active-directory); use recursive',
+      });
     }
-    if ((env.LDAP_DISABLED_ATTRIBUTE !== undefined || env.LDAP_DISABLED_VALUE !== undefined) && env.LDAP_PRESET !== 'openldap') {
+    if (
+      (env.LDAP_DISABLED_ATTRIBUTE !== undefined || env.LDAP_DISABLED_VALUE !== undefined) &&
+      env.LDAP_PRESET !== 'openldap'
+    ) {
       const variable = env.LDAP_DISABLED_ATTRIBUTE !== undefined ? 'LDAP_DISABLED_ATTRIBUTE' : 'LDAP_DISABLED_VALUE';
-      ctx.addIssue({ code: 'custom', path: [variable], message: 'only with LDAP_PRESET=openldap (AD marks disabled accounts in userAccountControl)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: 'only with LDAP_PRESET=openldap (AD marks disabled accounts in userAccountControl)',
+      });
     }
     if (env.LDAP_DISABLED_VALUE !== undefined && env.LDAP_DISABLED_ATTRIBUTE === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['LDAP_DISABLED_ATTRIBUTE'], message: 'required when LDAP_DISABLED_VALUE is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LDAP_DISABLED_ATTRIBUTE'],
+        message: 'required when LDAP_DISABLED_VALUE is set',
+      });
     }
     // Sign-in passwords cross this connection: refuse clear text to anything but this machine.
     if (url?.protocol === 'ldap:' && !env.LDAP_STARTTLS && !env.LDAP_ALLOW_PLAINTEXT && !isLoopback(url.hostname)) {
       ctx.addIssue({
         code: 'custom',
         path: ['LDAP_URL'],
-        message: 'sends passwords in clear text: use ldaps://, set LDAP_STARTTLS=true, or set LDAP_ALLOW_PLAINTEXT=true to accept the risk',
+        message:
+          'sends passwords in clear text: use ldaps://, set LDAP_STARTTLS=true, or set LDAP_ALLOW_PLAINTEXT=true to accept the risk',
       });
     }
   });
@@ -233,7 +262,11 @@ export function directoryConfigFromEnv(env: Env): LdapDirectoryConfig {
     userBaseDn: parsed.LDAP_USER_BASE_DN ?? baseDn,
     groupBaseDn: parsed.LDAP_GROUP_BASE_DN ?? baseDn,
     preset: parsed.LDAP_PRESET,
-    attributes: { ...preset.attributes, signInNames: [...preset.attributes.signInNames], excludedObjectClasses: [...preset.attributes.excludedObjectClasses] },
+    attributes: {
+      ...preset.attributes,
+      signInNames: [...preset.attributes.signInNames],
+      excludedObjectClasses: [...preset.attributes.excludedObjectClasses],
+    },
     disabled,
     nestedGroups: parsed.LDAP_NESTED_GROUPS ?? preset.nestedGroups,
     timeoutMs: parsed.LDAP_TIMEOUT_MS,
@@ -248,6 +281,7 @@ function readCaFile(path: string): string {
     const reason = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable';
     throw new ConfigError(`LDAP_CA_FILE: cannot read ${path} (${reason})`);
   }
-  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`LDAP_CA_FILE: ${path} is not a PEM certificate`);
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(`LDAP_CA_FILE: ${path} is not a PEM certificate`);
   return pem;
 }

@@ -10,7 +10,14 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { demoDomain, demoGroups, demoPeople, type DemoPerson } from '../../embedded/demo-org';
 import { DirectoryNotFoundError, quoted } from './errors';
-import type { AddMemberResult, AuthenticationResult, Directory, DirectoryUser, GroupMemberships, RemoveMemberResult } from './types';
+import type {
+  AddMemberResult,
+  AuthenticationResult,
+  Directory,
+  DirectoryUser,
+  GroupMemberships,
+  RemoveMemberResult,
+} from './types';
 
 const baseDn = demoDomain
   .split('.')
@@ -70,9 +77,15 @@ export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Dire
   /** The person's and the group's keys, as the LDAP adapter resolves them, or its NotFound errors. */
   const resolve = (accountName: string, groupName: string): { account: string; group: string } => {
     const person = lookUp(accountName);
-    if (person === undefined) throw new DirectoryNotFoundError('person', String(accountName), `no person with the account name ${quoted(accountName)} in the directory`);
+    if (person === undefined)
+      throw new DirectoryNotFoundError(
+        'person',
+        String(accountName),
+        `no person with the account name ${quoted(accountName)} in the directory`,
+      );
     const group = typeof groupName === 'string' ? groupName.trim().toLowerCase() : '';
-    if (!groups.has(group)) throw new DirectoryNotFoundError('group', String(groupName), `no group ${quoted(groupName)} in the directory`);
+    if (!groups.has(group))
+      throw new DirectoryNotFoundError('group', String(groupName), `no group ${quoted(groupName)} in the directory`);
     return { account: person.accountName.toLowerCase(), group };
   };
 
@@ -132,7 +145,8 @@ export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Dire
     authenticate(accountName: string, password: string): Promise<AuthenticationResult> {
       const person = lookUp(accountName);
       // Compare even for unknown names so that both answers take the same time.
-      const matches = typeof password === 'string' && password.length > 0 && timingSafeEqual(digest(password), expected);
+      const matches =
+        typeof password === 'string' && password.length > 0 && timingSafeEqual(digest(password), expected);
       if (person === undefined || !matches) return Promise.resolve({ ok: false, reason: 'invalid-credentials' });
       if (!person.enabled) return Promise.resolve({ ok: false, reason: 'account-disabled' });
       return Promise.resolve({ ok: true, user: toUser(person) });

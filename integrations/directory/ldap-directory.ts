@@ -10,13 +10,30 @@
  */
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { AndFilter, Attribute, Change, Client, EqualityFilter, ExtensibleFilter, NotFilter, OrFilter, ResultCodeError } from 'ldapts';
+import {
+  AndFilter,
+  Attribute,
+  Change,
+  Client,
+  EqualityFilter,
+  ExtensibleFilter,
+  NotFilter,
+  OrFilter,
+  ResultCodeError,
+} from 'ldapts';
 import type { Entry, Filter } from 'ldapts';
 import { z } from 'zod';
 import { IntegrationError } from '../errors';
 import type { LdapDirectoryConfig } from './config';
 import { DirectoryNotFoundError, DirectoryPermissionDeniedError, DirectoryUnavailableError, quoted } from './errors';
-import type { AddMemberResult, AuthenticationResult, Directory, DirectoryUser, GroupMemberships, RemoveMemberResult } from './types';
+import type {
+  AddMemberResult,
+  AuthenticationResult,
+  Directory,
+  DirectoryUser,
+  GroupMemberships,
+  RemoveMemberResult,
+} from './types';
 
 /** AD's LDAP_MATCHING_RULE_IN_CHAIN: the server follows `member` links transitively. */
 const IN_CHAIN_RULE = '1.2.840.113556.1.4.1941';
@@ -86,7 +103,8 @@ export function classifyBindRefusal(diagnostic: string): 'account-disabled' | 'i
  */
 export function createLdapDirectory(config: LdapDirectoryConfig): Directory & GroupMemberships {
   // An empty password would turn every look-up into an anonymous one that "works".
-  if (config.bindPassword === '') throw new Error('createLdapDirectory: the service account password must not be empty');
+  if (config.bindPassword === '')
+    throw new Error('createLdapDirectory: the service account password must not be empty');
   const attrs = config.attributes;
   const url = new URL(config.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -125,7 +143,10 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
         })(),
         new Promise<never>((_, reject) => {
           // ldapts has no limit on the StartTLS handshake itself.
-          timer = setTimeout(() => reject(new Error(`no answer within ${config.timeoutMs} ms while connecting`)), config.timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`no answer within ${config.timeoutMs} ms while connecting`)),
+            config.timeoutMs,
+          );
         }),
       ]);
       return client;
@@ -200,7 +221,9 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
     const filters: Filter[] = [
       equals('objectClass', attrs.userObjectClass),
       ...attrs.excludedObjectClasses.map((oc) => new NotFilter({ filter: equals('objectClass', oc) })),
-      attrs.signInNames.length === 1 ? equals(attrs.signInNames[0] ?? '', name) : new OrFilter({ filters: attrs.signInNames.map((a) => equals(a, name)) }),
+      attrs.signInNames.length === 1
+        ? equals(attrs.signInNames[0] ?? '', name)
+        : new OrFilter({ filters: attrs.signInNames.map((a) => equals(a, name)) }),
     ];
     const { searchEntries } = await client.search(config.userBaseDn, {
       scope: 'sub',
@@ -209,7 +232,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
       sizeLimit: 2,
     });
     if (searchEntries.length > 1) {
-      throw new IntegrationError('directory', 'Conflict', `${searchEntries.length} directory entries match the sign-in name "${name}"`, false);
+      throw new IntegrationError(
+        'directory',
+        'Conflict',
+        `${searchEntries.length} directory entries match the sign-in name "${name}"`,
+        false,
+      );
     }
     return searchEntries[0] ?? null;
   }
@@ -231,7 +259,10 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
     const { searchEntries } = await client.search(config.groupBaseDn, {
       scope: 'sub',
       filter: new AndFilter({
-        filters: [equals('objectClass', attrs.groupObjectClass), new ExtensibleFilter({ matchType: attrs.member, rule: IN_CHAIN_RULE, value: user.dn })],
+        filters: [
+          equals('objectClass', attrs.groupObjectClass),
+          new ExtensibleFilter({ matchType: attrs.member, rule: IN_CHAIN_RULE, value: user.dn }),
+        ],
       }),
       attributes: [attrs.groupName],
       paged: { pageSize: 500 },
@@ -253,7 +284,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
       const batch = frontier.filter((dn) => !seen.has(dnKey(dn)));
       batch.forEach((dn) => seen.add(dnKey(dn)));
       if (seen.size > MAX_GROUPS) {
-        throw new IntegrationError('directory', 'UnexpectedResponse', `${user.accountName} is in more than ${MAX_GROUPS} groups`, false);
+        throw new IntegrationError(
+          'directory',
+          'UnexpectedResponse',
+          `${user.accountName} is in more than ${MAX_GROUPS} groups`,
+          false,
+        );
       }
       const next: string[] = [];
       for (let i = 0; i < batch.length; i += GROUP_READ_BATCH) {
@@ -308,7 +344,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
     const parsed = parsedUserSchema.safeParse(candidate);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new IntegrationError('directory', 'UnexpectedResponse', `directory entry ${entry.dn} is not a usable person (${problems})`, false);
+      throw new IntegrationError(
+        'directory',
+        'UnexpectedResponse',
+        `directory entry ${entry.dn} is not a usable person (${problems})`,
+        false,
+      );
     }
     return parsed.data;
   }
@@ -319,7 +360,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
     const raw = values[0];
     if (raw === undefined) return false;
     if (!/^-?\d+$/.test(raw.trim())) {
-      throw new IntegrationError('directory', 'UnexpectedResponse', `${rule.attribute} is not a number: "${raw}"`, false);
+      throw new IntegrationError(
+        'directory',
+        'UnexpectedResponse',
+        `${rule.attribute} is not a number: "${raw}"`,
+        false,
+      );
     }
     return (Number.parseInt(raw, 10) & UAC_ACCOUNTDISABLE) !== 0;
   }
@@ -337,7 +383,8 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
       return 'verified';
     } catch (err) {
       if (err instanceof ResultCodeError) {
-        if (err.code === LDAP_INVALID_CREDENTIALS) return classifyBindRefusal(err.message) === 'account-disabled' ? 'disabled' : 'refused';
+        if (err.code === LDAP_INVALID_CREDENTIALS)
+          return classifyBindRefusal(err.message) === 'account-disabled' ? 'disabled' : 'refused';
         // The server's own trouble, or TLS it demands: not the person's fault.
         if (SERVER_SIDE_BIND_FAILURES.has(err.code)) throw toIntegrationError(err, 'checking the password');
         // Any other refusal (inappropriateAuthentication, unwillingToPerform, ...) is about this
@@ -357,13 +404,22 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
   async function findOneDn(client: Client, base: string, filter: Filter, what: string): Promise<string | null> {
     const { searchEntries } = await client.search(base, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 2 });
     if (searchEntries.length > 1) {
-      throw new IntegrationError('directory', 'Conflict', `${searchEntries.length} directory entries match ${what}`, false);
+      throw new IntegrationError(
+        'directory',
+        'Conflict',
+        `${searchEntries.length} directory entries match ${what}`,
+        false,
+      );
     }
     return searchEntries[0]?.dn ?? null;
   }
 
   /** The person's and the group's DNs, found by searching; DirectoryNotFoundError for either. */
-  async function resolveMembership(client: Client, accountName: string, groupName: string): Promise<{ personDn: string; groupDn: string }> {
+  async function resolveMembership(
+    client: Client,
+    accountName: string,
+    groupName: string,
+  ): Promise<{ personDn: string; groupDn: string }> {
     const person = writeName(accountName);
     const group = writeName(groupName);
     const personDn =
@@ -381,7 +437,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
             }),
             `the account name ${quoted(person)}`,
           );
-    if (personDn === null) throw new DirectoryNotFoundError('person', String(accountName), `no person with the account name ${quoted(accountName)} in the directory`);
+    if (personDn === null)
+      throw new DirectoryNotFoundError(
+        'person',
+        String(accountName),
+        `no person with the account name ${quoted(accountName)} in the directory`,
+      );
     const groupDn =
       group === null
         ? null
@@ -392,19 +453,35 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
             `the group name ${quoted(group)}`,
           );
     if (groupDn === null) {
-      throw new DirectoryNotFoundError('group', String(groupName), `no group ${quoted(groupName)} under the group base ${config.groupBaseDn}`);
+      throw new DirectoryNotFoundError(
+        'group',
+        String(groupName),
+        `no group ${quoted(groupName)} under the group base ${config.groupBaseDn}`,
+      );
     }
     return { personDn, groupDn };
   }
 
   /** Direct membership, asked of the server (its DN matching rule), so a group of any size costs one small search. */
   async function hasMember(client: Client, groupDn: string, personDn: string): Promise<boolean> {
-    const { searchEntries } = await client.search(groupDn, { scope: 'base', filter: equals(attrs.member, personDn), attributes: ['1.1'] });
+    const { searchEntries } = await client.search(groupDn, {
+      scope: 'base',
+      filter: equals(attrs.member, personDn),
+      attributes: ['1.1'],
+    });
     return searchEntries.length > 0;
   }
 
-  async function changeMember(client: Client, operation: 'add' | 'delete', groupDn: string, personDn: string): Promise<void> {
-    await client.modify(groupDn, new Change({ operation, modification: new Attribute({ type: attrs.member, values: [personDn] }) }));
+  async function changeMember(
+    client: Client,
+    operation: 'add' | 'delete',
+    groupDn: string,
+    personDn: string,
+  ): Promise<void> {
+    await client.modify(
+      groupDn,
+      new Change({ operation, modification: new Attribute({ type: attrs.member, values: [personDn] }) }),
+    );
   }
 
   /** A refused membership change, said in terms an operator can act on. */
@@ -418,7 +495,13 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
           cause,
         );
       case LDAP_OBJECT_CLASS_VIOLATION:
-        return new IntegrationError('directory', 'Conflict', `${doing}: ${groupDn} refused (a groupOfNames must keep at least one member): ${err.message}`, false, cause);
+        return new IntegrationError(
+          'directory',
+          'Conflict',
+          `${doing}: ${groupDn} refused (a groupOfNames must keep at least one member): ${err.message}`,
+          false,
+          cause,
+        );
       default:
         return err;
     }
@@ -428,7 +511,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
    * Runs a change of `member`, turning the server's refusal into the right error. noSuchObject
    * means the group or the person was deleted since the search: searching again says which.
    */
-  async function changeMembership<T>(client: Client, doing: string, names: [string, string], change: (dns: { personDn: string; groupDn: string }) => Promise<T>): Promise<T> {
+  async function changeMembership<T>(
+    client: Client,
+    doing: string,
+    names: [string, string],
+    change: (dns: { personDn: string; groupDn: string }) => Promise<T>,
+  ): Promise<T> {
     const dns = await resolveMembership(client, ...names);
     try {
       return await change(dns);
@@ -447,7 +535,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
           return 'added';
         } catch (err) {
           // Already a member: done (also when an earlier attempt's answer was lost).
-          if (err instanceof ResultCodeError && MEMBER_MAY_EXIST.has(err.code) && (await hasMember(client, groupDn, personDn))) return 'already-member';
+          if (
+            err instanceof ResultCodeError &&
+            MEMBER_MAY_EXIST.has(err.code) &&
+            (await hasMember(client, groupDn, personDn))
+          )
+            return 'already-member';
           throw err;
         }
       }),
@@ -463,7 +556,12 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
           return 'removed';
         } catch (err) {
           // Not a member: done (also when an earlier attempt's answer was lost).
-          if (err instanceof ResultCodeError && MEMBER_MAY_BE_MISSING.has(err.code) && !(await hasMember(client, groupDn, personDn))) return 'not-a-member';
+          if (
+            err instanceof ResultCodeError &&
+            MEMBER_MAY_BE_MISSING.has(err.code) &&
+            !(await hasMember(client, groupDn, personDn))
+          )
+            return 'not-a-member';
           throw err;
         }
       }),
@@ -484,7 +582,13 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
     async authenticate(accountName: string, password: string): Promise<AuthenticationResult> {
       const name = signInName(accountName);
       // An empty password would make the bind an anonymous one, which servers accept.
-      if (name === null || typeof password !== 'string' || password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return INVALID;
+      if (
+        name === null ||
+        typeof password !== 'string' ||
+        password.length === 0 ||
+        password.length > MAX_PASSWORD_LENGTH
+      )
+        return INVALID;
       const entry = await withService('looking up the account', (client) => findEntry(client, name));
       if (entry === null) return INVALID;
       const person = parseUser(entry);
@@ -609,26 +713,50 @@ function toIntegrationError(err: unknown, doing: string): IntegrationError {
     switch (err.code) {
       case LDAP_INVALID_CREDENTIALS:
       case 48: // inappropriateAuthentication
-        return new IntegrationError('directory', 'NotAuthorized', `${doing}: the directory refused the service account (check LDAP_BIND_DN and LDAP_BIND_PASSWORD)`, false, cause);
+        return new IntegrationError(
+          'directory',
+          'NotAuthorized',
+          `${doing}: the directory refused the service account (check LDAP_BIND_DN and LDAP_BIND_PASSWORD)`,
+          false,
+          cause,
+        );
       case LDAP_INSUFFICIENT_ACCESS_RIGHTS:
         return new DirectoryPermissionDeniedError(`${detail} (the service account may not read this)`, cause);
       case 8: // strongerAuthRequired
       case 13: // confidentialityRequired
-        return new IntegrationError('directory', 'NotAuthorized', `${detail} (the server requires an encrypted connection: use ldaps:// or LDAP_STARTTLS=true)`, false, cause);
+        return new IntegrationError(
+          'directory',
+          'NotAuthorized',
+          `${detail} (the server requires an encrypted connection: use ldaps:// or LDAP_STARTTLS=true)`,
+          false,
+          cause,
+        );
       case 3: // timeLimitExceeded
       case 51: // busy
       case 52: // unavailable
         return new DirectoryUnavailableError(detail, cause);
       case LDAP_NO_SUCH_OBJECT:
       case 34: // invalidDNSyntax
-        return new IntegrationError('directory', 'InvalidRequest', `${detail} (check LDAP_BASE_DN / LDAP_USER_BASE_DN / LDAP_GROUP_BASE_DN)`, false, cause);
+        return new IntegrationError(
+          'directory',
+          'InvalidRequest',
+          `${detail} (check LDAP_BASE_DN / LDAP_USER_BASE_DN / LDAP_GROUP_BASE_DN)`,
+          false,
+          cause,
+        );
       default:
         return new IntegrationError('directory', 'UnexpectedResponse', detail, false, cause);
     }
   }
   if (isTlsTrustFailure(err)) {
     const code = (err as Error & { code: string }).code;
-    return new IntegrationError('directory', 'NotAuthorized', `${doing}: the server's TLS certificate is not trusted (${code}); set LDAP_CA_FILE to the CA that signed it`, false, cause);
+    return new IntegrationError(
+      'directory',
+      'NotAuthorized',
+      `${doing}: the server's TLS certificate is not trusted (${code}); set LDAP_CA_FILE to the CA that signed it`,
+      false,
+      cause,
+    );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new DirectoryUnavailableError(`${doing}: directory unreachable (${message})`, cause);

@@ -51,13 +51,21 @@ export const emailEnvSchema = z
       .min(100, 'must be at least 100')
       .max(300_000, 'must be at most 300000')
       .default(10_000),
-    SMTP_MAX_CONNECTIONS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(50, 'must be at most 50').default(3),
+    SMTP_MAX_CONNECTIONS: z.coerce
+      .number({ error: 'must be a number' })
+      .int()
+      .min(1, 'must be at least 1')
+      .max(50, 'must be at most 50')
+      .default(3),
     MAIL_FROM: z
       .string({ error: 'required: the sender, e.g. IT Service Desk <it@eagle5.example>' })
       .transform((value, ctx) => {
         const mailbox = parseMailbox(value);
         if (!mailbox) {
-          ctx.addIssue({ code: 'custom', message: 'must be an address or "Name <address>", e.g. IT Service Desk <it@eagle5.example>' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be an address or "Name <address>", e.g. IT Service Desk <it@eagle5.example>',
+          });
           return z.NEVER;
         }
         return mailbox;
@@ -99,7 +107,10 @@ export function emailConfigFromEnv(env: Env): EmailConfig {
     port: parsed.SMTP_PORT,
     secure: parsed.SMTP_SECURE,
     requireTls: parsed.SMTP_STARTTLS,
-    auth: parsed.SMTP_USER !== undefined && parsed.SMTP_PASSWORD !== undefined ? { user: parsed.SMTP_USER, password: parsed.SMTP_PASSWORD } : null,
+    auth:
+      parsed.SMTP_USER !== undefined && parsed.SMTP_PASSWORD !== undefined
+        ? { user: parsed.SMTP_USER, password: parsed.SMTP_PASSWORD }
+        : null,
     from: parsed.MAIL_FROM,
     ca,
     timeoutMs: parsed.SMTP_TIMEOUT_MS,

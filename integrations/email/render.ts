@@ -79,7 +79,9 @@ export function renderMessage(content: MessageContent): RenderedMessage {
   const facts = c.facts ?? [];
   const actions = c.actions ?? [];
   const signature = c.signature?.trim() || 'IT Service Desk';
-  const smallPrint = (typeof c.smallPrint === 'string' ? [c.smallPrint] : (c.smallPrint ?? [])).map((s) => s.trim()).filter((s) => s !== '');
+  const smallPrint = (typeof c.smallPrint === 'string' ? [c.smallPrint] : (c.smallPrint ?? []))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
   return {
     subject,
@@ -120,7 +122,9 @@ function renderHtml(p: Parts & { subject: string }): string {
     `<p style="margin:0 0 16px 0;${style}">${escapeHtml(text).replace(/\r?\n/g, '<br>')}</p>`;
   const rows: string[] = [];
   if (p.greeting) rows.push(paragraph(p.greeting));
-  rows.push(`<h1 style="margin:0 0 16px 0;font-size:22px;line-height:1.3;font-weight:700;color:${palette.text};">${escapeHtml(p.title)}</h1>`);
+  rows.push(
+    `<h1 style="margin:0 0 16px 0;font-size:22px;line-height:1.3;font-weight:700;color:${palette.text};">${escapeHtml(p.title)}</h1>`,
+  );
   for (const text of p.paragraphs) rows.push(paragraph(text));
   if (p.facts.length > 0) {
     const factRows = p.facts
@@ -146,12 +150,19 @@ function renderHtml(p: Parts & { subject: string }): string {
       .join('');
     rows.push(`<p style="margin:8px 0 12px 0;">${buttons}</p>`);
     const spelled = p.actions
-      .map((a) => `${escapeHtml(a.label)}: <a href="${escapeHtml(a.url)}" style="color:${palette.accent};word-break:break-all;">${escapeHtml(a.url)}</a>`)
+      .map(
+        (a) =>
+          `${escapeHtml(a.label)}: <a href="${escapeHtml(a.url)}" style="color:${palette.accent};word-break:break-all;">${escapeHtml(a.url)}</a>`,
+      )
       .join('<br>');
-    rows.push(`<p style="margin:0 0 20px 0;font-size:13px;color:${palette.muted};">If a button does not work, copy the link into your browser:<br>${spelled}</p>`);
+    rows.push(
+      `<p style="margin:0 0 20px 0;font-size:13px;color:${palette.muted};">If a button does not work, copy the link into your browser:<br>${spelled}</p>`,
+    );
   }
   rows.push(paragraph(p.signature));
-  const smallPrint = p.smallPrint.map((s) => paragraph(s, `font-size:12px;line-height:1.4;color:${palette.muted};`)).join('');
+  const smallPrint = p.smallPrint
+    .map((s) => paragraph(s, `font-size:12px;line-height:1.4;color:${palette.muted};`))
+    .join('');
 
   return [
     '<!DOCTYPE html>',
@@ -164,7 +175,9 @@ function renderHtml(p: Parts & { subject: string }): string {
     `<tr><td style="padding:28px 32px;font-family:${fontStack};font-size:16px;line-height:1.5;color:${palette.text};">`,
     rows.join('\n'),
     '</td></tr>',
-    smallPrint === '' ? '' : `<tr><td style="padding:0 32px 20px 32px;font-family:${fontStack};">${smallPrint}</td></tr>`,
+    smallPrint === ''
+      ? ''
+      : `<tr><td style="padding:0 32px 20px 32px;font-family:${fontStack};">${smallPrint}</td></tr>`,
     '</table>',
     '</td></tr></table>',
     '</body>',

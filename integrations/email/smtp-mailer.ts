@@ -62,7 +62,11 @@ export function createSmtpMailer(config: EmailConfig): Mailer {
         throw classifySmtpError(err, config);
       }
       if (info.rejected.length > 0) {
-        throw new IntegrationError('email', 'InvalidRequest', `SMTP server rejected the recipient: ${String(info.response)}`);
+        throw new IntegrationError(
+          'email',
+          'InvalidRequest',
+          `SMTP server rejected the recipient: ${String(info.response)}`,
+        );
       }
       return { messageId: typeof info.messageId === 'string' && info.messageId !== '' ? info.messageId : messageId };
     },
@@ -81,7 +85,16 @@ const nodemailerError = z.object({
   message: z.string(),
 });
 
-const connectionCodes = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'ECONNREFUSED', 'ECONNRESET', 'EPROTOCOL']);
+const connectionCodes = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'ESOCKET',
+  'EDNS',
+  'ETLS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPROTOCOL',
+]);
 const authReplyCodes = new Set([530, 534, 535]);
 
 /** Maps a nodemailer failure to the shared classification (see {@link createSmtpMailer}). */
@@ -90,26 +103,62 @@ export function classifySmtpError(err: unknown, config: Pick<EmailConfig, 'host'
   const parsed = nodemailerError.safeParse(err);
   const where = `${config.host}:${config.port}`;
   if (!parsed.success) {
-    return new IntegrationError('email', 'Unavailable', `SMTP send to ${where} failed: ${String(err)}`, true, { cause: err });
+    return new IntegrationError('email', 'Unavailable', `SMTP send to ${where} failed: ${String(err)}`, true, {
+      cause: err,
+    });
   }
   const { code, responseCode, command } = parsed.data;
   const detail = parsed.data.response ?? parsed.data.message;
   const step = command ? ` (${command})` : '';
   const options = { cause: err };
   if (code === 'EAUTH' || (responseCode !== undefined && authReplyCodes.has(responseCode))) {
-    return new IntegrationError('email', 'NotAuthorized', `SMTP server ${where} refused the login${step}: ${detail}`, false, options);
+    return new IntegrationError(
+      'email',
+      'NotAuthorized',
+      `SMTP server ${where} refused the login${step}: ${detail}`,
+      false,
+      options,
+    );
   }
-  if (code === 'ETLS' || command === 'STARTTLS' || (responseCode === undefined && /certificate|TLS|SSL/i.test(detail))) {
-    return new IntegrationError('email', 'Unavailable', `TLS with SMTP server ${where} failed${step}: ${detail}`, true, options);
+  if (
+    code === 'ETLS' ||
+    command === 'STARTTLS' ||
+    (responseCode === undefined && /certificate|TLS|SSL/i.test(detail))
+  ) {
+    return new IntegrationError(
+      'email',
+      'Unavailable',
+      `TLS with SMTP server ${where} failed${step}: ${detail}`,
+      true,
+      options,
+    );
   }
   if (code !== undefined && connectionCodes.has(code)) {
-    return new IntegrationError('email', 'Unavailable', `SMTP server ${where} unreachable or failed${step}: ${detail}`, true, options);
+    return new IntegrationError(
+      'email',
+      'Unavailable',
+      `SMTP server ${where} unreachable or failed${step}: ${detail}`,
+      true,
+      options,
+    );
   }
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
-    return new IntegrationError('email', 'Unavailable', `SMTP server ${where} deferred the message${step}: ${detail}`, true, options);
+    return new IntegrationError(
+      'email',
+      'Unavailable',
+      `SMTP server ${where} deferred the message${step}: ${detail}`,
+      true,
+      options,
+    );
   }
   if (responseCode !== undefined && responseCode >= 500) {
-    return new IntegrationError('email', 'InvalidRequest', `SMTP server ${where} rejected the message${step}: ${detail}`, false, options);
+    return new IntegrationError(
+      'email',
+      'InvalidRequest',
+      `SMTP server ${where} rejected the message${step}: ${detail}`,
+      false,
+      options,
+    );
   }
   if (code === 'EENVELOPE' || code === 'EMESSAGE') {
     return new IntegrationError('email', 'InvalidRequest', `message not accepted${step}: ${detail}`, false, options);

@@ -41,7 +41,8 @@ export interface ExperienceRows {
 
 /** Throws unless `p` is an integer 1–100 (the only percentiles nearest-rank is computed exactly for). */
 export function checkPercentile(p: number): void {
-  if (!Number.isInteger(p) || p < 1 || p > 100) throw new RangeError(`percentile must be a whole number from 1 to 100 (got ${p})`);
+  if (!Number.isInteger(p) || p < 1 || p > 100)
+    throw new RangeError(`percentile must be a whole number from 1 to 100 (got ${p})`);
 }
 
 /**
@@ -64,7 +65,10 @@ export function percentileSet(extra: readonly number[] = []): number[] {
 }
 
 /** Count, min, max, mean and nearest-rank percentiles of `values`. */
-export function distribution(values: readonly number[], percentiles: readonly number[] = standardPercentiles): Distribution {
+export function distribution(
+  values: readonly number[],
+  percentiles: readonly number[] = standardPercentiles,
+): Distribution {
   const sorted = [...values].sort((a, b) => a - b);
   const n = sorted.length;
   // Summing in ascending order makes the mean independent of the order rows arrived in.
@@ -128,7 +132,10 @@ function sortedRecord<V>(entries: Iterable<[string, V]>): Record<string, V> {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-export function journeyExperience(journeys: readonly JourneyRecord[], percentiles: readonly number[]): JourneyExperience {
+export function journeyExperience(
+  journeys: readonly JourneyRecord[],
+  percentiles: readonly number[],
+): JourneyExperience {
   const outcomes = new Map<string, number>();
   const stages = new Map<string, number[]>();
   for (const j of journeys) {
@@ -159,11 +166,16 @@ export function journeyExperience(journeys: readonly JourneyRecord[], percentile
       journeys.map((j) => j.messagesSent),
       percentiles,
     ),
-    stagesMs: sortedRecord([...stages].map(([stage, values]): [string, Distribution] => [stage, distribution(values, percentiles)])),
+    stagesMs: sortedRecord(
+      [...stages].map(([stage, values]): [string, Distribution] => [stage, distribution(values, percentiles)]),
+    ),
   };
 }
 
-export function incidentExperience(incidents: readonly IncidentRecord[], percentiles: readonly number[]): IncidentExperience {
+export function incidentExperience(
+  incidents: readonly IncidentRecord[],
+  percentiles: readonly number[],
+): IncidentExperience {
   const sum = (f: (i: IncidentRecord) => number): number => incidents.reduce((total, i) => total + f(i), 0);
   return {
     count: incidents.length,
@@ -202,14 +214,28 @@ export function worstJourneys(rows: ExperienceRows, limit: number = defaultWorst
     value,
     comment: null,
   });
-  const detractorAnswers = rows.answers.filter((a): a is NpsAnswer & { journeyId: string } => a.journeyId !== undefined && a.score <= 6);
+  const detractorAnswers = rows.answers.filter(
+    (a): a is NpsAnswer & { journeyId: string } => a.journeyId !== undefined && a.score <= 6,
+  );
   return {
     longestTimeToOutcome: [...rows.journeys]
-      .sort(byIdThen((j) => j.timeToOutcomeMs, (j) => j.journeyId, -1))
+      .sort(
+        byIdThen(
+          (j) => j.timeToOutcomeMs,
+          (j) => j.journeyId,
+          -1,
+        ),
+      )
       .slice(0, limit)
       .map((j) => entry(j, j.timeToOutcomeMs)),
     lowestNps: detractorAnswers
-      .sort(byIdThen((a) => a.score, (a) => `${a.journeyId}\u0000${a.user}`, 1))
+      .sort(
+        byIdThen(
+          (a) => a.score,
+          (a) => `${a.journeyId}\u0000${a.user}`,
+          1,
+        ),
+      )
       .slice(0, limit)
       .map((a) => ({
         journeyId: a.journeyId,
@@ -221,7 +247,13 @@ export function worstJourneys(rows: ExperienceRows, limit: number = defaultWorst
         comment: a.comment,
       })),
     longestSilence: [...rows.journeys]
-      .sort(byIdThen((j) => j.longestSilenceMs, (j) => j.journeyId, -1))
+      .sort(
+        byIdThen(
+          (j) => j.longestSilenceMs,
+          (j) => j.journeyId,
+          -1,
+        ),
+      )
       .slice(0, limit)
       .map((j) => entry(j, j.longestSilenceMs)),
   };
@@ -236,7 +268,10 @@ function serviceIdsOf(rows: ExperienceRows): string[] {
 }
 
 /** Per-service figures, sorted by serviceId: every service with at least one row. */
-export function summarizeServices(rows: ExperienceRows, options: Pick<QueryOptions, 'percentiles'> = {}): ServiceExperience[] {
+export function summarizeServices(
+  rows: ExperienceRows,
+  options: Pick<QueryOptions, 'percentiles'> = {},
+): ServiceExperience[] {
   const percentiles = percentileSet(options.percentiles);
   const journeys = groupBy(rows.journeys, (j) => j.serviceId);
   const incidents = groupBy(rows.incidents, (i) => i.serviceId);
@@ -300,7 +335,10 @@ export function overviewOf(rows: ExperienceRows, options: QueryOptions = {}): Ex
 }
 
 /** The figures of a service with nothing recorded (for services that have targets but no data yet). */
-export function emptyServiceExperience(serviceId: string, options: Pick<QueryOptions, 'percentiles'> = {}): ServiceExperience {
+export function emptyServiceExperience(
+  serviceId: string,
+  options: Pick<QueryOptions, 'percentiles'> = {},
+): ServiceExperience {
   const percentiles = percentileSet(options.percentiles);
   const none = npsSummary([]);
   return {

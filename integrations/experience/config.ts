@@ -13,8 +13,7 @@ import type { ExperienceStore } from './types';
 type Env = Record<string, string | undefined>;
 
 export type ExperienceConfig =
-  | { kind: 'file'; path: string }
-  | { kind: 'postgres'; connectionString: string; maxConnections: number };
+  { kind: 'file'; path: string } | { kind: 'postgres'; connectionString: string; maxConnections: number };
 
 export const experienceEnvSchema = z.object({
   EXPERIENCE_DATABASE_URL: z
@@ -22,7 +21,10 @@ export const experienceEnvSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v === '' ? undefined : v))
-    .refine((v) => v === undefined || isPostgresUrl(v), 'must be a postgres:// or postgresql:// URL, e.g. postgres://experience:secret@db:5432/experience'),
+    .refine(
+      (v) => v === undefined || isPostgresUrl(v),
+      'must be a postgres:// or postgresql:// URL, e.g. postgres://experience:secret@db:5432/experience',
+    ),
   EXPERIENCE_DATABASE_POOL_MAX: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -34,7 +36,10 @@ export const experienceEnvSchema = z.object({
 function isPostgresUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.hostname !== '' || url.searchParams.has('host'));
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') &&
+      (url.hostname !== '' || url.searchParams.has('host'))
+    );
   } catch {
     return false;
   }
@@ -51,13 +56,18 @@ export function experienceConfigFromEnv(env: Env, dataDir: string): ExperienceCo
     EXPERIENCE_DATABASE_POOL_MAX: env.EXPERIENCE_DATABASE_POOL_MAX,
   });
   // Not the shared formatter: it would echo the URL, password included.
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+  if (!result.success)
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
   const parsed = result.data;
   if (parsed.EXPERIENCE_DATABASE_URL === undefined) {
     if (dataDir.trim() === '') throw new ConfigError('DATA_DIR: must not be empty (the experience store lives there)');
     return { kind: 'file', path: join(dataDir, 'experience.jsonl') };
   }
-  return { kind: 'postgres', connectionString: parsed.EXPERIENCE_DATABASE_URL, maxConnections: parsed.EXPERIENCE_DATABASE_POOL_MAX };
+  return {
+    kind: 'postgres',
+    connectionString: parsed.EXPERIENCE_DATABASE_URL,
+    maxConnections: parsed.EXPERIENCE_DATABASE_POOL_MAX,
+  };
 }
 
 /** For start-up logs: where the records go, with any password masked. */
@@ -76,6 +86,9 @@ export function createExperienceStoreFromConfig(config: ExperienceConfig): Exper
   return createExperienceStore(
     config.kind === 'file'
       ? createFileExperienceBackend(config.path)
-      : createPostgresExperienceBackend({ connectionString: config.connectionString, maxConnections: config.maxConnections }),
+      : createPostgresExperienceBackend({
+          connectionString: config.connectionString,
+          maxConnections: config.maxConnections,
+        }),
   );
 }

@@ -32,7 +32,8 @@ export function renderReportJson(report: ExperienceReport): string {
 }
 
 const pcols = (report: ExperienceReport, name: string): string[] => report.percentiles.map((p) => `${name}_p${p}_ms`);
-const pvals = (report: ExperienceReport, d: Distribution): CsvValue[] => report.percentiles.map((p) => percentileOf(d, p));
+const pvals = (report: ExperienceReport, d: Distribution): CsvValue[] =>
+  report.percentiles.map((p) => percentileOf(d, p));
 
 /** One row per service: journeys, time to outcome, silence, effort, NPS, incidents, XLA status. */
 export function renderServicesCsv(report: ExperienceReport): string {
@@ -110,13 +111,25 @@ export function renderServicesCsv(report: ExperienceReport): string {
 
 /** One row per XLA target and service. */
 export function renderXlaCsv(report: ExperienceReport): string {
-  const rows = report.services.flatMap((s) => s.xla.map((e) => [s.serviceId, s.name, e.id, e.description, e.status, e.measured, e.threshold, e.unit]));
+  const rows = report.services.flatMap((s) =>
+    s.xla.map((e) => [s.serviceId, s.name, e.id, e.description, e.status, e.measured, e.threshold, e.unit]),
+  );
   return toCsv(['service_id', 'service', 'xla', 'description', 'status', 'measured', 'threshold', 'unit'], rows);
 }
 
 /** One row per service per UTC day. */
 export function renderDailyCsv(report: ExperienceReport): string {
-  const header = ['day', 'service_id', 'journeys', ...pcols(report, 'time_to_outcome'), 'longest_silence_max_ms', 'nps_responses', 'nps_score', 'incidents', ...pcols(report, 'settle_time')];
+  const header = [
+    'day',
+    'service_id',
+    'journeys',
+    ...pcols(report, 'time_to_outcome'),
+    'longest_silence_max_ms',
+    'nps_responses',
+    'nps_score',
+    'incidents',
+    ...pcols(report, 'settle_time'),
+  ];
   const rows = report.daily.map((d) => [
     d.day,
     d.serviceId,
@@ -138,6 +151,8 @@ export function renderWorstJourneysCsv(report: ExperienceReport): string {
     ['lowest-nps', report.worst.lowestNps],
     ['longest-silence', report.worst.longestSilence],
   ] as const;
-  const rows = lists.flatMap(([list, entries]) => entries.map((e) => [list, e.journeyId, e.serviceId, e.requester, e.outcome, e.at, e.value, e.comment]));
+  const rows = lists.flatMap(([list, entries]) =>
+    entries.map((e) => [list, e.journeyId, e.serviceId, e.requester, e.outcome, e.at, e.value, e.comment]),
+  );
   return toCsv(['list', 'journey_id', 'service_id', 'requester', 'outcome', 'at', 'value', 'comment'], rows);
 }

@@ -15,7 +15,10 @@ import { incidentRecordSchema, journeyRecordSchema, npsAnswerSchema } from './sc
 import { npsKeyOf, type ExperienceBackend, type NpsKey } from './store';
 import type { IncidentRecord, JourneyRecord, NpsAnswer } from './types';
 
-type Line = { kind: 'journey'; record: JourneyRecord } | { kind: 'incident'; record: IncidentRecord } | { kind: 'nps'; record: NpsAnswer };
+type Line =
+  | { kind: 'journey'; record: JourneyRecord }
+  | { kind: 'incident'; record: IncidentRecord }
+  | { kind: 'nps'; record: NpsAnswer };
 
 const lineSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('journey'), record: journeyRecordSchema }),
@@ -36,7 +39,13 @@ async function asUnavailable<T>(what: string, task: () => Promise<T>): Promise<T
   } catch (err) {
     if (isIntegrationError(err)) throw err;
     // Disk full, permissions fixed by an operator, NFS hiccup: worth retrying.
-    throw new IntegrationError('metrics', 'Unavailable', `experience file: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, true, { cause: err });
+    throw new IntegrationError(
+      'metrics',
+      'Unavailable',
+      `experience file: ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+      true,
+      { cause: err },
+    );
   }
 }
 

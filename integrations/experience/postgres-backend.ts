@@ -99,7 +99,14 @@ const transientSqlStateClasses = new Set([
 export function classifyPostgresError(err: unknown, what: string): IntegrationError {
   if (isIntegrationError(err)) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const sqlState = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code) ? err.code : null;
+  const sqlState =
+    typeof err === 'object' &&
+    err !== null &&
+    'code' in err &&
+    typeof err.code === 'string' &&
+    /^[0-9A-Z]{5}$/.test(err.code)
+      ? err.code
+      : null;
   let code: IntegrationErrorCode = 'Unavailable';
   if (err instanceof InvalidExperienceRecordError) code = 'UnexpectedResponse';
   else if (sqlState !== null) {
@@ -111,12 +118,19 @@ export function classifyPostgresError(err: unknown, what: string): IntegrationEr
     else code = 'UnexpectedResponse';
   }
   // Without an SQLSTATE it is the network or the pool (ECONNREFUSED, "Connection terminated", timeouts): retry.
-  return new IntegrationError('metrics', code, `experience database: ${what} failed: ${message}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`, code === 'Unavailable', {
-    cause: err,
-  });
+  return new IntegrationError(
+    'metrics',
+    code,
+    `experience database: ${what} failed: ${message}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`,
+    code === 'Unavailable',
+    {
+      cause: err,
+    },
+  );
 }
 
-const iso = (value: unknown): string | null => (value === null || value === undefined ? null : new Date(value as string | Date).toISOString());
+const iso = (value: unknown): string | null =>
+  value === null || value === undefined ? null : new Date(value as string | Date).toISOString();
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 type Row = Record<string, unknown>;
@@ -182,8 +196,14 @@ export async function migrateExperienceDatabase(pool: pg.Pool): Promise<void> {
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock]);
-    await client.query('CREATE TABLE IF NOT EXISTS experience_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    const applied = new Set((await client.query<{ version: number }>('SELECT version FROM experience_schema_migrations')).rows.map((r) => r.version));
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS experience_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM experience_schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     for (const migration of experienceMigrations) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql);
@@ -306,19 +326,27 @@ export function createPostgresExperienceBackend(options: PostgresExperienceOptio
       );
     },
     async getJourney(journeyId) {
-      const rows = await query('read journey', `SELECT ${journeyColumns} FROM experience_journeys WHERE journey_id = $1`, [journeyId]);
+      const rows = await query(
+        'read journey',
+        `SELECT ${journeyColumns} FROM experience_journeys WHERE journey_id = $1`,
+        [journeyId],
+      );
       return rows[0] ? journeyFromRow(rows[0]) : null;
     },
     async getIncident(incidentId) {
-      const rows = await query('read incident', `SELECT ${incidentColumns} FROM experience_incidents WHERE incident_id = $1`, [incidentId]);
+      const rows = await query(
+        'read incident',
+        `SELECT ${incidentColumns} FROM experience_incidents WHERE incident_id = $1`,
+        [incidentId],
+      );
       return rows[0] ? incidentFromRow(rows[0]) : null;
     },
     async getNpsAnswer(key: NpsKey) {
-      const rows = await query('read NPS answer', `SELECT ${answerColumns} FROM experience_nps_answers WHERE subject = $1 AND subject_id = $2 AND user_name = $3`, [
-        key.subject,
-        key.subjectId,
-        key.user,
-      ]);
+      const rows = await query(
+        'read NPS answer',
+        `SELECT ${answerColumns} FROM experience_nps_answers WHERE subject = $1 AND subject_id = $2 AND user_name = $3`,
+        [key.subject, key.subjectId, key.user],
+      );
       return rows[0] ? answerFromRow(rows[0]) : null;
     },
     async rows(window, serviceId): Promise<ExperienceRows> {
@@ -334,9 +362,18 @@ export function createPostgresExperienceBackend(options: PostgresExperienceOptio
       try {
         // One snapshot for all three tables, so a report never mixes two moments.
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const journeys = await client.query<Row>(`SELECT ${journeyColumns} FROM experience_journeys WHERE finished_at >= $1 AND finished_at < $2 AND ${service}`, params);
-        const incidents = await client.query<Row>(`SELECT ${incidentColumns} FROM experience_incidents WHERE declared_at >= $1 AND declared_at < $2 AND ${service}`, params);
-        const answers = await client.query<Row>(`SELECT ${answerColumns} FROM experience_nps_answers WHERE answered_at >= $1 AND answered_at < $2 AND ${service}`, params);
+        const journeys = await client.query<Row>(
+          `SELECT ${journeyColumns} FROM experience_journeys WHERE finished_at >= $1 AND finished_at < $2 AND ${service}`,
+          params,
+        );
+        const incidents = await client.query<Row>(
+          `SELECT ${incidentColumns} FROM experience_incidents WHERE declared_at >= $1 AND declared_at < $2 AND ${service}`,
+          params,
+        );
+        const answers = await client.query<Row>(
+          `SELECT ${answerColumns} FROM experience_nps_answers WHERE answered_at >= $1 AND answered_at < $2 AND ${service}`,
+          params,
+        );
         await client.query('COMMIT');
         return {
           journeys: journeys.rows.map(journeyFromRow),

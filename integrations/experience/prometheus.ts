@@ -29,24 +29,61 @@ export async function renderPrometheus(report: ExperienceReport, options: Promet
 
   const journeys = gauge('journeys', 'Journeys that reached an outcome in the window.', ['service']);
   const byOutcome = gauge('journeys_by_outcome', 'Journeys per outcome in the window.', ['service', 'outcome']);
-  const cameBack = gauge('journeys_came_back', 'Journeys where the user had to come back (device correction, still broken).', ['service']);
-  const timeToOutcome = gauge('time_to_outcome_seconds', 'Request to outcome, nearest-rank percentiles.', ['service', 'quantile']);
-  const silence = gauge('longest_silence_seconds', 'Longest time a user waited without news, nearest-rank percentiles per journey.', ['service', 'quantile']);
+  const cameBack = gauge(
+    'journeys_came_back',
+    'Journeys where the user had to come back (device correction, still broken).',
+    ['service'],
+  );
+  const timeToOutcome = gauge('time_to_outcome_seconds', 'Request to outcome, nearest-rank percentiles.', [
+    'service',
+    'quantile',
+  ]);
+  const silence = gauge(
+    'longest_silence_seconds',
+    'Longest time a user waited without news, nearest-rank percentiles per journey.',
+    ['service', 'quantile'],
+  );
   const silenceMax = gauge('longest_silence_max_seconds', 'The longest any user waited without news.', ['service']);
   const inputs = gauge('user_inputs_mean', 'Inputs the user had to give per journey, mean.', ['service']);
   const messages = gauge('messages_sent_mean', 'Messages the user received per journey, mean.', ['service']);
-  const stage = gauge('stage_seconds', 'Time per journey stage, nearest-rank percentiles.', ['service', 'stage', 'quantile']);
+  const stage = gauge('stage_seconds', 'Time per journey stage, nearest-rank percentiles.', [
+    'service',
+    'stage',
+    'quantile',
+  ]);
   const npsScore = gauge('nps_score', 'NPS (%promoters − %detractors, rounded), journeys and incidents.', ['service']);
   const npsResponses = gauge('nps_responses', 'NPS answers per category.', ['service', 'category']);
   const incidents = gauge('incidents', 'Incidents declared in the window.', ['service']);
-  const incidentUsers = gauge('incident_users', 'Subscribers of the window’s incidents by what happened to them.', ['service', 'state']);
+  const incidentUsers = gauge('incident_users', 'Subscribers of the window’s incidents by what happened to them.', [
+    'service',
+    'state',
+  ]);
   const unsettled = gauge('incidents_unsettled', 'Incidents with affected users not yet settled.', ['service']);
   const reopened = gauge('incidents_reopened', 'Times incidents were reopened.', ['service']);
-  const firstAnnouncement = gauge('incident_first_announcement_seconds', 'Declared to first announcement, nearest-rank percentiles.', ['service', 'quantile']);
-  const settle = gauge('incident_settle_seconds', 'Declared to last affected user settled, nearest-rank percentiles.', ['service', 'quantile']);
-  const xlaStatus = gauge('xla_status', '1 for the current status of each experience level agreement target, 0 for the others.', ['service', 'xla', 'status']);
-  const xlaMeasured = gauge('xla_measured', 'Measured value of each XLA target (seconds, NPS points or percent, see unit).', ['service', 'xla', 'unit']);
-  const xlaThreshold = gauge('xla_threshold', 'Threshold of each XLA target (same unit as xla_measured).', ['service', 'xla', 'unit']);
+  const firstAnnouncement = gauge(
+    'incident_first_announcement_seconds',
+    'Declared to first announcement, nearest-rank percentiles.',
+    ['service', 'quantile'],
+  );
+  const settle = gauge('incident_settle_seconds', 'Declared to last affected user settled, nearest-rank percentiles.', [
+    'service',
+    'quantile',
+  ]);
+  const xlaStatus = gauge(
+    'xla_status',
+    '1 for the current status of each experience level agreement target, 0 for the others.',
+    ['service', 'xla', 'status'],
+  );
+  const xlaMeasured = gauge(
+    'xla_measured',
+    'Measured value of each XLA target (seconds, NPS points or percent, see unit).',
+    ['service', 'xla', 'unit'],
+  );
+  const xlaThreshold = gauge('xla_threshold', 'Threshold of each XLA target (same unit as xla_measured).', [
+    'service',
+    'xla',
+    'unit',
+  ]);
 
   const quantiles = (g: Gauge<'service' | 'quantile'>, service: string, d: Distribution): void => {
     for (const { percentile, value } of d.percentiles) {

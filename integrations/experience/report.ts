@@ -3,7 +3,16 @@
  * the JSON/CSV export show, so the three can never disagree. Built from one read of the store.
  */
 import { emptyServiceExperience, percentileSet } from './aggregate';
-import type { DailyExperience, ExperienceStore, ServiceExperience, TimeWindow, WorstJourneys, XlaEvaluation, XlaStatus, XlaTarget } from './types';
+import type {
+  DailyExperience,
+  ExperienceStore,
+  ServiceExperience,
+  TimeWindow,
+  WorstJourneys,
+  XlaEvaluation,
+  XlaStatus,
+  XlaTarget,
+} from './types';
 import { evaluateXlas, overallXlaStatus, percentilesNeeded } from './xla';
 
 /** What the catalog knows about a service: its name and experience targets. */
@@ -54,10 +63,16 @@ export function lastDays(days: number, now: Date = new Date()): TimeWindow {
  * Reads the window once and evaluates every service's XLA targets. Read-only; storage failures
  * surface as the store's IntegrationError.
  */
-export async function buildExperienceReport(store: ExperienceStore, options: BuildReportOptions): Promise<ExperienceReport> {
+export async function buildExperienceReport(
+  store: ExperienceStore,
+  options: BuildReportOptions,
+): Promise<ExperienceReport> {
   const definitions = options.services ?? [];
   const percentiles = percentileSet(definitions.flatMap((d) => percentilesNeeded(d.xla)));
-  const overview = await store.overview(options.window, { percentiles, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  const overview = await store.overview(options.window, {
+    percentiles,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  });
   const figuresById = new Map(overview.services.map((s) => [s.serviceId, s]));
   const definitionById = new Map(definitions.map((d) => [d.serviceId, d]));
   const ids = [...new Set([...definitions.map((d) => d.serviceId), ...overview.services.map((s) => s.serviceId)])];

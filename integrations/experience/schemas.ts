@@ -90,12 +90,18 @@ export class InvalidExperienceRecordError extends Error {
   }
 }
 
-function parseWith<S extends z.ZodType>(schema: S, kind: InvalidExperienceRecordError['kind'], value: unknown): z.output<S> {
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  kind: InvalidExperienceRecordError['kind'],
+  value: unknown,
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new InvalidExperienceRecordError(
     kind,
-    result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(record)'}: ${issue.message}`),
+    result.error.issues.map(
+      (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(record)'}: ${issue.message}`,
+    ),
   );
 }
 

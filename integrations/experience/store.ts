@@ -3,9 +3,25 @@
  * answer rule and every aggregate live here and in aggregate.ts; a backend only stores and
  * returns rows.
  */
-import { checkPercentile, dailySeries, defaultWorstLimit, overviewOf, summarizeServices, worstJourneys, type ExperienceRows } from './aggregate';
+import {
+  checkPercentile,
+  dailySeries,
+  defaultWorstLimit,
+  overviewOf,
+  summarizeServices,
+  worstJourneys,
+  type ExperienceRows,
+} from './aggregate';
 import { parseIncidentRecord, parseJourneyRecord, parseNpsAnswer } from './schemas';
-import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer, QueryOptions, TimeWindow, WorstJourneys } from './types';
+import type {
+  ExperienceStore,
+  IncidentRecord,
+  JourneyRecord,
+  NpsAnswer,
+  QueryOptions,
+  TimeWindow,
+  WorstJourneys,
+} from './types';
 
 /** The natural key of an NPS answer. */
 export interface NpsKey {
@@ -41,7 +57,8 @@ export interface ExperienceBackend {
 }
 
 function checkWindow(window: TimeWindow): void {
-  if (Number.isNaN(window.from.getTime()) || Number.isNaN(window.to.getTime())) throw new RangeError('time window: from and to must be valid dates');
+  if (Number.isNaN(window.from.getTime()) || Number.isNaN(window.to.getTime()))
+    throw new RangeError('time window: from and to must be valid dates');
   if (window.from.getTime() > window.to.getTime()) throw new RangeError('time window: from must not be after to');
 }
 
@@ -66,7 +83,11 @@ export function createExperienceStore(backend: ExperienceBackend): ExperienceSto
   // NPS entries whose journey finished outside the window still deserve an outcome on the page.
   const fillOutcomes = async (worst: WorstJourneys): Promise<WorstJourneys> => {
     const lowestNps = await Promise.all(
-      worst.lowestNps.map(async (entry) => (entry.outcome !== null ? entry : { ...entry, outcome: (await backend.getJourney(entry.journeyId))?.outcome ?? null })),
+      worst.lowestNps.map(async (entry) =>
+        entry.outcome !== null
+          ? entry
+          : { ...entry, outcome: (await backend.getJourney(entry.journeyId))?.outcome ?? null },
+      ),
     );
     return { ...worst, lowestNps };
   };

@@ -84,9 +84,19 @@ function underStatus(measured: number, underMs: number): XlaStatus {
 }
 
 /** Evaluates one target against a service's figures (undefined: nothing recorded for the service). */
-export function evaluateXla(target: XlaTarget, service: ServiceExperience | undefined, id: string = xlaId(target)): XlaEvaluation {
+export function evaluateXla(
+  target: XlaTarget,
+  service: ServiceExperience | undefined,
+  id: string = xlaId(target),
+): XlaEvaluation {
   const base = { id, target, description: describeXla(target) };
-  const noData = (threshold: number, unit: XlaEvaluation['unit']): XlaEvaluation => ({ ...base, status: 'no-data', measured: null, threshold, unit });
+  const noData = (threshold: number, unit: XlaEvaluation['unit']): XlaEvaluation => ({
+    ...base,
+    status: 'no-data',
+    measured: null,
+    threshold,
+    unit,
+  });
   switch (target.kind) {
     case 'time-to-outcome':
     case 'longest-silence':
@@ -99,14 +109,22 @@ export function evaluateXla(target: XlaTarget, service: ServiceExperience | unde
             ? service?.journeys.longestSilenceMs
             : service?.incidents.settleTimeMs;
       const measured = d ? percentileOf(d, p) : null;
-      if (d && measured === undefined) throw new RangeError(`percentile ${p} was not computed: pass percentilesNeeded(targets) to the store`);
+      if (d && measured === undefined)
+        throw new RangeError(`percentile ${p} was not computed: pass percentilesNeeded(targets) to the store`);
       if (measured === null || measured === undefined) return noData(target.underMs, 'ms');
-      return { ...base, status: underStatus(measured, target.underMs), measured, threshold: target.underMs, unit: 'ms' };
+      return {
+        ...base,
+        status: underStatus(measured, target.underMs),
+        measured,
+        threshold: target.underMs,
+        unit: 'ms',
+      };
     }
     case 'nps': {
       const score = service?.nps.overall.score ?? null;
       if (score === null) return noData(target.atLeast, 'nps');
-      const status: XlaStatus = score < target.atLeast ? 'broken' : score < target.atLeast + npsAtRiskPoints ? 'at-risk' : 'met';
+      const status: XlaStatus =
+        score < target.atLeast ? 'broken' : score < target.atLeast + npsAtRiskPoints ? 'at-risk' : 'met';
       return { ...base, status, measured: score, threshold: target.atLeast, unit: 'nps' };
     }
     case 'came-back': {
@@ -114,7 +132,11 @@ export function evaluateXla(target: XlaTarget, service: ServiceExperience | unde
       if (!journeys || journeys.count === 0) return noData(target.atMostPercent, 'percent');
       const measured = (100 * journeys.cameBack) / journeys.count;
       const status: XlaStatus =
-        measured > target.atMostPercent ? 'broken' : measured > target.atMostPercent * (1 - atRiskFraction) ? 'at-risk' : 'met';
+        measured > target.atMostPercent
+          ? 'broken'
+          : measured > target.atMostPercent * (1 - atRiskFraction)
+            ? 'at-risk'
+            : 'met';
       return { ...base, status, measured, threshold: target.atMostPercent, unit: 'percent' };
     }
   }
@@ -136,5 +158,8 @@ const severity: Record<XlaStatus, number> = { 'no-data': 0, met: 1, 'at-risk': 2
 /** The worst status among evaluations (broken > at-risk > met > no-data); null when there are none. */
 export function overallXlaStatus(evaluations: readonly XlaEvaluation[]): XlaStatus | null {
   if (evaluations.length === 0) return null;
-  return evaluations.reduce<XlaStatus>((worst, e) => (severity[e.status] > severity[worst] ? e.status : worst), 'no-data');
+  return evaluations.reduce<XlaStatus>(
+    (worst, e) => (severity[e.status] > severity[worst] ? e.status : worst),
+    'no-data',
+  );
 }

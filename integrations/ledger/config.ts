@@ -27,7 +27,10 @@ export type LedgerConfig =
 function isPostgresUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.hostname !== '' || url.searchParams.has('host'));
+    return (
+      (url.protocol === 'postgres:' || url.protocol === 'postgresql:') &&
+      (url.hostname !== '' || url.searchParams.has('host'))
+    );
   } catch {
     return false;
   }
@@ -38,7 +41,10 @@ const databaseUrl = z
   .trim()
   .optional()
   .transform((v) => (v === '' ? undefined : v))
-  .refine((v) => v === undefined || isPostgresUrl(v), 'must be a postgres:// or postgresql:// URL, e.g. postgres://journeys:secret@db:5432/journeys');
+  .refine(
+    (v) => v === undefined || isPostgresUrl(v),
+    'must be a postgres:// or postgresql:// URL, e.g. postgres://journeys:secret@db:5432/journeys',
+  );
 
 export const ledgerEnvSchema = z.object({
   LEDGER_DATABASE_URL: databaseUrl,
@@ -56,9 +62,13 @@ export const ledgerEnvSchema = z.object({
  * `integrations` mode. Empty values count as unset. Throws a ConfigError naming the variable;
  * never echoes a URL, which may hold a password.
  */
-export function ledgerConfigFromEnv(env: Env, options: { integrations: 'embedded' | 'production'; dataDir: string }): LedgerConfig {
+export function ledgerConfigFromEnv(
+  env: Env,
+  options: { integrations: 'embedded' | 'production'; dataDir: string },
+): LedgerConfig {
   if (options.integrations === 'embedded') {
-    if (options.dataDir.trim() === '') throw new ConfigError('DATA_DIR: must not be empty (the send ledger lives there)');
+    if (options.dataDir.trim() === '')
+      throw new ConfigError('DATA_DIR: must not be empty (the send ledger lives there)');
     return { kind: 'file', path: join(options.dataDir, 'send-ledger.jsonl') };
   }
   const result = ledgerEnvSchema.safeParse({
@@ -67,13 +77,19 @@ export function ledgerConfigFromEnv(env: Env, options: { integrations: 'embedded
     LEDGER_DATABASE_POOL_MAX: env.LEDGER_DATABASE_POOL_MAX === '' ? undefined : env.LEDGER_DATABASE_POOL_MAX,
   });
   // Not the shared formatter: it would echo the URL, password included.
-  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
+  if (!result.success)
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'));
   const parsed = result.data;
-  const from = parsed.LEDGER_DATABASE_URL !== undefined ? 'LEDGER_DATABASE_URL' : parsed.EXPERIENCE_DATABASE_URL !== undefined ? 'EXPERIENCE_DATABASE_URL' : null;
+  const from =
+    parsed.LEDGER_DATABASE_URL !== undefined
+      ? 'LEDGER_DATABASE_URL'
+      : parsed.EXPERIENCE_DATABASE_URL !== undefined
+        ? 'EXPERIENCE_DATABASE_URL'
+        : null;
   if (from === null) {
     throw new ConfigError(
       'LEDGER_DATABASE_URL: required when INTEGRATIONS=production unless EXPERIENCE_DATABASE_URL is set (not set): ' +
-        'the send ledger must be shared by every worker (PostgreSQL), not kept on one worker\'s disk',
+        "the send ledger must be shared by every worker (PostgreSQL), not kept on one worker's disk",
     );
   }
   return { kind: 'postgres', connectionString: parsed[from]!, maxConnections: parsed.LEDGER_DATABASE_POOL_MAX, from };
@@ -89,6 +105,9 @@ export function describeLedgerConfig(config: LedgerConfig): string {
 /** The ledger for a config. Nothing is opened yet; `close()` releases the pool (a no-op for the file). */
 export function createLedgerFromConfig(config: LedgerConfig): { ledger: SendLedger; close: () => Promise<void> } {
   if (config.kind === 'file') return { ledger: createFileLedger(config.path), close: () => Promise.resolve() };
-  const ledger = createPostgresLedger({ connectionString: config.connectionString, maxConnections: config.maxConnections });
+  const ledger = createPostgresLedger({
+    connectionString: config.connectionString,
+    maxConnections: config.maxConnections,
+  });
   return { ledger, close: () => ledger.close() };
 }

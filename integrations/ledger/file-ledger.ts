@@ -18,10 +18,25 @@ import { z } from 'zod';
 import { openAppendOnlyLog } from './append-only-log';
 import type { Claim, SendLedger } from './types';
 
-const sentLine = z.object({ type: z.literal('sent').optional(), key: z.string().min(1), providerId: z.string().min(1), at: z.string() });
-const claimLine = z.object({ type: z.literal('claim'), key: z.string().min(1), token: z.string().min(1), at: z.string() });
+const sentLine = z.object({
+  type: z.literal('sent').optional(),
+  key: z.string().min(1),
+  providerId: z.string().min(1),
+  at: z.string(),
+});
+const claimLine = z.object({
+  type: z.literal('claim'),
+  key: z.string().min(1),
+  token: z.string().min(1),
+  at: z.string(),
+});
 const releaseLine = z.object({ type: z.literal('release'), key: z.string().min(1), at: z.string() });
-const resendLine = z.object({ type: z.literal('resend'), key: z.string().min(1), delta: z.union([z.literal(1), z.literal(-1)]), at: z.string() });
+const resendLine = z.object({
+  type: z.literal('resend'),
+  key: z.string().min(1),
+  delta: z.union([z.literal(1), z.literal(-1)]),
+  at: z.string(),
+});
 const ledgerLine = z.union([claimLine, releaseLine, resendLine, sentLine]);
 type LedgerLine = z.infer<typeof ledgerLine>;
 
@@ -151,7 +166,8 @@ export function createFileLedger(path: string): SendLedger {
     async inDoubtResends(keyPrefix = '') {
       await log.exclusive(catchUp);
       const counts = new Map<string, number>();
-      for (const [key, state] of keys) if (state.resends > 0 && key.startsWith(keyPrefix)) counts.set(key, state.resends);
+      for (const [key, state] of keys)
+        if (state.resends > 0 && key.startsWith(keyPrefix)) counts.set(key, state.resends);
       return counts;
     },
   };

@@ -29,10 +29,15 @@ export function createMemoryLedger(): SendLedger & { entries(): ReadonlyMap<stri
       return Promise.resolve({ state: 'in-doubt', claimedAt: entry.claimedAt });
     },
     record(key, providerId) {
-      if (key === '' || providerId === '') return Promise.reject(new Error('send ledger: key and providerId must not be empty'));
+      if (key === '' || providerId === '')
+        return Promise.reject(new Error('send ledger: key and providerId must not be empty'));
       const entry = byKey.get(key);
       if (entry?.providerId == null) {
-        byKey.set(key, { claimedAt: entry?.claimedAt ?? new Date(), providerId, inDoubtResends: entry?.inDoubtResends ?? 0 });
+        byKey.set(key, {
+          claimedAt: entry?.claimedAt ?? new Date(),
+          providerId,
+          inDoubtResends: entry?.inDoubtResends ?? 0,
+        });
         sent.set(key, providerId);
       }
       return Promise.resolve();
@@ -55,7 +60,8 @@ export function createMemoryLedger(): SendLedger & { entries(): ReadonlyMap<stri
     },
     inDoubtResends(keyPrefix = '') {
       const counts = new Map<string, number>();
-      for (const [key, entry] of byKey) if (entry.inDoubtResends > 0 && key.startsWith(keyPrefix)) counts.set(key, entry.inDoubtResends);
+      for (const [key, entry] of byKey)
+        if (entry.inDoubtResends > 0 && key.startsWith(keyPrefix)) counts.set(key, entry.inDoubtResends);
       return Promise.resolve(counts);
     },
     entries: () => sent,

@@ -75,7 +75,8 @@ export class LedgerError extends Error {
 
 function ledgerError(what: string, err: unknown): LedgerError {
   const message = err instanceof Error ? err.message : String(err);
-  const sqlState = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? ` (${err.code})` : '';
+  const sqlState =
+    typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? ` (${err.code})` : '';
   return new LedgerError(`send ledger: ${what} failed: ${message}${sqlState}`, { cause: err });
 }
 
@@ -100,7 +101,9 @@ function nonEmpty(key: string): void {
  * A {@link SendLedger} in PostgreSQL. Nothing connects until the first call (or `ready()`);
  * `close()` ends the pool.
  */
-export function createPostgresLedger(options: PostgresLedgerOptions): SendLedger & { ready(): Promise<void>; close(): Promise<void> } {
+export function createPostgresLedger(
+  options: PostgresLedgerOptions,
+): SendLedger & { ready(): Promise<void>; close(): Promise<void> } {
   const pool = newPool(options, 'service-journeys-send-ledger');
 
   let created: Promise<void> | null = null;
@@ -124,7 +127,11 @@ export function createPostgresLedger(options: PostgresLedgerOptions): SendLedger
   return {
     ready,
     async lookup(key) {
-      const rows = await query<{ provider_id: string | null }>('lookup', `SELECT provider_id FROM ${ledgerTable} WHERE key = $1`, [key]);
+      const rows = await query<{ provider_id: string | null }>(
+        'lookup',
+        `SELECT provider_id FROM ${ledgerTable} WHERE key = $1`,
+        [key],
+      );
       return rows[0]?.provider_id ?? null;
     },
     async claim(key): Promise<Claim> {
@@ -133,9 +140,17 @@ export function createPostgresLedger(options: PostgresLedgerOptions): SendLedger
       // committed, only a new statement's snapshot is sure to see it. A row released between the
       // two (the other attempt's provider refused the message) means the key is free again.
       for (let round = 0; round < 5; round++) {
-        const inserted = await query('claim', `INSERT INTO ${ledgerTable} (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key`, [key]);
+        const inserted = await query(
+          'claim',
+          `INSERT INTO ${ledgerTable} (key) VALUES ($1) ON CONFLICT (key) DO NOTHING RETURNING key`,
+          [key],
+        );
         if (inserted.length > 0) return { state: 'new' };
-        const rows = await query<{ provider_id: string | null; claimed_at: Date }>('claim', `SELECT provider_id, claimed_at FROM ${ledgerTable} WHERE key = $1`, [key]);
+        const rows = await query<{ provider_id: string | null; claimed_at: Date }>(
+          'claim',
+          `SELECT provider_id, claimed_at FROM ${ledgerTable} WHERE key = $1`,
+          [key],
+        );
         const row = rows[0];
         if (!row) continue;
         if (row.provider_id !== null) return { state: 'sent', providerId: row.provider_id };
@@ -154,7 +169,11 @@ export function createPostgresLedger(options: PostgresLedgerOptions): SendLedger
       );
     },
     async release(key) {
-      await query('release', `DELETE FROM ${ledgerTable} WHERE key = $1 AND provider_id IS NULL AND in_doubt_resends = 0`, [key]);
+      await query(
+        'release',
+        `DELETE FROM ${ledgerTable} WHERE key = $1 AND provider_id IS NULL AND in_doubt_resends = 0`,
+        [key],
+      );
     },
     async noteInDoubtResend(key) {
       nonEmpty(key);
@@ -168,7 +187,11 @@ export function createPostgresLedger(options: PostgresLedgerOptions): SendLedger
       return rows[0]?.in_doubt_resends ?? 1;
     },
     async cancelInDoubtResend(key) {
-      await query('take back an in-doubt resend', `UPDATE ${ledgerTable} SET in_doubt_resends = in_doubt_resends - 1 WHERE key = $1 AND in_doubt_resends > 0`, [key]);
+      await query(
+        'take back an in-doubt resend',
+        `UPDATE ${ledgerTable} SET in_doubt_resends = in_doubt_resends - 1 WHERE key = $1 AND in_doubt_resends > 0`,
+        [key],
+      );
     },
     async inDoubtResends(keyPrefix = '') {
       return countsFrom(await query<CountRow>('read in-doubt resends', inDoubtSql, [keyPrefix]));
@@ -191,8 +214,15 @@ function countsFrom(rows: CountRow[]): Map<string, number> {
  * `sms:`; pass `keyPrefix` to narrow. An empty map when nothing was ever resent in doubt or the
  * table does not exist yet. Opens and closes its own connection; never creates anything.
  */
-export async function readInDoubtResends(connectionString: string, options: { keyPrefix?: string } = {}): Promise<Map<string, number>> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, application_name: 'service-journeys-send-ledger-report' });
+export async function readInDoubtResends(
+  connectionString: string,
+  options: { keyPrefix?: string } = {},
+): Promise<Map<string, number>> {
+  const client = new pg.Client({
+    connectionString,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'service-journeys-send-ledger-report',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -23,8 +23,13 @@ const timeout = z.coerce
   .min(100, 'must be at least 100')
   .max(120_000, 'must be at most 120000');
 
-const scimUrl = z.url({ protocol: /^https?$/, error: 'must be the SCIM base URL, such as https://expensatron.example/scim/v2' });
-const bearer = z.string({ error: 'required: the bearer token the application issued for provisioning' }).min(8, 'looks too short for a bearer token');
+const scimUrl = z.url({
+  protocol: /^https?$/,
+  error: 'must be the SCIM base URL, such as https://expensatron.example/scim/v2',
+});
+const bearer = z
+  .string({ error: 'required: the bearer token the application issued for provisioning' })
+  .min(8, 'looks too short for a bearer token');
 
 /** `EXPENSATRON` → `expensatron`, `TRAVEL_DESK` → `travel-desk`. */
 export function applicationIdOf(envName: string): string {
@@ -44,7 +49,10 @@ export function envNameOf(applicationId: string): string {
  * provision). Throws a ConfigError naming each bad variable; tokens are never echoed.
  */
 export function provisioningConfigFromEnv(env: Env): ProvisioningConfig {
-  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<
+    string,
+    string
+  >;
   const apps = new Set<string>();
   for (const key of Object.keys(set)) {
     const m = /^SCIM_([A-Z0-9]+(?:_[A-Z0-9]+)*?)_(URL|TOKEN|TIMEOUT_MS)$/.exec(key);
@@ -53,7 +61,11 @@ export function provisioningConfigFromEnv(env: Env): ProvisioningConfig {
 
   const shape: Record<string, z.ZodType> = { SCIM_TIMEOUT_MS: timeout.default(defaultTimeoutMs) };
   for (const app of apps) {
-    shape[`SCIM_${app}_URL`] = z.string({ error: `required: the SCIM base URL of ${applicationIdOf(app)} (SCIM_${app}_TOKEN or _TIMEOUT_MS is set)` }).pipe(scimUrl);
+    shape[`SCIM_${app}_URL`] = z
+      .string({
+        error: `required: the SCIM base URL of ${applicationIdOf(app)} (SCIM_${app}_TOKEN or _TIMEOUT_MS is set)`,
+      })
+      .pipe(scimUrl);
     shape[`SCIM_${app}_TOKEN`] = bearer;
     shape[`SCIM_${app}_TIMEOUT_MS`] = timeout.optional();
   }
@@ -76,7 +88,8 @@ export function provisioningConfigFromEnv(env: Env): ProvisioningConfig {
  */
 export function createScimRegistry(config: ProvisioningConfig): ProvisionerRegistry {
   for (const id of Object.keys(config.applications)) {
-    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id)) throw new ConfigError(`provisioning: "${id}" is not an application id (lower case letters, digits and -)`);
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id))
+      throw new ConfigError(`provisioning: "${id}" is not an application id (lower case letters, digits and -)`);
   }
   const made = new Map<string, AccountProvisioner>();
   return (applicationId: string): AccountProvisioner => {

@@ -48,18 +48,30 @@ export async function readAccountsFile(path: string): Promise<AccountsFile> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { applications: {} };
-    throw new IntegrationError('provisioning', 'Unavailable', `cannot read ${path}: ${(err as Error).message}`, true, { cause: err });
+    throw new IntegrationError('provisioning', 'Unavailable', `cannot read ${path}: ${(err as Error).message}`, true, {
+      cause: err,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new IntegrationError('provisioning', 'UnexpectedResponse', `${path} is not valid JSON: ${(err as Error).message}`, true);
+    throw new IntegrationError(
+      'provisioning',
+      'UnexpectedResponse',
+      `${path} is not valid JSON: ${(err as Error).message}`,
+      true,
+    );
   }
   const parsed = accountsFileSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
-    throw new IntegrationError('provisioning', 'UnexpectedResponse', `${path} is not an accounts file: ${problems.join('; ')}`, true);
+    throw new IntegrationError(
+      'provisioning',
+      'UnexpectedResponse',
+      `${path} is not an accounts file: ${problems.join('; ')}`,
+      true,
+    );
   }
   return parsed.data;
 }
@@ -71,7 +83,12 @@ async function writeAccountsFile(path: string, data: AccountsFile): Promise<void
   await rename(tmp, path);
 }
 
-const toAccount = (a: StoredAccount): Account => ({ id: a.id, userName: a.userName, externalId: a.externalId, active: a.active });
+const toAccount = (a: StoredAccount): Account => ({
+  id: a.id,
+  userName: a.userName,
+  externalId: a.externalId,
+  active: a.active,
+});
 
 /**
  * Provisioners for any application id (or only `options.applications`, when given), all kept in
@@ -85,7 +102,10 @@ const toAccount = (a: StoredAccount): Account => ({ id: a.id, userName: a.userNa
  * calls within this process are serialised. An application id outside `options.applications`
  * is a permanent `NotFound`.
  */
-export function createEmbeddedProvisioners(path: string, options: { applications?: string[] } = {}): ProvisionerRegistry {
+export function createEmbeddedProvisioners(
+  path: string,
+  options: { applications?: string[] } = {},
+): ProvisionerRegistry {
   const file = resolve(path);
   const allowed = options.applications?.map((a) => a.toLowerCase());
   const made = new Map<string, AccountProvisioner>();
@@ -105,7 +125,9 @@ export function createEmbeddedProvisioners(path: string, options: { applications
         for (const field of ['userName', 'externalId', 'givenName', 'familyName', 'email'] as const) {
           const value: unknown = request[field];
           if (typeof value !== 'string' || value.trim() === '') {
-            return Promise.reject(new IntegrationError('provisioning', 'InvalidRequest', `${field} must not be empty`, false));
+            return Promise.reject(
+              new IntegrationError('provisioning', 'InvalidRequest', `${field} must not be empty`, false),
+            );
           }
         }
         return update<{ account: Account; created: boolean }>((accounts) => {

@@ -74,7 +74,12 @@ export function createScimProvisioner(config: ScimProvisionerConfig): AccountPro
   const base = config.baseUrl.replace(/\/+$/, '');
   const users = `${base}/Users`;
 
-  async function call(method: 'GET' | 'POST' | 'PATCH', url: string, about: string, body?: unknown): Promise<ScimAnswer> {
+  async function call(
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    about: string,
+    body?: unknown,
+  ): Promise<ScimAnswer> {
     let res: Response;
     let text: string;
     try {
@@ -97,7 +102,13 @@ export function createScimProvisioner(config: ScimProvisionerConfig): AccountPro
       try {
         parsed = JSON.parse(text);
       } catch {
-        if (res.ok) throw new IntegrationError('provisioning', 'UnexpectedResponse', `the SCIM answer while ${about} was not JSON`, false);
+        if (res.ok)
+          throw new IntegrationError(
+            'provisioning',
+            'UnexpectedResponse',
+            `the SCIM answer while ${about} was not JSON`,
+            false,
+          );
       }
     }
     return { status: res.status, body: parsed, retryAfterMs: retryAfterMs(res.headers.get('retry-after')) };
@@ -109,7 +120,13 @@ export function createScimProvisioner(config: ScimProvisionerConfig): AccountPro
     const answer = await call('GET', `${users}?${new URLSearchParams({ filter }).toString()}`, about);
     if (answer.status !== 200) throw failure(answer, about);
     const list = listResponse.safeParse(answer.body);
-    if (!list.success) throw new IntegrationError('provisioning', 'UnexpectedResponse', `the SCIM answer while ${about} is not a ListResponse`, false);
+    if (!list.success)
+      throw new IntegrationError(
+        'provisioning',
+        'UnexpectedResponse',
+        `the SCIM answer while ${about} is not a ListResponse`,
+        false,
+      );
     const found = (list.data.Resources ?? []).map((r) => toAccount(r, about));
     // Checked again here: a provider that ignores a filter it does not support answers with every user.
     if (attribute === 'externalId') return found.find((a) => a.externalId === value) ?? null;
@@ -130,7 +147,8 @@ export function createScimProvisioner(config: ScimProvisionerConfig): AccountPro
     return toAccount(answer.body, about);
   }
 
-  const ensureActive = async (account: Account): Promise<Account> => (account.active ? account : setActive(account, true));
+  const ensureActive = async (account: Account): Promise<Account> =>
+    account.active ? account : setActive(account, true);
 
   return {
     async ensureAccount(request: AccountRequest): Promise<{ account: Account; created: boolean }> {
@@ -143,12 +161,17 @@ export function createScimProvisioner(config: ScimProvisionerConfig): AccountPro
         schemas: [userSchema],
         externalId: request.externalId,
         userName: request.userName,
-        name: { givenName: request.givenName, familyName: request.familyName, formatted: `${request.givenName} ${request.familyName}` },
+        name: {
+          givenName: request.givenName,
+          familyName: request.familyName,
+          formatted: `${request.givenName} ${request.familyName}`,
+        },
         displayName: `${request.givenName} ${request.familyName}`,
         emails: [{ value: request.email, primary: true, type: 'work' }],
         active: true,
       });
-      if (answer.status === 201 || answer.status === 200) return { account: toAccount(answer.body, about), created: true };
+      if (answer.status === 201 || answer.status === 200)
+        return { account: toAccount(answer.body, about), created: true };
       if (answer.status === 409 && scimError(answer.body)?.scimType === 'uniqueness') {
         const taken = await search('userName', request.userName);
         if (taken !== null) return { account: await ensureActive(taken), created: false };
@@ -191,9 +214,19 @@ function toAccount(body: unknown, about: string): Account {
   const parsed = userResource.safeParse(body);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0] ?? '(body)')))].join(', ');
-    throw new IntegrationError('provisioning', 'UnexpectedResponse', `the SCIM User while ${about} lacks a valid ${fields}`, false);
+    throw new IntegrationError(
+      'provisioning',
+      'UnexpectedResponse',
+      `the SCIM User while ${about} lacks a valid ${fields}`,
+      false,
+    );
   }
-  return { id: parsed.data.id, userName: parsed.data.userName, externalId: parsed.data.externalId ?? null, active: parsed.data.active ?? true };
+  return {
+    id: parsed.data.id,
+    userName: parsed.data.userName,
+    externalId: parsed.data.externalId ?? null,
+    active: parsed.data.active ?? true,
+  };
 }
 
 function scimError(body: unknown): z.infer<typeof errorResponse> | null {
@@ -208,7 +241,13 @@ function failure(answer: ScimAnswer, about: string): IntegrationError {
   const label = `SCIM ${status}${said ? ` (${said})` : ''} while ${about}`;
   const permanent = (code: IntegrationErrorCode) => new IntegrationError('provisioning', code, label, false);
   if (status === 429 || status >= 500) {
-    return new IntegrationError('provisioning', 'Unavailable', label, true, answer.retryAfterMs === undefined ? undefined : { retryAfterMs: answer.retryAfterMs });
+    return new IntegrationError(
+      'provisioning',
+      'Unavailable',
+      label,
+      true,
+      answer.retryAfterMs === undefined ? undefined : { retryAfterMs: answer.retryAfterMs },
+    );
   }
   if (status === 401 || status === 403) return permanent('NotAuthorized');
   if (status === 404) return permanent('NotFound');
@@ -220,11 +259,23 @@ function failure(answer: ScimAnswer, about: string): IntegrationError {
 function unreachable(err: unknown, timeoutMs: number, about: string): IntegrationError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new IntegrationError('provisioning', 'Unavailable', `the SCIM endpoint did not answer within ${timeoutMs} ms while ${about}`, true, { cause: err });
+    return new IntegrationError(
+      'provisioning',
+      'Unavailable',
+      `the SCIM endpoint did not answer within ${timeoutMs} ms while ${about}`,
+      true,
+      { cause: err },
+    );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : 'network error';
-  return new IntegrationError('provisioning', 'Unavailable', `the SCIM endpoint is unreachable (${code}) while ${about}`, true, { cause: err });
+  return new IntegrationError(
+    'provisioning',
+    'Unavailable',
+    `the SCIM endpoint is unreachable (${code}) while ${about}`,
+    true,
+    { cause: err },
+  );
 }
 
 function retryAfterMs(header: string | null): number | undefined {

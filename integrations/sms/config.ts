@@ -28,16 +28,23 @@ export const smsEnvSchema = z
     TWILIO_ACCOUNT_SID: z
       .string({ error: 'required: your Twilio account SID (AC…)' })
       .regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID: AC followed by 32 hex digits'),
-    TWILIO_AUTH_TOKEN: z.string({ error: 'required: your Twilio auth token' }).min(16, 'looks too short for a Twilio auth token'),
+    TWILIO_AUTH_TOKEN: z
+      .string({ error: 'required: your Twilio auth token' })
+      .min(16, 'looks too short for a Twilio auth token'),
     TWILIO_FROM: z
       .string()
-      .regex(/^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'must be an E.164 number such as +447700900000 (or an alphanumeric sender id of up to 11 characters)')
+      .regex(
+        /^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+        'must be an E.164 number such as +447700900000 (or an alphanumeric sender id of up to 11 characters)',
+      )
       .optional(),
     TWILIO_MESSAGING_SERVICE_SID: z
       .string()
       .regex(/^MG[0-9a-fA-F]{32}$/, 'must be a messaging service SID: MG followed by 32 hex digits')
       .optional(),
-    TWILIO_API_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.twilio.com' }).optional(),
+    TWILIO_API_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.twilio.com' })
+      .optional(),
     TWILIO_TIMEOUT_MS: z.coerce
       .number({ error: 'must be a number of milliseconds' })
       .int('must be a whole number of milliseconds')
@@ -52,7 +59,11 @@ export const smsEnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.TWILIO_FROM === undefined && env.TWILIO_MESSAGING_SERVICE_SID === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['TWILIO_FROM'], message: 'required unless TWILIO_MESSAGING_SERVICE_SID is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_FROM'],
+        message: 'required unless TWILIO_MESSAGING_SERVICE_SID is set',
+      });
     }
   });
 

@@ -15,18 +15,34 @@ export const defaultMaxSmsLength = 640;
  * because cutting would break the link at its end. Failures are permanent InvalidRequest
  * errors whose messages show the number masked.
  */
-export function prepareSms(message: SmsMessage, defaultRegion: CountryCode, maxLength = defaultMaxSmsLength): { to: string; body: string } {
+export function prepareSms(
+  message: SmsMessage,
+  defaultRegion: CountryCode,
+  maxLength = defaultMaxSmsLength,
+): { to: string; body: string } {
   if (message.idempotencyKey === '') {
-    throw new IntegrationError('sms', 'InvalidRequest', 'SMS rejected before sending: idempotencyKey must not be empty');
+    throw new IntegrationError(
+      'sms',
+      'InvalidRequest',
+      'SMS rejected before sending: idempotencyKey must not be empty',
+    );
   }
   const phone = parsePhone(message.to, defaultRegion);
   if (!phone.ok) {
-    throw new IntegrationError('sms', 'InvalidRequest', `SMS to ${maskPhone(message.to)} rejected before sending: ${phone.problem}`);
+    throw new IntegrationError(
+      'sms',
+      'InvalidRequest',
+      `SMS to ${maskPhone(message.to)} rejected before sending: ${phone.problem}`,
+    );
   }
   const body = message.body.trim();
   if (body === '') throw new IntegrationError('sms', 'InvalidRequest', 'SMS rejected before sending: empty body');
   if ([...body].length > maxLength) {
-    throw new IntegrationError('sms', 'InvalidRequest', `SMS rejected before sending: body has ${[...body].length} characters, more than ${maxLength}`);
+    throw new IntegrationError(
+      'sms',
+      'InvalidRequest',
+      `SMS rejected before sending: body has ${[...body].length} characters, more than ${maxLength}`,
+    );
   }
   return { to: phone.e164, body };
 }

@@ -62,7 +62,11 @@ export function createTwilioSms(config: SmsConfig): SmsSender {
       }
       const parsed = createdMessage.safeParse(created);
       if (!parsed.success) {
-        throw new IntegrationError('sms', 'UnexpectedResponse', `Twilio accepted the SMS to ${maskPhone(to)} but returned no message SID`);
+        throw new IntegrationError(
+          'sms',
+          'UnexpectedResponse',
+          `Twilio accepted the SMS to ${maskPhone(to)} but returned no message SID`,
+        );
       }
       return { sid: parsed.data.sid, to };
     },
@@ -85,11 +89,20 @@ export function createTwilioSms(config: SmsConfig): SmsSender {
       for (const item of listed) {
         const parsed = listedMessage.safeParse(item);
         if (!parsed.success) {
-          throw new IntegrationError('sms', 'UnexpectedResponse', `Twilio's list of messages to ${maskPhone(to)} has an entry without the expected fields`);
+          throw new IntegrationError(
+            'sms',
+            'UnexpectedResponse',
+            `Twilio's list of messages to ${maskPhone(to)} has an entry without the expected fields`,
+          );
         }
         const m = parsed.data;
         if (!m.direction.startsWith('outbound') || m.to !== to || (m.body ?? '').trim() !== body) continue;
-        if (config.from === null && config.messagingServiceSid !== null && m.messagingServiceSid !== config.messagingServiceSid) continue;
+        if (
+          config.from === null &&
+          config.messagingServiceSid !== null &&
+          m.messagingServiceSid !== config.messagingServiceSid
+        )
+          continue;
         // `DateSent>` may be applied per day: check the creation time here as well.
         const createdAt = (m.dateCreated ?? m.dateSent ?? since).getTime();
         if (createdAt < since.getTime()) continue;
@@ -131,7 +144,13 @@ export function classifyTwilioError(err: unknown, to: string): IntegrationError 
   const rest = twilioException.safeParse(err);
   if (!rest.success) {
     if (err instanceof SyntaxError) {
-      return new IntegrationError('sms', 'UnexpectedResponse', `Twilio's answer for the SMS to ${who} was not JSON`, false, options);
+      return new IntegrationError(
+        'sms',
+        'UnexpectedResponse',
+        `Twilio's answer for the SMS to ${who} was not JSON`,
+        false,
+        options,
+      );
     }
     const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : 'network error';
     return new IntegrationError('sms', 'Unavailable', `Twilio unreachable (${code})`, true, options);
@@ -140,10 +159,22 @@ export function classifyTwilioError(err: unknown, to: string): IntegrationError 
   const said = scrubNumbers(rest.data.message ?? rest.data.detail ?? '');
   const label = `Twilio ${code ?? status}${said ? `: ${said}` : ''}`;
   if (code === 21610) {
-    return new IntegrationError('sms', 'RecipientOptedOut', `${who} has unsubscribed (replied STOP) (${label})`, false, options);
+    return new IntegrationError(
+      'sms',
+      'RecipientOptedOut',
+      `${who} has unsubscribed (replied STOP) (${label})`,
+      false,
+      options,
+    );
   }
   if (code === 20003 || status === 401 || status === 403) {
-    return new IntegrationError('sms', 'NotAuthorized', `Twilio refused the account credentials (${label})`, false, options);
+    return new IntegrationError(
+      'sms',
+      'NotAuthorized',
+      `Twilio refused the account credentials (${label})`,
+      false,
+      options,
+    );
   }
   if (status === 429 || status >= 500) {
     return new IntegrationError('sms', 'Unavailable', `Twilio is busy or failing (${label})`, true, options);

@@ -18,7 +18,12 @@ import { createTwilioSms } from '../../integrations/sms/twilio-sms';
 import type { SmsMessage } from '../../integrations/sms/types';
 
 export type DeliverInput =
-  | { kind: 'sms'; ledgerUrl: string; twilio: { baseUrl: string; accountSid: string; authToken: string; from: string }; message: SmsMessage }
+  | {
+      kind: 'sms';
+      ledgerUrl: string;
+      twilio: { baseUrl: string; accountSid: string; authToken: string; from: string };
+      message: SmsMessage;
+    }
   | { kind: 'email'; ledgerUrl: string; smtp: { host: string; port: number; from: string }; message: EmailMessage };
 
 const raw = process.env.DELIVER_INPUT;
@@ -26,7 +31,8 @@ if (!raw) throw new Error('DELIVER_INPUT is not set');
 const input = JSON.parse(raw) as DeliverInput;
 
 const write = (line: unknown): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
-const entry = (level: LogLevel) => (message: string, meta?: LogMetadata) => write({ log: level.toLowerCase(), message, meta });
+const entry = (level: LogLevel) => (message: string, meta?: LogMetadata) =>
+  write({ log: level.toLowerCase(), message, meta });
 const logger: Logger = {
   log: (level, message, meta) => entry(level)(message, meta),
   trace: entry('TRACE'),
@@ -37,7 +43,10 @@ const logger: Logger = {
 };
 
 const ledger = createPostgresLedger({ connectionString: input.ledgerUrl });
-const env = new MockActivityEnvironment({ activityType: input.kind === 'sms' ? 'sendDownloadLink' : 'sendReceiptEmail' }, { logger });
+const env = new MockActivityEnvironment(
+  { activityType: input.kind === 'sms' ? 'sendDownloadLink' : 'sendReceiptEmail' },
+  { logger },
+);
 let result: Delivery;
 if (input.kind === 'sms') {
   const sms = createTwilioSms({

@@ -21,7 +21,13 @@ const script = fileURLToPath(new URL('./deliver-process.ts', import.meta.url));
 
 interface Run {
   child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; lines: Record<string, unknown>[]; stdout: string; stderr: string }>;
+  done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    lines: Record<string, unknown>[];
+    stdout: string;
+    stderr: string;
+  }>;
 }
 
 function deliver(input: DeliverInput): Run {
@@ -67,11 +73,19 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function ledgerRow(url: string, key: string): Promise<{ provider_id: string | null; in_doubt_resends: number } | undefined> {
+async function ledgerRow(
+  url: string,
+  key: string,
+): Promise<{ provider_id: string | null; in_doubt_resends: number } | undefined> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<{ provider_id: string | null; in_doubt_resends: number }>('SELECT provider_id, in_doubt_resends FROM send_ledger WHERE key = $1', [key])).rows[0];
+    return (
+      await client.query<{ provider_id: string | null; in_doubt_resends: number }>(
+        'SELECT provider_id, in_doubt_resends FROM send_ledger WHERE key = $1',
+        [key],
+      )
+    ).rows[0];
   } finally {
     await client.end();
   }
@@ -88,8 +102,17 @@ describe('a worker killed between the provider accepting and the ledger recordin
     const input: DeliverInput = {
       kind: 'sms',
       ledgerUrl,
-      twilio: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, authToken: twilio.authToken, from: '+447700900000' },
-      message: { to: phone, body: 'IT: install Expensatron on your Android phone: https://apps.eagle5.example/x Login details follow by email.', idempotencyKey: 'fulfil-expensatron-REQ-7/download-link' },
+      twilio: {
+        baseUrl: twilio.baseUrl,
+        accountSid: twilio.accountSid,
+        authToken: twilio.authToken,
+        from: '+447700900000',
+      },
+      message: {
+        to: phone,
+        body: 'IT: install Expensatron on your Android phone: https://apps.eagle5.example/x Login details follow by email.',
+        idempotencyKey: 'fulfil-expensatron-REQ-7/download-link',
+      },
     };
 
     let first: Run | null = null;
@@ -104,7 +127,10 @@ describe('a worker killed between the provider accepting and the ledger recordin
     expect(twilio.messages).toHaveLength(1);
     const sid = twilio.messages[0]!.sid;
     // Claimed before the send, never recorded: the window, left open by the kill.
-    expect(await ledgerRow(ledgerUrl, 'sms:fulfil-expensatron-REQ-7/download-link')).toEqual({ provider_id: null, in_doubt_resends: 0 });
+    expect(await ledgerRow(ledgerUrl, 'sms:fulfil-expensatron-REQ-7/download-link')).toEqual({
+      provider_id: null,
+      in_doubt_resends: 0,
+    });
 
     const retry = await deliver(input).done;
     expect(retry.code, retry.stderr).toBe(0);
@@ -113,7 +139,10 @@ describe('a worker killed between the provider accepting and the ledger recordin
     expect(twilio.listRequests).toHaveLength(1);
     expect(twilio.listRequests[0]).toMatchObject({ To: '+447700900123', From: '+447700900000' });
     expect(twilio.listRequests[0]!['DateSent>']).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    expect(await ledgerRow(ledgerUrl, 'sms:fulfil-expensatron-REQ-7/download-link')).toEqual({ provider_id: sid, in_doubt_resends: 0 });
+    expect(await ledgerRow(ledgerUrl, 'sms:fulfil-expensatron-REQ-7/download-link')).toEqual({
+      provider_id: sid,
+      in_doubt_resends: 0,
+    });
     expect(await readInDoubtResends(ledgerUrl)).toEqual(new Map());
     const infos = retry.lines.filter((l) => l.log === 'info' && String(l.message).includes('the provider has it'));
     expect(infos).toHaveLength(1);
@@ -125,7 +154,8 @@ describe('a worker killed between the provider accepting and the ledger recordin
     expect(twilio.messages).toHaveLength(1);
     expect(twilio.listRequests).toHaveLength(1);
 
-    for (const run of [killed, retry, third]) for (const form of phoneForms) expect(run.stdout + run.stderr).not.toContain(form);
+    for (const run of [killed, retry, third])
+      for (const form of phoneForms) expect(run.stdout + run.stderr).not.toContain(form);
   });
 
   it('SMS: in doubt but Twilio never got it (the worker died after claiming): the retry sends it, once', async () => {
@@ -140,14 +170,24 @@ describe('a worker killed between the provider accepting and the ledger recordin
     const run = await deliver({
       kind: 'sms',
       ledgerUrl,
-      twilio: { baseUrl: twilio.baseUrl, accountSid: twilio.accountSid, authToken: twilio.authToken, from: '+447700900000' },
+      twilio: {
+        baseUrl: twilio.baseUrl,
+        accountSid: twilio.accountSid,
+        authToken: twilio.authToken,
+        from: '+447700900000',
+      },
       message: { to: phone, body: 'IT: the CRM is down. We are on it.', idempotencyKey: key },
     }).done;
     expect(run.code, run.stderr).toBe(0);
     expect(twilio.listRequests).toHaveLength(1);
     expect(twilio.messages).toHaveLength(1);
-    expect(run.lines.find((l) => 'result' in l)).toEqual({ result: { providerId: twilio.messages[0]!.sid, alreadySent: false } });
-    expect(await ledgerRow(ledgerUrl, `sms:${key}`)).toEqual({ provider_id: twilio.messages[0]!.sid, in_doubt_resends: 0 });
+    expect(run.lines.find((l) => 'result' in l)).toEqual({
+      result: { providerId: twilio.messages[0]!.sid, alreadySent: false },
+    });
+    expect(await ledgerRow(ledgerUrl, `sms:${key}`)).toEqual({
+      provider_id: twilio.messages[0]!.sid,
+      in_doubt_resends: 0,
+    });
   });
 
   it('email: the retry resends once with the same Message-ID, counts it and warns naming the key: two copies, in-doubt count 1', async () => {
@@ -187,7 +227,10 @@ describe('a worker killed between the provider accepting and the ledger recordin
     expect(smtp.messages.map((m) => m.messageId)).toEqual([messageId, messageId]);
     expect(await readInDoubtResends(ledgerUrl)).toEqual(new Map([[`email:${idempotencyKey}`, 1]]));
     expect(await readInDoubtResends(ledgerUrl, { keyPrefix: 'sms:' })).toEqual(new Map());
-    expect(await ledgerRow(ledgerUrl, `email:${idempotencyKey}`)).toEqual({ provider_id: messageId, in_doubt_resends: 1 });
+    expect(await ledgerRow(ledgerUrl, `email:${idempotencyKey}`)).toEqual({
+      provider_id: messageId,
+      in_doubt_resends: 1,
+    });
 
     const warnings = retry.lines.filter((l) => l.log === 'warn');
     expect(warnings).toHaveLength(1);

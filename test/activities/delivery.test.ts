@@ -39,7 +39,14 @@ async function asActivity<T>(fn: () => Promise<T>): Promise<{ value: T; logs: Lo
   const entry = (level: string) => (message: string, meta?: LogMetadata) => {
     if (level !== 'debug' && level !== 'trace') logs.push({ level, message, meta });
   };
-  const logger: Logger = { log: (level, message, meta) => entry(level.toLowerCase())(message, meta), trace: entry('trace'), debug: entry('debug'), info: entry('info'), warn: entry('warn'), error: entry('error') };
+  const logger: Logger = {
+    log: (level, message, meta) => entry(level.toLowerCase())(message, meta),
+    trace: entry('trace'),
+    debug: entry('debug'),
+    info: entry('info'),
+    warn: entry('warn'),
+    error: entry('error'),
+  };
   const value = (await new MockActivityEnvironment({ activityType: 'test' }, { logger }).run(fn)) as T;
   return { value, logs };
 }
@@ -60,7 +67,15 @@ async function twilioServer(): Promise<TestTwilioServer> {
 }
 
 function twilio(s: TestTwilioServer): SmsSender {
-  return createTwilioSms({ accountSid: s.accountSid, authToken: s.authToken, from: '+447700900000', messagingServiceSid: null, apiBaseUrl: s.baseUrl, defaultRegion: 'GB', timeoutMs: 5_000 });
+  return createTwilioSms({
+    accountSid: s.accountSid,
+    authToken: s.authToken,
+    from: '+447700900000',
+    messagingServiceSid: null,
+    apiBaseUrl: s.baseUrl,
+    defaultRegion: 'GB',
+    timeoutMs: 5_000,
+  });
 }
 
 async function smtpServer(): Promise<TestSmtpServer> {
@@ -70,12 +85,26 @@ async function smtpServer(): Promise<TestSmtpServer> {
 }
 
 function smtp(s: TestSmtpServer): Mailer {
-  const m = createSmtpMailer({ host: s.host, port: s.port, secure: false, requireTls: false, auth: null, from: { name: 'IT', address: 'it@eagle5.example' }, ca: null, timeoutMs: 5_000, maxConnections: 1 });
+  const m = createSmtpMailer({
+    host: s.host,
+    port: s.port,
+    secure: false,
+    requireTls: false,
+    auth: null,
+    from: { name: 'IT', address: 'it@eagle5.example' },
+    ca: null,
+    timeoutMs: 5_000,
+    maxConnections: 1,
+  });
   cleanups.push(() => m.close());
   return m;
 }
 
-const sms: SmsMessage = { to: '07700 900123', body: 'IT: your download link https://apps.eagle5.example/x', idempotencyKey: 'fulfil-x-REQ-1/download-link' };
+const sms: SmsMessage = {
+  to: '07700 900123',
+  body: 'IT: your download link https://apps.eagle5.example/x',
+  idempotencyKey: 'fulfil-x-REQ-1/download-link',
+};
 const email: EmailMessage = {
   to: { name: 'Steve', address: 'steve@eagle5.example' },
   subject: 'Your login',
@@ -92,7 +121,10 @@ describe('deliverSms', () => {
     const first = await asActivity(() => deliverSms(deps, sms));
     expect(first.value).toEqual({ providerId: s.messages[0]!.sid, alreadySent: false });
     expect(first.logs).toEqual([]);
-    expect((await asActivity(() => deliverSms(deps, sms))).value).toEqual({ providerId: s.messages[0]!.sid, alreadySent: true });
+    expect((await asActivity(() => deliverSms(deps, sms))).value).toEqual({
+      providerId: s.messages[0]!.sid,
+      alreadySent: true,
+    });
     expect(s.messages).toHaveLength(1);
     expect(s.listRequests).toHaveLength(0);
   });
@@ -118,7 +150,11 @@ describe('deliverSms', () => {
     expect(s.messages).toHaveLength(1);
 
     // A different body: an identical SMS to the same number minutes earlier would be taken for it (see twilio-sms.ts).
-    const other = { ...sms, body: 'IT: your iPhone link https://apps.eagle5.example/y', idempotencyKey: 'fulfil-x-REQ-2/download-link' };
+    const other = {
+      ...sms,
+      body: 'IT: your iPhone link https://apps.eagle5.example/y',
+      idempotencyKey: 'fulfil-x-REQ-2/download-link',
+    };
     s.failNext(500);
     await failure(asActivity(() => deliverSms(deps, other)));
     const retried = await asActivity(() => deliverSms(deps, other));
@@ -137,7 +173,10 @@ describe('deliverSms', () => {
     expect(value.alreadySent).toBe(false);
     expect(await ledger.inDoubtResends()).toEqual(new Map([[`sms:${sms.idempotencyKey}`, 1]]));
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ level: 'warn', meta: { ledgerKey: `sms:${sms.idempotencyKey}`, inDoubtResends: 1 } });
+    expect(logs[0]).toMatchObject({
+      level: 'warn',
+      meta: { ledgerKey: `sms:${sms.idempotencyKey}`, inDoubtResends: 1 },
+    });
     expect(JSON.stringify(logs)).not.toMatch(/7700 ?900123/);
   });
 
@@ -177,7 +216,10 @@ describe('deliverEmail', () => {
     expect(s.messages.map((m) => m.messageId)).toEqual([messageId]);
     expect(await ledger.inDoubtResends('email:')).toEqual(new Map([[`email:${email.idempotencyKey}`, 1]]));
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ level: 'warn', meta: { ledgerKey: `email:${email.idempotencyKey}`, inDoubtResends: 1 } });
+    expect(logs[0]).toMatchObject({
+      level: 'warn',
+      meta: { ledgerKey: `email:${email.idempotencyKey}`, inDoubtResends: 1 },
+    });
     expect(logs[0]!.message).toContain(`email:${email.idempotencyKey}`);
     expect(JSON.stringify(logs)).not.toContain('steve@eagle5.example');
     expect(JSON.stringify(logs)).not.toContain('steve.jones');
@@ -199,7 +241,9 @@ describe('deliverEmail', () => {
 describe('providerSurelyRefused', () => {
   it('is true only when the provider answered with an error or nothing was sent', () => {
     const refused = (cause: unknown, code: IntegrationError['code'] = 'Unavailable', retryable = true) =>
-      providerSurelyRefused(new IntegrationError('sms', code, 'x', retryable, cause === undefined ? undefined : { cause }));
+      providerSurelyRefused(
+        new IntegrationError('sms', code, 'x', retryable, cause === undefined ? undefined : { cause }),
+      );
     expect(refused(undefined, 'InvalidRequest', false)).toBe(true); // refused before sending
     expect(refused(undefined, 'UnexpectedResponse', false)).toBe(false); // "accepted but no SID"
     expect(refused({ status: 400, code: 21211 })).toBe(true);

@@ -71,7 +71,14 @@ describe('experience activities', () => {
     const incident = mailIncidents()[0]!;
     await activities.recordIncidentExperience(incident);
     await activities.recordIncidentExperience(incident);
-    const answer = { incidentId: incident.incidentId, serviceId: 'mail', user: 'bob', score: 3, comment: null, at: '2026-03-02T11:00:00.000Z' };
+    const answer = {
+      incidentId: incident.incidentId,
+      serviceId: 'mail',
+      user: 'bob',
+      score: 3,
+      comment: null,
+      at: '2026-03-02T11:00:00.000Z',
+    };
     await activities.recordNpsAnswer(answer);
     await activities.recordNpsAnswer(answer);
     const [mail] = await store.summarize(window);
@@ -85,14 +92,26 @@ describe('experience activities', () => {
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toContain('longestSilenceMs: must be a whole number of ms');
 
-    const late = await failure(activities.recordJourneyExperience({ ...record, finishedAt: '2026-03-02T09:00:00.000Z' }));
+    const late = await failure(
+      activities.recordJourneyExperience({ ...record, finishedAt: '2026-03-02T09:00:00.000Z' }),
+    );
     expect(late.message).toContain('finishedAt: must not be before requestedAt');
 
     // a workflow passing something that is not a record at all
     const garbage = await failure(activities.recordIncidentExperience(null as unknown as never));
     expect(garbage.type).toBe('InvalidInput');
 
-    const both = await failure(activities.recordNpsAnswer({ journeyId: 'j', incidentId: 'i', serviceId: 's', user: 'u', score: 5, comment: null, at: '2026-03-02T10:00:00Z' }));
+    const both = await failure(
+      activities.recordNpsAnswer({
+        journeyId: 'j',
+        incidentId: 'i',
+        serviceId: 's',
+        user: 'u',
+        score: 5,
+        comment: null,
+        at: '2026-03-02T10:00:00Z',
+      }),
+    );
     expect(both.type).toBe('InvalidInput');
     expect(both.nonRetryable).toBe(true);
     expect(await store.summarize(window)).toEqual([]);
@@ -106,7 +125,10 @@ describe('experience activities', () => {
     try {
       const err: unknown = await createExperienceActivities({ experience: down })
         .recordJourneyExperience(record)
-        .then(() => null, (e: unknown) => e);
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       // not an ApplicationFailure: a plain retryable error, which Temporal retries with the activity's policy
       expect(err).not.toBeInstanceOf(ApplicationFailure);
       expect(isIntegrationError(err) && err.retryable && err.code === 'Unavailable').toBe(true);

@@ -46,7 +46,9 @@ describe('keepAlive', () => {
     const env = new MockActivityEnvironment();
     const beats = heartbeatsOf(env);
     await env.run(keepAlive(() => Promise.resolve('done')));
-    await expect(env.run(keepAlive(() => Promise.reject(new Error('provider said no'))))).rejects.toThrow('provider said no');
+    await expect(env.run(keepAlive(() => Promise.reject(new Error('provider said no'))))).rejects.toThrow(
+      'provider said no',
+    );
     await sleep(keepAliveIntervalMs * 1.5);
     expect(beats).toEqual([]);
   });

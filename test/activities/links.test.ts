@@ -4,7 +4,12 @@ import { confirmationUrl, signLinkToken, verifyLinkToken, type LinkClaims } from
 
 const secret = 'test-link-secret-0123456789abcdef';
 const now = Date.UTC(2025, 0, 15, 9, 0, 0);
-const claims: LinkClaims = { incidentId: 'crm-20250115-a1', accountName: 'steve', action: 'confirm', expiresAt: now + 3600_000 };
+const claims: LinkClaims = {
+  incidentId: 'crm-20250115-a1',
+  accountName: 'steve',
+  action: 'confirm',
+  expiresAt: now + 3600_000,
+};
 
 function b64(s: string): string {
   return Buffer.from(s, 'utf8').toString('base64url');
@@ -13,7 +18,10 @@ function b64(s: string): string {
 describe('signed link tokens', () => {
   it('accepts a token it made, for the incident and action it names, and returns its claims', () => {
     const token = signLinkToken(secret, claims);
-    expect(verifyLinkToken(secret, token, { incidentId: claims.incidentId, action: 'confirm' }, now)).toEqual({ ok: true, claims });
+    expect(verifyLinkToken(secret, token, { incidentId: claims.incidentId, action: 'confirm' }, now)).toEqual({
+      ok: true,
+      claims,
+    });
   });
 
   it('makes the same token for the same claims (a retried email carries the same link)', () => {
@@ -29,7 +37,10 @@ describe('signed link tokens', () => {
     const token = signLinkToken(secret, claims);
     const signature = token.split('.')[1]!;
     const forged = `${b64(JSON.stringify({ i: claims.incidentId, u: 'tony', a: 'confirm', e: claims.expiresAt }))}.${signature}`;
-    expect(verifyLinkToken(secret, forged, { incidentId: claims.incidentId }, now)).toEqual({ ok: false, reason: 'invalid' });
+    expect(verifyLinkToken(secret, forged, { incidentId: claims.incidentId }, now)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   it('refuses a token for another user made by someone who guessed the format but not the secret', () => {
@@ -53,7 +64,10 @@ describe('signed link tokens', () => {
 
   it('refuses a genuine token used for another incident', () => {
     const token = signLinkToken(secret, claims);
-    expect(verifyLinkToken(secret, token, { incidentId: 'email-20250115-b2' }, now)).toEqual({ ok: false, reason: 'invalid' });
+    expect(verifyLinkToken(secret, token, { incidentId: 'email-20250115-b2' }, now)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
   });
 
   it('refuses garbage without throwing', () => {
@@ -74,9 +88,22 @@ describe('signed link tokens', () => {
   });
 
   it('builds the portal confirmation URL with the token and the preselected answer', () => {
-    const url = new URL(confirmationUrl({ publicUrl: 'https://portal.eagle5.example/', linkSecret: secret }, { incidentId: claims.incidentId, accountName: 'steve', expiresAt: claims.expiresAt }, 'fixed'));
+    const url = new URL(
+      confirmationUrl(
+        { publicUrl: 'https://portal.eagle5.example/', linkSecret: secret },
+        { incidentId: claims.incidentId, accountName: 'steve', expiresAt: claims.expiresAt },
+        'fixed',
+      ),
+    );
     expect(url.origin + url.pathname).toBe(`https://portal.eagle5.example/incidents/${claims.incidentId}/confirm`);
     expect(url.searchParams.get('answer')).toBe('fixed');
-    expect(verifyLinkToken(secret, url.searchParams.get('token')!, { incidentId: claims.incidentId, action: 'confirm' }, now)).toEqual({ ok: true, claims });
+    expect(
+      verifyLinkToken(
+        secret,
+        url.searchParams.get('token')!,
+        { incidentId: claims.incidentId, action: 'confirm' },
+        now,
+      ),
+    ).toEqual({ ok: true, claims });
   });
 });

@@ -40,7 +40,11 @@ describe('the registry', () => {
       plan: {
         ...expensatron.plan,
         serviceId: 'broken',
-        steps: [{ kind: 'send-quick-start' }, { kind: 'verify-device', maxCorrections: 1 }, { kind: 'send-download-link', links: { ios: 'ftp://x', android: 'https://a.example' } }],
+        steps: [
+          { kind: 'send-quick-start' },
+          { kind: 'verify-device', maxCorrections: 1 },
+          { kind: 'send-download-link', links: { ios: 'ftp://x', android: 'https://a.example' } },
+        ],
       },
     };
     const problems = catalogProblems([expensatron, broken, expensatron]);
@@ -73,7 +77,11 @@ describe('search', () => {
   it('finds services by the words people use, best match first', () => {
     expect(searchCatalog('expenses receipts').map((s) => s.id)).toEqual(['expensatron']);
     expect(searchCatalog('desk phone')[0]!.id).toBe('desk-phone');
-    expect(searchCatalog('phone').map((s) => s.id).sort()).toEqual(['desk-phone', 'expensatron']);
+    expect(
+      searchCatalog('phone')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['desk-phone', 'expensatron']);
     expect(searchCatalog('voicemail').map((s) => s.id)).toEqual(['desk-phone']);
     expect(searchCatalog('printer toner')).toEqual([]);
     expect(searchCatalog('').map((s) => s.id)).toEqual(['desk-phone', 'expensatron']);
@@ -87,8 +95,14 @@ describe('request forms', () => {
       ['os', 'radio', true],
     ]);
     expect(formFields(expensatron.form)[0]!.label).toBe('Mobile phone number');
-    expect(expensatron.form.parse({ phone: '07700 900123', os: 'android' })).toEqual({ phone: '+447700900123', os: 'android' });
-    expect(expensatron.form.parse({ phone: '+44 7700 900456', os: 'ios' })).toEqual({ phone: '+447700900456', os: 'ios' });
+    expect(expensatron.form.parse({ phone: '07700 900123', os: 'android' })).toEqual({
+      phone: '+447700900123',
+      os: 'android',
+    });
+    expect(expensatron.form.parse({ phone: '+44 7700 900456', os: 'ios' })).toEqual({
+      phone: '+447700900456',
+      os: 'ios',
+    });
     const bad = expensatron.form.safeParse({ phone: '12', os: 'windows' });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => [i.path[0], i.message.split(' (')[0]])).toEqual([
@@ -99,14 +113,20 @@ describe('request forms', () => {
 
   it('the desk phone asks where and which manager approves', () => {
     expect(formFields(deskPhone.form).map((f) => f.name)).toEqual(['deskLocation', 'manager']);
-    expect(deskPhone.form.parse({ deskLocation: ' B2, desk 14 ', manager: 'Mia' })).toEqual({ deskLocation: 'B2, desk 14', manager: 'mia' });
+    expect(deskPhone.form.parse({ deskLocation: ' B2, desk 14 ', manager: 'Mia' })).toEqual({
+      deskLocation: 'B2, desk 14',
+      manager: 'mia',
+    });
   });
 });
 
 describe('eligibility rules', () => {
   const rule = expensatron.plan.eligibility;
   it('lets enabled Sales members in (nested groups come expanded from the directory)', () => {
-    expect(evaluateEligibility(rule, { enabled: true, groups: ['Sales', 'Sales EMEA'] })).toEqual({ eligible: true, reasons: [] });
+    expect(evaluateEligibility(rule, { enabled: true, groups: ['Sales', 'Sales EMEA'] })).toEqual({
+      eligible: true,
+      reasons: [],
+    });
     expect(evaluateEligibility(rule, { enabled: true, groups: ['sales'] }).eligible).toBe(true);
   });
   it('says every reason in plain words', () => {
@@ -114,9 +134,12 @@ describe('eligibility rules', () => {
       eligible: false,
       reasons: ['Your account is disabled.', 'It is for members of the Sales group, and you are not a member.'],
     });
-    expect(evaluateEligibility({ anyOfGroups: ['A', 'B', 'C'], requireEnabled: false, howToGetAccess: '' }, { enabled: false, groups: [] }).reasons).toEqual([
-      'It is for members of the A group, the B group or the C group, and you are not a member.',
-    ]);
+    expect(
+      evaluateEligibility(
+        { anyOfGroups: ['A', 'B', 'C'], requireEnabled: false, howToGetAccess: '' },
+        { enabled: false, groups: [] },
+      ).reasons,
+    ).toEqual(['It is for members of the A group, the B group or the C group, and you are not a member.']);
     expect(evaluateEligibility(deskPhone.plan.eligibility, { enabled: true, groups: [] }).eligible).toBe(true);
   });
 });
@@ -131,7 +154,12 @@ describe('prepareRequest (what the API starts)', () => {
       fields: { phone: '07700 900123', os: 'android' },
       taskQueue: 'journeys',
     });
-    expect(p.input).toEqual({ requestId: 'r7c1', requester: 'steve', plan: expensatron.plan, fields: { phone: '+447700900123', os: 'android' } });
+    expect(p.input).toEqual({
+      requestId: 'r7c1',
+      requester: 'steve',
+      plan: expensatron.plan,
+      fields: { phone: '+447700900123', os: 'android' },
+    });
     expect(p.options).toMatchObject({
       workflowId: 'fulfil-expensatron-r7c1',
       taskQueue: 'journeys',
@@ -142,14 +170,25 @@ describe('prepareRequest (what the API starts)', () => {
     expect(p.options.staticDetails).toContain('phone: +44…0123');
     expect(p.options.staticDetails).not.toContain('900123');
     const attrs = Object.fromEntries(p.options.typedSearchAttributes.map((a) => [a.key.name, a.value]));
-    expect(attrs).toEqual({ [JourneyKind.name]: 'fulfilment', [ServiceId.name]: 'expensatron', [Requester.name]: 'steve', [Stage.name]: 'received' });
+    expect(attrs).toEqual({
+      [JourneyKind.name]: 'fulfilment',
+      [ServiceId.name]: 'expensatron',
+      [Requester.name]: 'steve',
+      [Stage.name]: 'received',
+    });
     expect(fulfilmentWorkflowType).toBe('fulfilmentWorkflow');
   });
 
   it('refuses a bad form or an unknown service with messages per field', () => {
     const err = (() => {
       try {
-        prepareRequest({ serviceId: 'expensatron', requestId: 'r1', requester: 'steve', fields: { os: 'android' }, taskQueue: 'q' });
+        prepareRequest({
+          serviceId: 'expensatron',
+          requestId: 'r1',
+          requester: 'steve',
+          fields: { os: 'android' },
+          taskQueue: 'q',
+        });
       } catch (e) {
         return e;
       }
@@ -157,9 +196,17 @@ describe('prepareRequest (what the API starts)', () => {
     })();
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as InvalidRequestError).fieldErrors).toEqual({ phone: 'Enter the mobile number of your phone' });
-    expect(() => prepareRequest({ serviceId: 'printer', requestId: 'r1', requester: 'steve', fields: {}, taskQueue: 'q' })).toThrow('There is no service "printer"');
-    expect(() => prepareRequest({ serviceId: 'expensatron', requestId: 'has space', requester: 'steve', fields: { phone: '07700900123', os: 'ios' }, taskQueue: 'q' })).toThrow(
-      'requestId',
-    );
+    expect(() =>
+      prepareRequest({ serviceId: 'printer', requestId: 'r1', requester: 'steve', fields: {}, taskQueue: 'q' }),
+    ).toThrow('There is no service "printer"');
+    expect(() =>
+      prepareRequest({
+        serviceId: 'expensatron',
+        requestId: 'has space',
+        requester: 'steve',
+        fields: { phone: '07700900123', os: 'ios' },
+        taskQueue: 'q',
+      }),
+    ).toThrow('requestId');
   });
 });

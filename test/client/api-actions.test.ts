@@ -31,14 +31,30 @@ async function startRequest(payload: object): Promise<string> {
   return res.json<{ id: string }>().id;
 }
 
-const state = async (id: string): Promise<RequestState> => (await t.app.inject({ method: 'GET', url: `/api/v1/requests/${id}`, headers: headers() })).json<RequestState>();
-const waitingFor = (id: string, kind: string) => waitFor(() => state(id), (r) => r.waitingFor?.kind === kind, 30_000);
-const finished = (id: string) => waitFor(() => state(id), (r) => !r.running, 45_000);
+const state = async (id: string): Promise<RequestState> =>
+  (await t.app.inject({ method: 'GET', url: `/api/v1/requests/${id}`, headers: headers() })).json<RequestState>();
+const waitingFor = (id: string, kind: string) =>
+  waitFor(
+    () => state(id),
+    (r) => r.waitingFor?.kind === kind,
+    30_000,
+  );
+const finished = (id: string) =>
+  waitFor(
+    () => state(id),
+    (r) => !r.running,
+    45_000,
+  );
 
 const act = (id: string, action: 'decision' | 'device' | 'delivery', body: object, key: string = apiKeys.all) =>
   t.app.inject({ method: 'POST', url: `/api/v1/requests/${id}/${action}`, headers: headers(key), payload: body });
 
-const deskPhone = () => startRequest({ serviceId: 'desk-phone', requester: 'steve', fields: { deskLocation: 'Building 2, floor 3, desk 14', manager: 'mia' } });
+const deskPhone = () =>
+  startRequest({
+    serviceId: 'desk-phone',
+    requester: 'steve',
+    fields: { deskLocation: 'Building 2, floor 3, desk 14', manager: 'mia' },
+  });
 
 describe('a desk phone driven over the API', () => {
   it('approved by the manager, then marked delivered by the service desk, ends completed', async () => {
@@ -68,7 +84,11 @@ describe('a desk phone driven over the API', () => {
   it('turned down with a reason ends rejected, with that reason', async () => {
     const id = await deskPhone();
     await waitingFor(id, 'approval');
-    const res = await act(id, 'decision', { approver: 'mia', approve: false, reason: '  There is a spare phone in the cupboard  ' });
+    const res = await act(id, 'decision', {
+      approver: 'mia',
+      approve: false,
+      reason: '  There is a spare phone in the cupboard  ',
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ ok: true, message: 'Turned down; the requester is told why' });
     const done = await finished(id);
@@ -79,12 +99,19 @@ describe('a desk phone driven over the API', () => {
 
 describe('an Expensatron request with a phone the CMDB does not know', () => {
   it('completes once the requester corrects the number over the API (any usual notation)', async () => {
-    const id = await startRequest({ serviceId: 'expensatron', requester: 'steve', fields: { phone: '07700 900999', os: 'android' } });
+    const id = await startRequest({
+      serviceId: 'expensatron',
+      requester: 'steve',
+      fields: { phone: '07700 900999', os: 'android' },
+    });
     await waitingFor(id, 'device-correction');
 
     const other = await act(id, 'device', { requester: 'tony', phone: '07700 900123' });
     expect(other.statusCode).toBe(403);
-    expect(asProblem(other)).toMatchObject({ kind: 'forbidden', detail: 'Only the person who asked can correct the phone number' });
+    expect(asProblem(other)).toMatchObject({
+      kind: 'forbidden',
+      detail: 'Only the person who asked can correct the phone number',
+    });
 
     const bad = await act(id, 'device', { requester: 'steve', phone: '12', os: 'nokia' });
     expect(bad.statusCode).toBe(400);
@@ -119,10 +146,16 @@ describe('refusals', () => {
   it('refuses a step the request is not waiting for (409)', async () => {
     const delivery = await act(waiting, 'delivery', { by: 'ivy' });
     expect(delivery.statusCode).toBe(409);
-    expect(asProblem(delivery)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for the service desk' });
+    expect(asProblem(delivery)).toMatchObject({
+      kind: 'conflict',
+      detail: 'This request is not waiting for the service desk',
+    });
     const device = await act(waiting, 'device', { requester: 'steve', phone: '07700 900123' });
     expect(device.statusCode).toBe(409);
-    expect(asProblem(device)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for a phone number' });
+    expect(asProblem(device)).toMatchObject({
+      kind: 'conflict',
+      detail: 'This request is not waiting for a phone number',
+    });
   });
 
   it('answers a bad body with 400 listing each wrong field', async () => {
@@ -132,7 +165,11 @@ describe('refusals', () => {
 
     // Turning down needs a reason, reported with the other wrong fields.
     for (const reason of [undefined, '', '  ', 'no']) {
-      const noReason = await act(waiting, 'decision', { approver: 'no such account!', approve: false, ...(reason === undefined ? {} : { reason }) });
+      const noReason = await act(waiting, 'decision', {
+        approver: 'no such account!',
+        approve: false,
+        ...(reason === undefined ? {} : { reason }),
+      });
       expect(noReason.statusCode, String(reason)).toBe(400);
       expect(asProblem(noReason).fields).toEqual(['approver', 'reason']);
     }
@@ -153,7 +190,11 @@ describe('refusals', () => {
 
   it('answers an unknown request with 404', async () => {
     for (const action of ['decision', 'device', 'delivery'] as const) {
-      const body = { decision: { approver: 'mia', approve: true }, device: { requester: 'steve', phone: '07700 900123' }, delivery: { by: 'ivy' } }[action];
+      const body = {
+        decision: { approver: 'mia', approve: true },
+        device: { requester: 'steve', phone: '07700 900123' },
+        delivery: { by: 'ivy' },
+      }[action];
       const res = await act('fulfil-desk-phone-nosuchrequest', action, body);
       expect(res.statusCode, action).toBe(404);
       expect(asProblem(res)).toMatchObject({ kind: 'not-found', detail: 'No request fulfil-desk-phone-nosuchrequest' });
@@ -174,7 +215,9 @@ describe('refusals', () => {
   });
 
   it('are in the OpenAPI document with their body schemas', async () => {
-    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{ paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown }>> }>();
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: unknown; security?: unknown }>>;
+    }>();
     for (const [path, schema] of [
       ['decision', 'RequestDecision'],
       ['device', 'RequestDevice'],

@@ -15,7 +15,10 @@ describe('API keys', () => {
   });
 
   it('parses API_KEYS and finds a presented key by its hash', () => {
-    const keys = parseApiKeys(JSON.stringify([entry, { name: 'ops', hash: hashApiKey('other-key-xxxxxxxx'), scopes: ['incidents:write'] }]), 'API_KEYS');
+    const keys = parseApiKeys(
+      JSON.stringify([entry, { name: 'ops', hash: hashApiKey('other-key-xxxxxxxx'), scopes: ['incidents:write'] }]),
+      'API_KEYS',
+    );
     expect(findApiKey(keys, key)).toEqual({ name: 'crm-bot', scopes: ['requests:write', 'requests:read'] });
     expect(findApiKey(keys, 'other-key-xxxxxxxx')?.name).toBe('ops');
     expect(findApiKey(keys, 'not-a-key')).toBeNull();
@@ -43,7 +46,9 @@ describe('API keys', () => {
   });
 
   it('refuses the same name twice', () => {
-    expect(() => parseApiKeys(JSON.stringify([entry, entry]), 'API_KEYS')).toThrow('API_KEYS[1][name]: name "crm-bot" is used twice');
+    expect(() => parseApiKeys(JSON.stringify([entry, entry]), 'API_KEYS')).toThrow(
+      'API_KEYS[1][name]: name "crm-bot" is used twice',
+    );
   });
 
   it('rejects text that is not JSON with an example of the format', () => {
@@ -62,7 +67,9 @@ describe('API keys', () => {
   });
 
   it('the hash script prints a key and an entry that parses and matches', () => {
-    const out = execFileSync('npx', ['tsx', 'scripts/hash-api-key.ts', 'crm-bot', 'requests:write'], { encoding: 'utf8' });
+    const out = execFileSync('npx', ['tsx', 'scripts/hash-api-key.ts', 'crm-bot', 'requests:write'], {
+      encoding: 'utf8',
+    });
     const printedKey = /^\s+(sj_\S+)$/m.exec(out)?.[1];
     const printedEntry = /^\s+(\{.*\})$/m.exec(out)?.[1];
     expect(printedKey).toBeDefined();

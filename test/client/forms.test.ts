@@ -4,8 +4,14 @@ import { checkForm, formFields, renderField } from '../../client/forms';
 import { html } from '../../client/html';
 
 const form = z.object({
-  phone: z.string({ error: 'Enter your mobile number' }).trim().min(6, 'Enter your mobile number').meta({ title: 'Mobile phone number', description: 'The phone to install the app on' }),
-  os: z.enum(['ios', 'android'], { error: 'Choose iPhone or Android' }).meta({ title: 'Operating system', 'x-option-labels': { ios: 'iPhone (iOS)', android: 'Android' } }),
+  phone: z
+    .string({ error: 'Enter your mobile number' })
+    .trim()
+    .min(6, 'Enter your mobile number')
+    .meta({ title: 'Mobile phone number', description: 'The phone to install the app on' }),
+  os: z
+    .enum(['ios', 'android'], { error: 'Choose iPhone or Android' })
+    .meta({ title: 'Operating system', 'x-option-labels': { ios: 'iPhone (iOS)', android: 'Android' } }),
   seats: z.number().int().min(1).optional(),
 });
 
@@ -17,7 +23,11 @@ describe('forms generated from a service schema', () => {
       ['os', 'radio', true],
       ['seats', 'number', false],
     ]);
-    expect(fields[0]).toMatchObject({ label: 'Mobile phone number', hint: 'The phone to install the app on', autocomplete: 'tel' });
+    expect(fields[0]).toMatchObject({
+      label: 'Mobile phone number',
+      hint: 'The phone to install the app on',
+      autocomplete: 'tel',
+    });
     expect(fields[1]!.options).toEqual([
       { value: 'ios', label: 'iPhone (iOS)' },
       { value: 'android', label: 'Android' },
@@ -30,12 +40,17 @@ describe('forms generated from a service schema', () => {
       ok: false,
       errors: { phone: 'Enter your mobile number', os: 'Choose iPhone or Android' },
     });
-    expect(checkForm(form, fields, { phone: ' +447700900123 ', os: 'ios', seats: '2' })).toEqual({ ok: true, value: { phone: '+447700900123', os: 'ios', seats: 2 } });
+    expect(checkForm(form, fields, { phone: ' +447700900123 ', os: 'ios', seats: '2' })).toEqual({
+      ok: true,
+      value: { phone: '+447700900123', os: 'ios', seats: 2 },
+    });
   });
 
   it('renders labelled, described inputs and escapes what people typed', () => {
     const [phone, os] = formFields(form);
-    const markup = html`${renderField(phone!, { phone: '"><script>x</script>' }, { phone: 'Enter your mobile number' })}${renderField(os!, { os: 'android' }, {})}`.value;
+    const markup =
+      html`${renderField(phone!, { phone: '"><script>x</script>' }, { phone: 'Enter your mobile number' })}${renderField(os!, { os: 'android' }, {})}`
+        .value;
     expect(markup).toContain('<label for="f-phone">Mobile phone number');
     expect(markup).toContain('id="f-phone" name="phone" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
     expect(markup).toContain('aria-invalid="true"');

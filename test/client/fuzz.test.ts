@@ -92,7 +92,9 @@ function encodeComponent(value: string): string {
     const unit = char.charCodeAt(0);
     if (char.length === 1 && unit >= 0xd800 && unit <= 0xdfff) {
       // A lone surrogate, as a careless client's UTF-8 encoder would write it.
-      out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      out += [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
     } else out += encodeURIComponent(char);
   }
   return out;
@@ -101,12 +103,29 @@ function encodeComponent(value: string): string {
 const asText = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Object ? jsonText(v) : String(v));
 
 /** What an HTTP client can put in a header value (no CR, LF or NUL). */
-const nastyHeaderValues = ['', ' ', 'a b', 'x'.repeat(201), 'tab\tin-it', '\u00e9t\u00e9', '"quoted"', '../x', '%00', '*', 'a,b', '\u00ff\u00fe'];
+const nastyHeaderValues = [
+  '',
+  ' ',
+  'a b',
+  'x'.repeat(201),
+  'tab\tin-it',
+  '\u00e9t\u00e9',
+  '"quoted"',
+  '../x',
+  '%00',
+  '*',
+  'a,b',
+  '\u00ff\u00fe',
+];
 
 function pathValue(rng: Rng, path: string, name: string): string {
   // A third of the ids are the journeys started for the run (those answers go all the way into a journey).
-  if (path.startsWith('/api/v1/requests/')) return rng.chance(0.35) ? rng.pick([fixtures.approval, fixtures.correction, fixtures.done]) : rng.pick(['fulfil-expensatron-knotthere', 'fulfil-x-y', 'r123']);
-  if (path.startsWith('/api/v1/incidents/')) return rng.chance(0.35) ? fixtures.incident : rng.pick(['email-20250101-deadbeef', 'crm-1']);
+  if (path.startsWith('/api/v1/requests/'))
+    return rng.chance(0.35)
+      ? rng.pick([fixtures.approval, fixtures.correction, fixtures.done])
+      : rng.pick(['fulfil-expensatron-knotthere', 'fulfil-x-y', 'r123']);
+  if (path.startsWith('/api/v1/incidents/'))
+    return rng.chance(0.35) ? fixtures.incident : rng.pick(['email-20250101-deadbeef', 'crm-1']);
   if (path.startsWith('/api/v1/services/')) return rng.pick(['expensatron', 'desk-phone', 'travel-desk']);
   if (name === 'table') return rng.pick(['services', 'xla', 'daily', 'worst', 'people']);
   if (name === 'type') return rng.pick([...errorCodes, 'nope']);
@@ -123,7 +142,14 @@ function apiCase(rng: Rng, index: number, operation: Operation): FuzzCase {
     if (p.in === 'path') {
       const nasty = rng.chance(0.3);
       if (nasty) labels.push(`path ${p.name}`);
-      url = url.replace(`{${p.name}}`, nasty ? (rng.chance(0.5) ? rng.pick(nastyPathSegments) : encodeComponent(rng.pick(nastyStrings))) : encodeComponent(pathValue(rng, operation.path, p.name)));
+      url = url.replace(
+        `{${p.name}}`,
+        nasty
+          ? rng.chance(0.5)
+            ? rng.pick(nastyPathSegments)
+            : encodeComponent(rng.pick(nastyStrings))
+          : encodeComponent(pathValue(rng, operation.path, p.name)),
+      );
     } else if (p.in === 'query') {
       if (!rng.chance(p.required ? 0.9 : 0.5)) continue;
       const nasty = rng.chance(0.3);
@@ -142,7 +168,20 @@ function apiCase(rng: Rng, index: number, operation: Operation): FuzzCase {
   }
   if (rng.chance(0.08)) {
     labels.push('query junk');
-    query.push(rng.pick(['__proto__=1', '__proto__[x]=1', 'constructor[prototype][x]=1', 'x=1', '=', '&&', 'a=%ZZ', 'days[]=7', `q=${'a'.repeat(5000)}`, '%00=%00']));
+    query.push(
+      rng.pick([
+        '__proto__=1',
+        '__proto__[x]=1',
+        'constructor[prototype][x]=1',
+        'x=1',
+        '=',
+        '&&',
+        'a=%ZZ',
+        'days[]=7',
+        `q=${'a'.repeat(5000)}`,
+        '%00=%00',
+      ]),
+    );
   }
   if (query.length > 0) url += `?${query.join('&')}`;
 
@@ -159,7 +198,16 @@ function apiCase(rng: Rng, index: number, operation: Operation): FuzzCase {
     else if (a < 93) key(apiKeys.requestsOnly, 'requests key');
     else if (a < 95) key(apiKeys.experienceOnly, 'experience key');
     else {
-      headers.authorization = rng.pick(['Basic c3RldmU6cGFzcw==', 'Bearer', 'Bearer ', `Bearer ${apiKeys.all} extra`, `bearer ${apiKeys.all}`, `Bearer ${'x'.repeat(5000)}`, 'Token abc', `Bearer\t${apiKeys.all}`]);
+      headers.authorization = rng.pick([
+        'Basic c3RldmU6cGFzcw==',
+        'Bearer',
+        'Bearer ',
+        `Bearer ${apiKeys.all} extra`,
+        `bearer ${apiKeys.all}`,
+        `Bearer ${'x'.repeat(5000)}`,
+        'Token abc',
+        `Bearer\t${apiKeys.all}`,
+      ]);
       labels.push('odd authorization');
     }
   }
@@ -184,7 +232,10 @@ function apiCase(rng: Rng, index: number, operation: Operation): FuzzCase {
     }
     if (payload === undefined) {
       payload =
-        contentType === 'application/x-www-form-urlencoded' && value !== null && typeof value === 'object' && rng.chance(0.5)
+        contentType === 'application/x-www-form-urlencoded' &&
+        value !== null &&
+        typeof value === 'object' &&
+        rng.chance(0.5)
           ? Object.entries(value as Record<string, unknown>)
               .map(([key, v]) => `${encodeComponent(key)}=${encodeComponent(asText(v))}`)
               .join('&')
@@ -200,7 +251,14 @@ function apiCase(rng: Rng, index: number, operation: Operation): FuzzCase {
     }
     if (contentType !== undefined) headers['content-type'] = contentType;
   }
-  return { index, label: labels.join(', '), method: operation.method, url, headers, ...(payload !== undefined ? { payload } : {}) };
+  return {
+    index,
+    label: labels.join(', '),
+    method: operation.method,
+    url,
+    headers,
+    ...(payload !== undefined ? { payload } : {}),
+  };
 }
 
 /** A request to a method or path the document does not have: must be a 404 problem. */
@@ -208,12 +266,34 @@ function unknownRouteCase(rng: Rng, index: number, operations: Operation[]): Fuz
   const known = new Set(operations.map((o) => `${o.method} ${o.path}`));
   const target = rng.pick(operations);
   const method = rng.pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const);
-  const path = known.has(`${method} ${target.path}`) || rng.chance(0.5) ? rng.pick(['/api/v1/nothing-here', '/api/v1', '/api/v1/requests/a/b/c', '/api/v2/requests', '/api/v1/%00', '/api/v1/services/x/y']) : target.path.replace(/\{[^}]+\}/g, 'x');
-  return { index, label: 'unknown route', method, url: path, headers: bearer(apiKeys.all), ...(method === 'GET' ? {} : { payload: '{}' }) };
+  const path =
+    known.has(`${method} ${target.path}`) || rng.chance(0.5)
+      ? rng.pick([
+          '/api/v1/nothing-here',
+          '/api/v1',
+          '/api/v1/requests/a/b/c',
+          '/api/v2/requests',
+          '/api/v1/%00',
+          '/api/v1/services/x/y',
+        ])
+      : target.path.replace(/\{[^}]+\}/g, 'x');
+  return {
+    index,
+    label: 'unknown route',
+    method,
+    url: path,
+    headers: bearer(apiKeys.all),
+    ...(method === 'GET' ? {} : { payload: '{}' }),
+  };
 }
 
 async function send(c: FuzzCase): Promise<FuzzAnswer> {
-  const res = await t.app.inject({ method: c.method as 'GET', url: c.url, headers: c.headers, ...(c.payload !== undefined ? { payload: c.payload } : {}) });
+  const res = await t.app.inject({
+    method: c.method as 'GET',
+    url: c.url,
+    headers: c.headers,
+    ...(c.payload !== undefined ? { payload: c.payload } : {}),
+  });
   return { statusCode: res.statusCode, headers: res.headers, body: res.body };
 }
 
@@ -228,21 +308,74 @@ beforeAll(async () => {
   // Journeys for the valid-looking requests to reach: an open incident, a request waiting for
   // its approver, one waiting for a phone correction, and one that has finished.
   const post = async (url: string, payload: object, key: string) => {
-    const res = await t.app.inject({ method: 'POST', url, headers: { ...bearer(apiKeys.all), 'idempotency-key': key }, payload });
-    if (res.statusCode !== 201 && res.statusCode !== 200) throw new Error(`fixture ${url} answered ${res.statusCode}: ${res.body}`);
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...bearer(apiKeys.all), 'idempotency-key': key },
+      payload,
+    });
+    if (res.statusCode !== 201 && res.statusCode !== 200)
+      throw new Error(`fixture ${url} answered ${res.statusCode}: ${res.body}`);
     return res.json<{ id: string }>().id;
   };
   const prefix = `fuzz-fixture-${seed}`;
-  fixtures.incident = await post('/api/v1/incidents', { serviceId: 'email', title: 'Email is slow (fuzz fixture)', message: 'Mail takes minutes to arrive.', declaredBy: 'ivy', workaround: { text: 'Use webmail', links: { ios: 'https://apps.example/mail-ios' } } }, `${prefix}-incident`);
-  fixtures.approval = await post('/api/v1/requests', { serviceId: 'desk-phone', requester: 'steve', fields: { deskLocation: 'Building 2, floor 3, desk 14', manager: 'mia' } }, `${prefix}-approval`);
-  fixtures.correction = await post('/api/v1/requests', { serviceId: 'expensatron', requester: 'steve', fields: { phone: '07700 900555', os: 'android' } }, `${prefix}-correction`);
-  fixtures.done = await post('/api/v1/requests', { serviceId: 'expensatron', requester: 'tony', fields: { phone: '+447700900456', os: 'ios' } }, `${prefix}-done`);
-  const affected = await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${fixtures.incident}/affected`, headers: bearer(apiKeys.all), payload: { accountName: 'steve' } });
+  fixtures.incident = await post(
+    '/api/v1/incidents',
+    {
+      serviceId: 'email',
+      title: 'Email is slow (fuzz fixture)',
+      message: 'Mail takes minutes to arrive.',
+      declaredBy: 'ivy',
+      workaround: { text: 'Use webmail', links: { ios: 'https://apps.example/mail-ios' } },
+    },
+    `${prefix}-incident`,
+  );
+  fixtures.approval = await post(
+    '/api/v1/requests',
+    {
+      serviceId: 'desk-phone',
+      requester: 'steve',
+      fields: { deskLocation: 'Building 2, floor 3, desk 14', manager: 'mia' },
+    },
+    `${prefix}-approval`,
+  );
+  fixtures.correction = await post(
+    '/api/v1/requests',
+    { serviceId: 'expensatron', requester: 'steve', fields: { phone: '07700 900555', os: 'android' } },
+    `${prefix}-correction`,
+  );
+  fixtures.done = await post(
+    '/api/v1/requests',
+    { serviceId: 'expensatron', requester: 'tony', fields: { phone: '+447700900456', os: 'ios' } },
+    `${prefix}-done`,
+  );
+  const affected = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/incidents/${fixtures.incident}/affected`,
+    headers: bearer(apiKeys.all),
+    payload: { accountName: 'steve' },
+  });
   expect(affected.statusCode).toBe(200);
-  confirmToken = signLinkToken(t.linkSecret, { incidentId: fixtures.incident, accountName: 'steve', action: 'confirm', expiresAt: Date.now() + 3600_000 });
-  const state = (id: string) => t.app.inject({ method: 'GET', url: `/api/v1/requests/${id}`, headers: bearer(apiKeys.all) }).then((r) => r.json<{ running: boolean; waitingFor: { kind: string } | null }>());
-  await waitFor(() => state(fixtures.approval), (s) => s.waitingFor?.kind === 'approval', 30_000);
-  await waitFor(() => state(fixtures.correction), (s) => s.waitingFor?.kind === 'device-correction', 30_000);
+  confirmToken = signLinkToken(t.linkSecret, {
+    incidentId: fixtures.incident,
+    accountName: 'steve',
+    action: 'confirm',
+    expiresAt: Date.now() + 3600_000,
+  });
+  const state = (id: string) =>
+    t.app
+      .inject({ method: 'GET', url: `/api/v1/requests/${id}`, headers: bearer(apiKeys.all) })
+      .then((r) => r.json<{ running: boolean; waitingFor: { kind: string } | null }>());
+  await waitFor(
+    () => state(fixtures.approval),
+    (s) => s.waitingFor?.kind === 'approval',
+    30_000,
+  );
+  await waitFor(
+    () => state(fixtures.correction),
+    (s) => s.waitingFor?.kind === 'device-correction',
+    30_000,
+  );
 
   for (const who of ['steve', 'tony', 'ivy', 'mia'] as const) {
     const s = new PortalSession(t.app);
@@ -258,7 +391,9 @@ afterAll(async () => {
   if (!t) return;
   // Leave nothing running on the shared dev server: other suites list open incidents and requests.
   try {
-    for await (const info of t.env.client.workflow.list({ query: `TaskQueue = "${t.taskQueue}" AND ExecutionStatus = "Running"` })) {
+    for await (const info of t.env.client.workflow.list({
+      query: `TaskQueue = "${t.taskQueue}" AND ExecutionStatus = "Running"`,
+    })) {
       await t.env.client.workflow
         .getHandle(info.workflowId, info.runId)
         .terminate('fuzz test finished')
@@ -270,33 +405,46 @@ afterAll(async () => {
 }, 120_000);
 
 describe(`fuzzing (seed ${seed})`, () => {
-  it(`the API: ${apiCaseCount} requests derived from /api/v1/openapi.json, no 5xx, every answer as documented`, { timeout: 120_000 }, async () => {
-    const rng = new Rng(seed);
-    const operations = operationsOf(doc);
-    expect(operations.length).toBeGreaterThanOrEqual(20);
-    const check = createAnswerChecker(doc);
-    const failures: string[] = [];
-    const perOperation = new Map<string, number>();
-    const statuses = new Map<number, number>();
-    for (let i = 0; i < apiCaseCount; i++) {
-      const unknown = rng.chance(0.03);
-      const operation = unknown ? null : rng.pick(operations);
-      const c = operation ? apiCase(rng, i, operation) : unknownRouteCase(rng, i, operations);
-      const answer = await send(c);
-      statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
-      const name = operation ? `${operation.method} ${operation.path}` : 'unknown route';
-      perOperation.set(name, (perOperation.get(name) ?? 0) + 1);
-      // What the server routes it to: ".", ".." and a trailing slash are resolved first, as by any client.
-      const problem = check(routedOperation(operations, c.method, c.url), answer);
-      if (problem) failures.push(`${describeCase(c)}\n  → ${problem}\n  answer ${answer.statusCode} ${String(answer.headers['content-type'] ?? '')}: ${answer.body.slice(0, 400)}`);
-    }
-    console.log(
-      `API fuzz, seed ${seed}: ${apiCaseCount} cases over ${operations.length} operations; answers ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`,
-    );
-    // Every operation was tried, many times.
-    for (const o of operations) expect(perOperation.get(`${o.method} ${o.path}`) ?? 0, `${o.method} ${o.path} (seed ${seed})`).toBeGreaterThan(apiCaseCount / operations.length / 3);
-    expect(failures, report('API', failures, apiCaseCount)).toEqual([]);
-  });
+  it(
+    `the API: ${apiCaseCount} requests derived from /api/v1/openapi.json, no 5xx, every answer as documented`,
+    { timeout: 120_000 },
+    async () => {
+      const rng = new Rng(seed);
+      const operations = operationsOf(doc);
+      expect(operations.length).toBeGreaterThanOrEqual(20);
+      const check = createAnswerChecker(doc);
+      const failures: string[] = [];
+      const perOperation = new Map<string, number>();
+      const statuses = new Map<number, number>();
+      for (let i = 0; i < apiCaseCount; i++) {
+        const unknown = rng.chance(0.03);
+        const operation = unknown ? null : rng.pick(operations);
+        const c = operation ? apiCase(rng, i, operation) : unknownRouteCase(rng, i, operations);
+        const answer = await send(c);
+        statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
+        const name = operation ? `${operation.method} ${operation.path}` : 'unknown route';
+        perOperation.set(name, (perOperation.get(name) ?? 0) + 1);
+        // What the server routes it to: ".", ".." and a trailing slash are resolved first, as by any client.
+        const problem = check(routedOperation(operations, c.method, c.url), answer);
+        if (problem)
+          failures.push(
+            `${describeCase(c)}\n  → ${problem}\n  answer ${answer.statusCode} ${String(answer.headers['content-type'] ?? '')}: ${answer.body.slice(0, 400)}`,
+          );
+      }
+      console.log(
+        `API fuzz, seed ${seed}: ${apiCaseCount} cases over ${operations.length} operations; answers ${[...statuses]
+          .sort((a, b) => a[0] - b[0])
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
+      );
+      // Every operation was tried, many times.
+      for (const o of operations)
+        expect(perOperation.get(`${o.method} ${o.path}`) ?? 0, `${o.method} ${o.path} (seed ${seed})`).toBeGreaterThan(
+          apiCaseCount / operations.length / 3,
+        );
+      expect(failures, report('API', failures, apiCaseCount)).toEqual([]);
+    },
+  );
 
   it(`the portal's form POST routes: ${portalCaseCount} submissions, no 5xx`, { timeout: 120_000 }, async () => {
     const rng = new Rng(seed ^ 0x5eed);
@@ -308,20 +456,87 @@ describe(`fuzzing (seed ${seed})`, () => {
       fields: Record<string, readonly string[]>;
     }
     const submissionIds = [0, 1, 2, 3].map((n) => `fuzz${seed.toString(16)}-${n}`.padEnd(12, '0'));
-    const requestIds = [fixtures.approval, fixtures.correction, fixtures.done, 'fulfil-expensatron-knotthere', 'fulfil-desk-phone-knotthere', 'fulfil-x-y', 'r1'];
+    const requestIds = [
+      fixtures.approval,
+      fixtures.correction,
+      fixtures.done,
+      'fulfil-expensatron-knotthere',
+      'fulfil-desk-phone-knotthere',
+      'fulfil-x-y',
+      'r1',
+    ];
     const incidentIds = [fixtures.incident, 'email-20250101-deadbeef', 'crm-1'];
     const routes: Route[] = [
-      { path: '/signin', who: 'anonymous', fields: { username: ['steve', 'ivy', 'nobody'], password: [demoPassword, 'wrong-password'], next: ['/', '/catalog', '//evil.example', 'https://evil.example/', '/\\evil.example'] } },
+      {
+        path: '/signin',
+        who: 'anonymous',
+        fields: {
+          username: ['steve', 'ivy', 'nobody'],
+          password: [demoPassword, 'wrong-password'],
+          next: ['/', '/catalog', '//evil.example', 'https://evil.example/', '/\\evil.example'],
+        },
+      },
       { path: '/signout', who: 'steve', fields: {} },
-      { path: '/catalog/:serviceId/validate', who: 'steve', params: { serviceId: ['expensatron', 'desk-phone', 'nope'] }, fields: { phone: ['07700 900123'], os: ['ios', 'android'], deskLocation: ['Building 2, floor 3, desk 14'], manager: ['mia'] } },
-      { path: '/catalog/:serviceId/request', who: 'steve', params: { serviceId: ['expensatron', 'desk-phone', 'nope'] }, fields: { submissionId: submissionIds, phone: ['07700 900123', '07700 900555'], os: ['ios', 'android'], deskLocation: ['Building 2, floor 3, desk 14'], manager: ['mia'] } },
-      { path: '/requests/:id/device', who: 'steve', params: { id: requestIds }, fields: { phone: ['07700 900555', '+447700900456'], os: ['', 'ios', 'android'] } },
-      { path: '/requests/:id/nps', who: 'tony', params: { id: requestIds }, fields: { score: ['0', '7', '10'], comment: ['', 'Quick'] } },
-      { path: '/approvals/:id', who: 'mia', params: { id: requestIds }, fields: { decision: ['approve', 'reject'], reason: ['', 'No budget this quarter'] } },
+      {
+        path: '/catalog/:serviceId/validate',
+        who: 'steve',
+        params: { serviceId: ['expensatron', 'desk-phone', 'nope'] },
+        fields: {
+          phone: ['07700 900123'],
+          os: ['ios', 'android'],
+          deskLocation: ['Building 2, floor 3, desk 14'],
+          manager: ['mia'],
+        },
+      },
+      {
+        path: '/catalog/:serviceId/request',
+        who: 'steve',
+        params: { serviceId: ['expensatron', 'desk-phone', 'nope'] },
+        fields: {
+          submissionId: submissionIds,
+          phone: ['07700 900123', '07700 900555'],
+          os: ['ios', 'android'],
+          deskLocation: ['Building 2, floor 3, desk 14'],
+          manager: ['mia'],
+        },
+      },
+      {
+        path: '/requests/:id/device',
+        who: 'steve',
+        params: { id: requestIds },
+        fields: { phone: ['07700 900555', '+447700900456'], os: ['', 'ios', 'android'] },
+      },
+      {
+        path: '/requests/:id/nps',
+        who: 'tony',
+        params: { id: requestIds },
+        fields: { score: ['0', '7', '10'], comment: ['', 'Quick'] },
+      },
+      {
+        path: '/approvals/:id',
+        who: 'mia',
+        params: { id: requestIds },
+        fields: { decision: ['approve', 'reject'], reason: ['', 'No budget this quarter'] },
+      },
       { path: '/incidents/:id/affected', who: 'steve', params: { id: incidentIds }, fields: {} },
       { path: '/incidents/:id/workaround', who: 'steve', params: { id: incidentIds }, fields: {} },
-      { path: '/incidents/:id/confirm', who: 'anonymous', params: { id: incidentIds }, fields: { token: [confirmToken], answer: ['fixed', 'still-broken'], score: ['', '9'], comment: ['', 'Works now'] } },
-      { path: '/incidents/:id/nps', who: 'anonymous', params: { id: incidentIds }, fields: { token: [confirmToken], score: ['8'], comment: ['', 'Thanks'] } },
+      {
+        path: '/incidents/:id/confirm',
+        who: 'anonymous',
+        params: { id: incidentIds },
+        fields: {
+          token: [confirmToken],
+          answer: ['fixed', 'still-broken'],
+          score: ['', '9'],
+          comment: ['', 'Works now'],
+        },
+      },
+      {
+        path: '/incidents/:id/nps',
+        who: 'anonymous',
+        params: { id: incidentIds },
+        fields: { token: [confirmToken], score: ['8'], comment: ['', 'Thanks'] },
+      },
       {
         path: '/console/incidents',
         who: 'ivy',
@@ -336,8 +551,18 @@ describe(`fuzzing (seed ${seed})`, () => {
         },
       },
       { path: '/console/tasks/:id', who: 'ivy', params: { id: requestIds }, fields: { note: ['', 'Delivered'] } },
-      { path: '/console/incidents/:id/progress', who: 'ivy', params: { id: incidentIds }, fields: { text: ['Still on it (fuzz)'], notifyAffected: ['', 'yes'] } },
-      { path: '/console/incidents/:id/resolve', who: 'ivy', params: { id: incidentIds }, fields: { note: ['Queue cleared (fuzz)'] } },
+      {
+        path: '/console/incidents/:id/progress',
+        who: 'ivy',
+        params: { id: incidentIds },
+        fields: { text: ['Still on it (fuzz)'], notifyAffected: ['', 'yes'] },
+      },
+      {
+        path: '/console/incidents/:id/resolve',
+        who: 'ivy',
+        params: { id: incidentIds },
+        fields: { note: ['Queue cleared (fuzz)'] },
+      },
     ];
     const failures: string[] = [];
     const statuses = new Map<number, number>();
@@ -348,14 +573,24 @@ describe(`fuzzing (seed ${seed})`, () => {
       for (const [name, values] of Object.entries(route.params ?? {})) {
         const nasty = rng.chance(0.2);
         if (nasty) labels.push(`path ${name}`);
-        url = url.replace(`:${name}`, nasty ? (rng.chance(0.5) ? rng.pick(nastyPathSegments) : encodeComponent(rng.pick(nastyStrings))) : encodeComponent(rng.pick(values)));
+        url = url.replace(
+          `:${name}`,
+          nasty
+            ? rng.chance(0.5)
+              ? rng.pick(nastyPathSegments)
+              : encodeComponent(rng.pick(nastyStrings))
+            : encodeComponent(rng.pick(values)),
+        );
       }
       // Who sends it: mostly the person the form is for.
       const w = rng.int(100);
-      const who: Who = w < 85 ? route.who : w < 92 ? rng.pick(['steve', 'tony', 'ivy', 'mia', 'anonymous'] as const) : 'anonymous';
+      const who: Who =
+        w < 85 ? route.who : w < 92 ? rng.pick(['steve', 'tony', 'ivy', 'mia', 'anonymous'] as const) : 'anonymous';
       const session = portal[who];
       const headers: Record<string, string> = {};
-      if (session.cookie) headers.cookie = w >= 97 ? session.cookie.replace(/sj_session=[^;]+/, 'sj_session=tampered.value') : session.cookie;
+      if (session.cookie)
+        headers.cookie =
+          w >= 97 ? session.cookie.replace(/sj_session=[^;]+/, 'sj_session=tampered.value') : session.cookie;
       const fields: Record<string, unknown> = {};
       for (const [name, values] of Object.entries(route.fields)) {
         const r = rng.int(100);
@@ -377,7 +612,14 @@ describe(`fuzzing (seed ${seed})`, () => {
         labels.push('other csrf');
       }
       if (rng.chance(0.06)) {
-        const key = rng.pick(['__proto__', 'constructor', '__proto__[polluted]', 'constructor[prototype][polluted]', 'toString', 'hasOwnProperty']);
+        const key = rng.pick([
+          '__proto__',
+          'constructor',
+          '__proto__[polluted]',
+          'constructor[prototype][polluted]',
+          'toString',
+          'hasOwnProperty',
+        ]);
         setOwn(fields, key, 'x');
         labels.push(`key ${key}`);
       }
@@ -386,7 +628,9 @@ describe(`fuzzing (seed ${seed})`, () => {
       if (k < 80) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         payload = Object.entries(fields)
-          .flatMap(([key, v]) => (Array.isArray(v) ? v : [v]).map((one) => `${encodeComponent(key)}=${encodeComponent(asText(one))}`))
+          .flatMap(([key, v]) =>
+            (Array.isArray(v) ? v : [v]).map((one) => `${encodeComponent(key)}=${encodeComponent(asText(one))}`),
+          )
           .join('&');
       } else if (k < 90) {
         headers['content-type'] = 'application/json';
@@ -398,12 +642,27 @@ describe(`fuzzing (seed ${seed})`, () => {
         payload = rng.pick(badBodies);
         labels.push(`body ${headers['content-type']}`);
       }
-      const fuzzCase: FuzzCase = { index: i, label: `${who}: ${labels.join(', ')}`, method: 'POST', url, headers, payload };
+      const fuzzCase: FuzzCase = {
+        index: i,
+        label: `${who}: ${labels.join(', ')}`,
+        method: 'POST',
+        url,
+        headers,
+        payload,
+      };
       const answer = await send(fuzzCase);
       statuses.set(answer.statusCode, (statuses.get(answer.statusCode) ?? 0) + 1);
-      if (answer.statusCode >= 500) failures.push(`${describeCase(fuzzCase)}\n  → answered ${answer.statusCode}: ${answer.body.replace(/\s+/g, ' ').slice(0, 400)}`);
+      if (answer.statusCode >= 500)
+        failures.push(
+          `${describeCase(fuzzCase)}\n  → answered ${answer.statusCode}: ${answer.body.replace(/\s+/g, ' ').slice(0, 400)}`,
+        );
     }
-    console.log(`Portal fuzz, seed ${seed}: ${portalCaseCount} cases over ${routes.length} form routes; answers ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+    console.log(
+      `Portal fuzz, seed ${seed}: ${portalCaseCount} cases over ${routes.length} form routes; answers ${[...statuses]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+    );
     expect(failures, report('portal', failures, portalCaseCount)).toEqual([]);
   });
 });

@@ -23,7 +23,12 @@ describe('portal sign-in', () => {
     expect(form.body).toContain('<label for="username">Account name</label>');
     expect(form.body).toContain('<label for="password">Password</label>');
     expect(form.body).toContain('autocomplete="current-password"');
-    const res = await s.post('/signin', { _csrf: csrfTokenOf(form.body), username: 'steve', password: demoPassword, next: '/requests' });
+    const res = await s.post('/signin', {
+      _csrf: csrfTokenOf(form.body),
+      username: 'steve',
+      password: demoPassword,
+      next: '/requests',
+    });
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/requests');
     expect((await s.get('/requests')).statusCode).toBe(200);
@@ -78,7 +83,12 @@ describe('portal sign-in', () => {
   it('never redirects to another site after sign-in', async () => {
     const s = new PortalSession(t.app);
     const form = await s.get('/signin');
-    const res = await s.post('/signin', { _csrf: csrfTokenOf(form.body), username: 'steve', password: demoPassword, next: '//evil.example/' });
+    const res = await s.post('/signin', {
+      _csrf: csrfTokenOf(form.body),
+      username: 'steve',
+      password: demoPassword,
+      next: '//evil.example/',
+    });
     expect(res.headers.location).toBe('/');
   });
 
@@ -86,7 +96,9 @@ describe('portal sign-in', () => {
     const s = new PortalSession(t.app);
     await s.signIn('steve', demoPassword);
     const value = s.cookies.get(sessionCookieName)!;
-    const forged = Buffer.from(JSON.stringify({ accountName: 'ivy', displayName: 'Ivy', email: 'x', roles: ['it-staff'], expiresAt: 9e9 })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ accountName: 'ivy', displayName: 'Ivy', email: 'x', roles: ['it-staff'], expiresAt: 9e9 }),
+    ).toString('base64url');
     s.cookies.set(sessionCookieName, `${forged}.${value.split('.').at(-1)}`);
     const res = await s.get('/console');
     expect(res.statusCode).toBe(303);
@@ -159,7 +171,9 @@ describe('portal over https', () => {
     const form = await s.get('/signin');
     expect(([] as string[]).concat(form.headers['set-cookie'] ?? []).join('\n')).toMatch(/sj_csrf=.*Secure/i);
     const res = await s.post('/signin', { _csrf: csrfTokenOf(form.body), username: 'steve', password: demoPassword });
-    const session = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${sessionCookieName}=`));
+    const session = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith(`${sessionCookieName}=`));
     expect(session).toMatch(/Secure/);
   });
 });

@@ -10,7 +10,13 @@ beforeAll(async () => {
     worker: true,
     config: {
       incidentDefaults: {
-        timings: { followUpAfterSeconds: 4, finalDeadlineSeconds: 8, reportIntervalSeconds: 1, linkValidSeconds: 3600, lingerAfterCloseSeconds: 300 },
+        timings: {
+          followUpAfterSeconds: 4,
+          finalDeadlineSeconds: 8,
+          reportIntervalSeconds: 1,
+          linkValidSeconds: 3600,
+          lingerAfterCloseSeconds: 300,
+        },
         scale: { shardCount: 2 },
         reopen: { stillBrokenAbove: 100, stillBrokenShareAbove: 1 },
         retryInitialIntervalMs: 100,
@@ -44,7 +50,13 @@ describe('an incident, as Steve and IT see it on the portal', () => {
     const token = csrfTokenOf(consolePage.body);
     const submissionId = /name="submissionId" value="([^"]+)"/.exec(consolePage.body)![1]!;
 
-    const invalid = await ivy.post('/console/incidents', { _csrf: token, submissionId, serviceId: 'teleporter', title: 'x', message: '' });
+    const invalid = await ivy.post('/console/incidents', {
+      _csrf: token,
+      submissionId,
+      serviceId: 'teleporter',
+      title: 'x',
+      message: '',
+    });
     expect(invalid.statusCode).toBe(400);
     expect(textOf(invalid.body)).toContain('Give the incident a short title');
 
@@ -105,7 +117,10 @@ describe('an incident, as Steve and IT see it on the portal', () => {
       (r) => /data-count="Affected">1</.test(r.body),
       15_000,
     );
-    const progress = await ivy.post(`${incidentPath}/progress`, { _csrf: csrfTokenOf(incidentPage.body), text: 'We found the cause and are fixing it' });
+    const progress = await ivy.post(`${incidentPath}/progress`, {
+      _csrf: csrfTokenOf(incidentPage.body),
+      text: 'We found the cause and are fixing it',
+    });
     expect(progress.statusCode).toBe(303);
     await waitFor(
       () => steve.get('/'),
@@ -113,9 +128,15 @@ describe('an incident, as Steve and IT see it on the portal', () => {
       15_000,
     );
 
-    const resolved = await ivy.post(`${incidentPath}/resolve`, { _csrf: csrfTokenOf(incidentPage.body), note: 'The web server was restarted; the CRM web app is back' });
+    const resolved = await ivy.post(`${incidentPath}/resolve`, {
+      _csrf: csrfTokenOf(incidentPage.body),
+      note: 'The web server was restarted; the CRM web app is back',
+    });
     expect(resolved.statusCode).toBe(303);
-    const resolveAgain = await ivy.post(`${incidentPath}/resolve`, { _csrf: csrfTokenOf(incidentPage.body), note: 'again and again' });
+    const resolveAgain = await ivy.post(`${incidentPath}/resolve`, {
+      _csrf: csrfTokenOf(incidentPage.body),
+      note: 'again and again',
+    });
     expect(resolveAgain.statusCode).toBe(409);
 
     // The resolution email carries Steve's confirmation link.
@@ -130,18 +151,38 @@ describe('an incident, as Steve and IT see it on the portal', () => {
     const tampered = `${tokenParam.slice(0, -3)}AAA`;
     expect((await anonymous.get(`/incidents/${id}/confirm?token=${tampered}`)).statusCode).toBe(403);
     expect((await anonymous.get(`/incidents/${id}/confirm?token=forged.token`)).statusCode).toBe(403);
-    const forOther = signLinkToken(t.linkSecret, { incidentId: 'another-incident', accountName: 'steve', action: 'confirm', expiresAt: Date.now() + 60_000 });
+    const forOther = signLinkToken(t.linkSecret, {
+      incidentId: 'another-incident',
+      accountName: 'steve',
+      action: 'confirm',
+      expiresAt: Date.now() + 60_000,
+    });
     expect((await anonymous.get(`/incidents/${id}/confirm?token=${forOther}`)).statusCode).toBe(403);
-    const expired = signLinkToken(t.linkSecret, { incidentId: id, accountName: 'steve', action: 'confirm', expiresAt: Date.now() - 1000 });
+    const expired = signLinkToken(t.linkSecret, {
+      incidentId: id,
+      accountName: 'steve',
+      action: 'confirm',
+      expiresAt: Date.now() - 1000,
+    });
     const expiredPage = await anonymous.get(`/incidents/${id}/confirm?token=${expired}`);
     expect(expiredPage.statusCode).toBe(403);
     expect(textOf(expiredPage.body)).toContain('The link has expired.');
-    const wrongSecret = signLinkToken('x'.repeat(32), { incidentId: id, accountName: 'steve', action: 'confirm', expiresAt: Date.now() + 60_000 });
+    const wrongSecret = signLinkToken('x'.repeat(32), {
+      incidentId: id,
+      accountName: 'steve',
+      action: 'confirm',
+      expiresAt: Date.now() + 60_000,
+    });
     expect((await anonymous.get(`/incidents/${id}/confirm?token=${wrongSecret}`)).statusCode).toBe(403);
 
     // The "fixed" page asks the NPS question too; both go in one answer.
     expect(textOf(confirmPage.body)).toContain('how satisfied are you with the support IT provided?');
-    const badScore = await anonymous.post(`/incidents/${id}/confirm`, { _csrf: csrfTokenOf(confirmPage.body), token: tokenParam, answer: 'fixed', score: '11' });
+    const badScore = await anonymous.post(`/incidents/${id}/confirm`, {
+      _csrf: csrfTokenOf(confirmPage.body),
+      token: tokenParam,
+      answer: 'fixed',
+      score: '11',
+    });
     expect(badScore.statusCode).toBe(400);
     expect(textOf(badScore.body)).toContain('Choose a number from 0 to 10');
     const confirmed = await anonymous.post(`/incidents/${id}/confirm`, {
@@ -160,7 +201,11 @@ describe('an incident, as Steve and IT see it on the portal', () => {
       15_000,
     );
     expect(counts.statusCode).toBe(200);
-    const nps = await t.app.inject({ method: 'GET', url: `/api/v1/incidents/${id}`, headers: { authorization: `Bearer ${apiKeys.readOnly}` } });
+    const nps = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/incidents/${id}`,
+      headers: { authorization: `Bearer ${apiKeys.readOnly}` },
+    });
     expect(nps.json()).toMatchObject({ nps: { responses: 1, average: 9 } });
 
     // Once closed, the link still works and says so clearly.
@@ -172,7 +217,11 @@ describe('an incident, as Steve and IT see it on the portal', () => {
     );
     const closedPage = await anonymous.get(link);
     expect(textOf(closedPage.body)).toContain('This incident is already closed');
-    const late = await anonymous.post(`/incidents/${id}/confirm`, { _csrf: csrfTokenOf(confirmPage.body), token: tokenParam, answer: 'still-broken' });
+    const late = await anonymous.post(`/incidents/${id}/confirm`, {
+      _csrf: csrfTokenOf(confirmPage.body),
+      token: tokenParam,
+      answer: 'still-broken',
+    });
     expect(late.statusCode).toBe(410);
     expect((await steve.get('/')).body).not.toContain(`data-incident="${id}"`);
   });
@@ -180,9 +229,20 @@ describe('an incident, as Steve and IT see it on the portal', () => {
   it('keeps the console to IT staff and its forms to valid input', async () => {
     const steve = await signedIn('steve');
     const home = await steve.get('/');
-    expect((await steve.post('/console/incidents', { _csrf: csrfTokenOf(home.body), serviceId: 'crm', title: 'x', message: 'y' })).statusCode).toBe(403);
+    expect(
+      (
+        await steve.post('/console/incidents', {
+          _csrf: csrfTokenOf(home.body),
+          serviceId: 'crm',
+          title: 'x',
+          message: 'y',
+        })
+      ).statusCode,
+    ).toBe(403);
     const ivy = await signedIn('ivy');
     expect((await ivy.get('/console/incidents/no-such-incident')).statusCode).toBe(404);
-    expect((await steve.post('/incidents/no-such-incident/affected', { _csrf: csrfTokenOf(home.body) })).statusCode).toBe(404);
+    expect(
+      (await steve.post('/incidents/no-such-incident/affected', { _csrf: csrfTokenOf(home.body) })).statusCode,
+    ).toBe(404);
   });
 });

@@ -36,7 +36,9 @@ describe('catalog', () => {
     expect(text).toContain('What happens next');
     expect(text).toContain('You get a text message with the link to install the app on your phone.');
     // The form asks only what the service's schema asks: phone and OS.
-    const names = [...new Set([...page.body.matchAll(/<(?:input|select|textarea)[^>]* name="([^"]+)"/g)].map((m) => m[1]))].filter((n) => !['_csrf', 'submissionId', 'q'].includes(n!));
+    const names = [
+      ...new Set([...page.body.matchAll(/<(?:input|select|textarea)[^>]* name="([^"]+)"/g)].map((m) => m[1])),
+    ].filter((n) => !['_csrf', 'submissionId', 'q'].includes(n!));
     expect(names).toEqual(['phone', 'os']);
     expect(page.body).toContain('<label for="f-phone">Mobile phone number');
     expect(page.body).toContain('<label for="f-os-0">iPhone (iOS)</label>');
@@ -46,11 +48,21 @@ describe('catalog', () => {
     const s = await signedIn('steve');
     const page = await s.get('/catalog/expensatron');
     const token = csrfTokenOf(page.body);
-    const bad = await s.postJson('/catalog/expensatron/validate', { phone: 'call me', os: '' }, { 'x-csrf-token': token });
+    const bad = await s.postJson(
+      '/catalog/expensatron/validate',
+      { phone: 'call me', os: '' },
+      { 'x-csrf-token': token },
+    );
     expect(bad.statusCode).toBe(200);
     expect(Object.keys(bad.json<{ errors: Record<string, string> }>().errors).sort()).toEqual(['os', 'phone']);
-    expect(bad.json<{ errors: Record<string, string> }>().errors.phone).toMatch(/Enter a mobile number such as 07700 900123/);
-    const good = await s.postJson('/catalog/expensatron/validate', { phone: '07700 900123', os: 'android' }, { 'x-csrf-token': token });
+    expect(bad.json<{ errors: Record<string, string> }>().errors.phone).toMatch(
+      /Enter a mobile number such as 07700 900123/,
+    );
+    const good = await s.postJson(
+      '/catalog/expensatron/validate',
+      { phone: '07700 900123', os: 'android' },
+      { 'x-csrf-token': token },
+    );
     expect(good.json()).toEqual({ errors: {} });
     const noToken = await s.postJson('/catalog/expensatron/validate', { phone: '1' });
     expect(noToken.statusCode).toBe(403);
@@ -59,7 +71,8 @@ describe('catalog', () => {
   it('refuses an invalid form on the server with field messages, and starts nothing', async () => {
     const s = await signedIn('dana');
     // Other suites on the shared dev server may run journeys for dana too: compare before/after.
-    const countJourneys = async (): Promise<number> => (textOf((await s.get('/requests')).body).match(/Status:/g) ?? []).length;
+    const countJourneys = async (): Promise<number> =>
+      (textOf((await s.get('/requests')).body).match(/Status:/g) ?? []).length;
     const before = await countJourneys();
     const { res } = await request(s, 'expensatron', { phone: 'not a phone' });
     expect(res.statusCode).toBe(400);
@@ -111,7 +124,9 @@ describe('requesting Expensatron', () => {
     expect((await tony.get(`/requests/${id}`)).statusCode).toBe(404);
     expect((await tony.get(`/requests/${id}/live`)).statusCode).toBe(404);
     // One SMS for one journey.
-    const sms = (await t.outbox.list({ channel: 'sms', to: '+447700900123' })).filter((e) => e.idempotencyKey.includes(id));
+    const sms = (await t.outbox.list({ channel: 'sms', to: '+447700900123' })).filter((e) =>
+      e.idempotencyKey.includes(id),
+    );
     expect(sms).toHaveLength(1);
   });
 
@@ -146,7 +161,10 @@ describe('requesting Expensatron', () => {
 describe('a service that needs approval and a person', () => {
   it('goes to the approver named in the form, then to the service desk, then is done', async () => {
     const steve = await signedIn('steve');
-    const { res } = await request(steve, 'desk-phone', { deskLocation: 'Building 2, floor 3, desk 14', manager: 'mia' });
+    const { res } = await request(steve, 'desk-phone', {
+      deskLocation: 'Building 2, floor 3, desk 14',
+      manager: 'mia',
+    });
     const id = (res.headers.location as string).split('/')[2]!;
 
     expect((await steve.get('/approvals')).statusCode).toBe(403);

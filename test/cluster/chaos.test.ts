@@ -37,6 +37,12 @@ describe('the cluster under SIGKILLs (small chaos run)', () => {
     expect(report.journeys).toMatchObject({ submitted: 110, lost: 0, notCompleted: 0 });
     expect(report.duplicates).toMatchObject({ sms: 0, emailsByKind: {}, scimAccounts: 0, workaroundSms: 0 });
     expect(report.duplicates.sameMessageIdEmails).toBeLessThanOrEqual(report.duplicates.inDoubtEmailResends);
-    expect(report.subscribers).toEqual({ total: 1_000, notifiedTwice: 0, notNotified: 0, resolvedTwice: 0, resolvedNotTold: 0 });
+    expect(report.subscribers).toEqual({
+      total: 1_000,
+      notifiedTwice: 0,
+      notNotified: 0,
+      resolvedTwice: 0,
+      resolvedNotTold: 0,
+    });
   });
 });

@@ -21,13 +21,18 @@ function withoutLegacyIds(node: unknown, underProperties = false): unknown {
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     if (!underProperties && key === 'id' && typeof value === 'string') continue;
     if (!underProperties && key === '$schema') continue;
-    out[key] = withoutLegacyIds(value, !underProperties && (key === 'properties' || key === 'patternProperties' || key === 'definitions'));
+    out[key] = withoutLegacyIds(
+      value,
+      !underProperties && (key === 'properties' || key === 'patternProperties' || key === 'definitions'),
+    );
   }
   return out;
 }
 const root = new URL('../../', import.meta.url);
 // Compose resolves YAML merge keys (<<: *anchor), so parse them the same way.
-const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+const compose = parse(readFileSync(new URL('docker-compose.yml', root), 'utf8'), { merge: true }) as {
+  services: Record<string, Record<string, unknown>>;
+};
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {

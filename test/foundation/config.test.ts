@@ -31,6 +31,8 @@ describe('core configuration', () => {
   });
 
   it('refuses production without the secrets and the server address', () => {
-    expect(() => loadCoreConfig({ INTEGRATIONS: 'production' })).toThrow(/TEMPORAL_ADDRESS: required when INTEGRATIONS=production/);
+    expect(() => loadCoreConfig({ INTEGRATIONS: 'production' })).toThrow(
+      /TEMPORAL_ADDRESS: required when INTEGRATIONS=production/,
+    );
   });
 });

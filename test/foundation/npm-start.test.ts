@@ -22,7 +22,11 @@ class HttpPortal {
   private readonly cookies = new Map<string, string>();
   constructor(private readonly base: string) {}
 
-  private async send(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<{ status: number; location: string | null; body: string }> {
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    form?: Record<string, string>,
+  ): Promise<{ status: number; location: string | null; body: string }> {
     const res = await fetch(`${this.base}${path}`, {
       method,
       redirect: 'manual',
@@ -53,12 +57,15 @@ class HttpPortal {
   async signIn(account: string, password: string): Promise<void> {
     const page = await this.get('/signin');
     const res = await this.post('/signin', { _csrf: csrfTokenOf(page.body), username: account, password });
-    if (res.status !== 303) throw new Error(`sign-in as ${account} answered ${res.status}: ${textOf(res.body).slice(0, 300)}`);
+    if (res.status !== 303)
+      throw new Error(`sign-in as ${account} answered ${res.status}: ${textOf(res.body).slice(0, 300)}`);
   }
 }
 
 const apiKey = `sj_npmstart_${randomBytes(12).toString('hex')}`;
-const apiEnv = { API_KEYS: JSON.stringify([{ name: 'npm-start-test', hash: hashApiKey(apiKey), scopes: ['requests:read'] }]) };
+const apiEnv = {
+  API_KEYS: JSON.stringify([{ name: 'npm-start-test', hash: hashApiKey(apiKey), scopes: ['requests:read'] }]),
+};
 
 const requestView = z.object({
   id: z.string(),
@@ -70,7 +77,9 @@ const requestView = z.object({
 type RequestView = z.infer<typeof requestView>;
 
 async function readRequest(product: RunningProduct, id: string): Promise<RequestView> {
-  const res = await fetch(`${product.portalUrl}/api/v1/requests/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const res = await fetch(`${product.portalUrl}/api/v1/requests/${encodeURIComponent(id)}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
   if (res.status !== 200) throw new Error(`GET /api/v1/requests/${id} answered ${res.status}: ${await res.text()}`);
   return requestView.parse(await res.json());
 }
@@ -87,7 +96,12 @@ function printedCurl(product: RunningProduct): string {
  * and single-quoted words only) and refusing any option this test does not understand, so the
  * command stays one a person can paste as it is.
  */
-function curlRequest(command: string): { method: string; url: string; headers: Record<string, string>; body: string | undefined } {
+function curlRequest(command: string): {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+} {
   const words: string[] = [];
   const word = /\s*(?:'([^']*)'|([^\s'"\\$`]+))(?=\s|$)/y;
   while (word.lastIndex < command.trimEnd().length) {
@@ -114,15 +128,30 @@ function curlRequest(command: string): { method: string; url: string; headers: R
   return { method, url, headers, body };
 }
 
-async function runPrintedCurl(product: RunningProduct): Promise<{ status: number; body: { id: string; created: boolean; statusUrl: string }; apiKey: string }> {
+async function runPrintedCurl(
+  product: RunningProduct,
+): Promise<{ status: number; body: { id: string; created: boolean; statusUrl: string }; apiKey: string }> {
   const r = curlRequest(printedCurl(product));
-  const res = await fetch(r.url, { method: r.method, headers: r.headers, ...(r.body !== undefined ? { body: r.body } : {}) });
+  const res = await fetch(r.url, {
+    method: r.method,
+    headers: r.headers,
+    ...(r.body !== undefined ? { body: r.body } : {}),
+  });
   const text = await res.text();
   if (res.status !== 201 && res.status !== 200) throw new Error(`the printed curl answered ${res.status}: ${text}`);
-  return { status: res.status, body: JSON.parse(text) as { id: string; created: boolean; statusUrl: string }, apiKey: (r.headers.authorization ?? '').replace(/^Bearer /, '') };
+  return {
+    status: res.status,
+    body: JSON.parse(text) as { id: string; created: boolean; statusUrl: string },
+    apiKey: (r.headers.authorization ?? '').replace(/^Bearer /, ''),
+  };
 }
 
-const outboxLine = z.object({ channel: z.enum(['email', 'sms']), to: z.string(), text: z.string(), idempotencyKey: z.string() });
+const outboxLine = z.object({
+  channel: z.enum(['email', 'sms']),
+  to: z.string(),
+  text: z.string(),
+  idempotencyKey: z.string(),
+});
 
 const steveDevice = demoDevices.find((d) => d.owner === 'steve')!;
 // A well-formed UK mobile number that the demo CMDB does not know at all.
@@ -147,11 +176,15 @@ describe('npm start', () => {
     const tried = await runPrintedCurl(first);
     expect(tried.status).toBe(201);
     expect(tried.body).toMatchObject({ created: true, statusUrl: `/api/v1/requests/${tried.body.id}` });
-    const secrets = z.object({ demoApiKey: z.string() }).parse(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')));
+    const secrets = z
+      .object({ demoApiKey: z.string() })
+      .parse(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')));
     expect(tried.apiKey).toBe(secrets.demoApiKey);
     const fulfilled = await waitFor(
       async () => {
-        const res = await fetch(`${first.portalUrl}${tried.body.statusUrl}`, { headers: { authorization: `Bearer ${tried.apiKey}` } });
+        const res = await fetch(`${first.portalUrl}${tried.body.statusUrl}`, {
+          headers: { authorization: `Bearer ${tried.apiKey}` },
+        });
         return requestView.parse(await res.json());
       },
       (v) => !v.running,
@@ -185,7 +218,12 @@ describe('npm start', () => {
     // Ctrl-C: everything stops cleanly, the dev server included.
     const stopped = await first.stop(90_000);
     running.splice(running.indexOf(first), 1);
-    const tail = first.output().split('\n').filter((l) => !/^\s/.test(l)).slice(-12).join('\n');
+    const tail = first
+      .output()
+      .split('\n')
+      .filter((l) => !/^\s/.test(l))
+      .slice(-12)
+      .join('\n');
     expect(stopped.stoppedCleanly, `no "Stopped." line after Ctrl-C; the product's last lines:\n${tail}`).toBe(true);
     expect(first.output()).toMatch(/^Stopped\. Journeys in flight continue when you start again\.$/m);
     // npm re-raises the SIGINT its script got (a shell shows 130); anything else is a crash.
@@ -200,14 +238,23 @@ describe('npm start', () => {
     const retried = await runPrintedCurl(second);
     expect(retried).toMatchObject({ status: 200, body: { id: tried.body.id, created: false } });
     const resumed = await readRequest(second, id);
-    expect(resumed).toMatchObject({ id, running: true, stage: 'device-check', waitingFor: { kind: 'device-correction' } });
+    expect(resumed).toMatchObject({
+      id,
+      running: true,
+      stage: 'device-check',
+      waitingFor: { kind: 'device-correction' },
+    });
 
     const again = new HttpPortal(second.portalUrl);
     await again.signIn('steve', second.demoPassword);
     const page = await again.get(`/requests/${encodeURIComponent(id)}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain(`action="/requests/${id}/device"`);
-    const corrected = await again.post(`/requests/${encodeURIComponent(id)}/device`, { _csrf: csrfTokenOf(page.body), phone: steveDevice.phone, os: '' });
+    const corrected = await again.post(`/requests/${encodeURIComponent(id)}/device`, {
+      _csrf: csrfTokenOf(page.body),
+      phone: steveDevice.phone,
+      os: '',
+    });
     expect(corrected.status).toBe(303);
 
     const done = await waitFor(

@@ -11,7 +11,9 @@ describe('Temporal CLI resolution', () => {
 
   it('refuses a TEMPORAL_CLI_PATH that is not an executable', async () => {
     process.env.TEMPORAL_CLI_PATH = '/nonexistent/temporal';
-    await expect(resolveTemporalCli(() => undefined)).rejects.toThrow(/TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not an executable/);
+    await expect(resolveTemporalCli(() => undefined)).rejects.toThrow(
+      /TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not an executable/,
+    );
   });
 
   it('finds a real temporal CLI on this machine (the pre-test step obtained it)', async () => {

@@ -15,13 +15,24 @@ import { incidentExperiencePatch, shardNpsReportBoundPatch } from '../../workflo
 
 /** Each patch, the workflow types it guards, and the name ending of the histories from before it. */
 const patches = [
-  { id: incidentExperiencePatch, types: ['incidentWorkflow', 'incidentShardWorkflow'], before: '-before-experience-patch' },
+  {
+    id: incidentExperiencePatch,
+    types: ['incidentWorkflow', 'incidentShardWorkflow'],
+    before: '-before-experience-patch',
+  },
   { id: shardNpsReportBoundPatch, types: ['incidentShardWorkflow'], before: '-before-nps-report-bound' },
 ];
 const beforeAnyPatch = (h: StoredHistory) => patches.some((p) => h.name.endsWith(p.before));
 
 const histories = loadStoredHistories();
-const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** Whether a recorded history carries the marker `patched(patchId)` writes. */
 function hasPatchMarker(json: unknown, patchId: string): boolean {
@@ -36,7 +47,10 @@ function exportedWorkflowTypes(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) walk(`${dir}${entry.name}/`);
       else if (entry.name.endsWith('.ts')) {
-        for (const m of readFileSync(`${dir}${entry.name}`, 'utf8').matchAll(/^export async function (\w+Workflow)\(/gm)) types.add(m[1]!);
+        for (const m of readFileSync(`${dir}${entry.name}`, 'utf8').matchAll(
+          /^export async function (\w+Workflow)\(/gm,
+        ))
+          types.add(m[1]!);
       }
     }
   };
@@ -48,7 +62,10 @@ async function replay(bundle: Awaited<ReturnType<typeof workflowBundle>>, set: S
   const results = [];
   for await (const r of Worker.runReplayHistories(
     { workflowBundle: bundle },
-    set.map((h) => ({ workflowId: `${h.workflowType}/${h.name}`, history: temporal.api.history.v1.History.fromObject(h.json as Record<string, unknown>) })),
+    set.map((h) => ({
+      workflowId: `${h.workflowType}/${h.name}`,
+      history: temporal.api.history.v1.History.fromObject(h.json as Record<string, unknown>),
+    })),
   )) {
     results.push(r);
   }
@@ -83,7 +100,10 @@ describe('recorded histories', () => {
     for (const patch of patches) {
       for (const type of patch.types) {
         expect(names(type).filter((n) => n.endsWith(patch.before)).length, `${type} ${patch.id}`).toBeGreaterThan(0);
-        expect(histories.filter((h) => h.workflowType === type && hasPatchMarker(h.json, patch.id)).length, `${type} ${patch.id}`).toBeGreaterThan(0);
+        expect(
+          histories.filter((h) => h.workflowType === type && hasPatchMarker(h.json, patch.id)).length,
+          `${type} ${patch.id}`,
+        ).toBeGreaterThan(0);
       }
     }
     for (const type of ['incidentWorkflow', 'incidentShardWorkflow']) {
@@ -96,21 +116,34 @@ describe('recorded histories', () => {
     const shim = fileURLToPath(new URL('./unpatched-workflow-api.ts', import.meta.url));
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
-      webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, alias: { ...config.resolve?.alias, '@temporalio/workflow$': shim } } }),
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: { ...config.resolve, alias: { ...config.resolve?.alias, '@temporalio/workflow$': shim } },
+      }),
       logger: quiet,
     });
     const before = histories.filter(beforeAnyPatch);
-    for (const patch of patches) expect(before.filter((h) => h.name.endsWith(patch.before)).length, patch.id).toBeGreaterThan(0);
+    for (const patch of patches)
+      expect(before.filter((h) => h.name.endsWith(patch.before)).length, patch.id).toBeGreaterThan(0);
     const results = await replay(bundle, before);
     for (const r of results) expect(r.error, r.workflowId).toBeInstanceOf(DeterminismViolationError);
     // The same bundle replays the journeys recorded after the changes: only the guards differ.
     const after = histories.filter((h) => !beforeAnyPatch(h) && patches.some((p) => hasPatchMarker(h.json, p.id)));
     expect(after.length).toBeGreaterThan(0);
-    expect((await replay(bundle, after)).filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
+    expect(
+      (await replay(bundle, after)).filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`),
+    ).toEqual([]);
   }, 180_000);
 
   it('contain no password, token or secret in any payload', () => {
-    const suspicious = [/password/i, /token=/i, /\bBearer\s/i, /\bsj_[A-Za-z0-9]{20,}/, /-----BEGIN/, /linkSecret|sessionSecret/i];
+    const suspicious = [
+      /password/i,
+      /token=/i,
+      /\bBearer\s/i,
+      /\bsj_[A-Za-z0-9]{20,}/,
+      /-----BEGIN/,
+      /linkSecret|sessionSecret/i,
+    ];
     for (const h of histories) {
       const text = decodedPayloads(h.json).join('\n');
       expect(text.length, `${h.file} has payloads`).toBeGreaterThan(0);

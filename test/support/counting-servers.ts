@@ -36,7 +36,12 @@ export async function startCountingSmtp(): Promise<CountingSmtp> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
-  return { host: '127.0.0.1', port, count: () => accepted, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    host: '127.0.0.1',
+    port,
+    count: () => accepted,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 export interface CountingTwilio {
@@ -64,7 +69,16 @@ export async function startCountingTwilio(): Promise<CountingTwilio> {
       const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
       accepted += 1;
       res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ sid: `SM${randomBytes(16).toString('hex')}`, account_sid: accountSid, to: form.get('To'), from: form.get('From'), body: form.get('Body'), status: 'queued' }));
+      res.end(
+        JSON.stringify({
+          sid: `SM${randomBytes(16).toString('hex')}`,
+          account_sid: accountSid,
+          to: form.get('To'),
+          from: form.get('From'),
+          body: form.get('Body'),
+          status: 'queued',
+        }),
+      );
     });
   });
   server.keepAliveTimeout = 30_000;

@@ -7,5 +7,7 @@ import type { ExperienceStore } from '../../integrations/experience/types';
 
 /** The embedded (file) experience store in a throwaway folder, for tests and benchmarks. */
 export function createThrowawayExperienceStore(): ExperienceStore {
-  return createExperienceStore(createFileExperienceBackend(join(mkdtempSync(join(tmpdir(), 'sj-experience-')), 'experience.jsonl')));
+  return createExperienceStore(
+    createFileExperienceBackend(join(mkdtempSync(join(tmpdir(), 'sj-experience-')), 'experience.jsonl')),
+  );
 }

@@ -19,7 +19,12 @@ export function recordingHistories(): boolean {
  * Saves the history of `workflowId` as test/histories/<workflowType>/<name>.json (the format
  * `temporal workflow show --output json` and the Temporal UI's "Download" produce).
  */
-export async function recordHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<string | null> {
+export async function recordHistory(
+  client: Client,
+  workflowId: string,
+  name: string,
+  runId?: string,
+): Promise<string | null> {
   if (!recordingHistories()) return null;
   const handle = client.workflow.getHandle(workflowId, runId);
   const description = await handle.describe();
@@ -53,7 +58,9 @@ export async function continueAsNewChain(client: Client, workflowId: string): Pr
 
 function historyToJson(history: temporal.api.history.v1.IHistory): unknown {
   // The proto JSON form (what the UI downloads), so files are readable and replayable alike.
-  return JSON.parse(JSON.stringify(history, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+  return JSON.parse(
+    JSON.stringify(history, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+  );
 }
 
 export interface StoredHistory {
@@ -72,7 +79,12 @@ export function loadStoredHistories(): StoredHistory[] {
     for (const entry of readdirSync(join(historiesDir, workflowType.name))) {
       if (!entry.endsWith('.json')) continue;
       const file = join(historiesDir, workflowType.name, entry);
-      out.push({ workflowType: workflowType.name, name: entry.replace(/\.json$/, ''), file, json: JSON.parse(readFileSync(file, 'utf8')) as unknown });
+      out.push({
+        workflowType: workflowType.name,
+        name: entry.replace(/\.json$/, ''),
+        file,
+        json: JSON.parse(readFileSync(file, 'utf8')) as unknown,
+      });
     }
   }
   return out.sort((a, b) => a.file.localeCompare(b.file));

@@ -85,7 +85,13 @@ export async function startIntegrationEnv(options: IntegrationEnvOptions = {}): 
       startServiceNowServer(),
       ...applications.map(() => startScimServer({ token: `scim-${randomBytes(12).toString('hex')}` })),
     ]);
-    stops.push(() => slapd.stop(), () => smtp.stop(), () => twilio.stop(), () => servicenow.stop(), ...scimServers.map((s) => () => s.stop()));
+    stops.push(
+      () => slapd.stop(),
+      () => smtp.stop(),
+      () => twilio.stop(),
+      () => servicenow.stop(),
+      ...scimServers.map((s) => () => s.stop()),
+    );
     const scim = Object.fromEntries(applications.map((id, i) => [id, scimServers[i]!]));
 
     const directory = createLdapDirectory(
@@ -123,9 +129,15 @@ export async function startIntegrationEnv(options: IntegrationEnvOptions = {}): 
       defaultRegion: 'GB',
       timeoutMs: 3_000,
     });
-    const cmdb = createServiceNowCmdb({ url: servicenow.baseUrl, auth: { kind: 'basic', user: servicenow.user, password: servicenow.password }, timeoutMs: 3_000 });
+    const cmdb = createServiceNowCmdb({
+      url: servicenow.baseUrl,
+      auth: { kind: 'basic', user: servicenow.user, password: servicenow.password },
+      timeoutMs: 3_000,
+    });
     const provisioners = createScimRegistry({
-      applications: Object.fromEntries(applications.map((id) => [id, { baseUrl: scim[id]!.baseUrl, bearerToken: scim[id]!.token, timeoutMs: 3_000 }])),
+      applications: Object.fromEntries(
+        applications.map((id) => [id, { baseUrl: scim[id]!.baseUrl, bearerToken: scim[id]!.token, timeoutMs: 3_000 }]),
+      ),
     });
     const ledger = createMemoryLedger();
     const settings: ActivityDeps['settings'] = {
@@ -133,7 +145,16 @@ export async function startIntegrationEnv(options: IntegrationEnvOptions = {}): 
       linkSecret: randomBytes(24).toString('hex'),
       serviceDeskEmail: options.serviceDeskEmail ?? 'servicedesk@eagle5.example',
     };
-    const deps: ActivityDeps = { directory, cmdb, mailer, sms, provisioners, ledger, experience: createThrowawayExperienceStore(), settings };
+    const deps: ActivityDeps = {
+      directory,
+      cmdb,
+      mailer,
+      sms,
+      provisioners,
+      ledger,
+      experience: createThrowawayExperienceStore(),
+      settings,
+    };
 
     return {
       deps,
@@ -144,7 +165,8 @@ export async function startIntegrationEnv(options: IntegrationEnvOptions = {}): 
       scim,
       ledger,
       settings,
-      emailsTo: (address) => smtp.messages.filter((m) => m.envelope.to.some((t) => t.toLowerCase() === address.toLowerCase())),
+      emailsTo: (address) =>
+        smtp.messages.filter((m) => m.envelope.to.some((t) => t.toLowerCase() === address.toLowerCase())),
       smsTo: (phone) => twilio.messages.filter((m) => m.to === phone),
       async stop() {
         for (const stop of stops.splice(0)) await stop().catch(() => undefined);

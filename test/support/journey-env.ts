@@ -14,7 +14,10 @@ export async function startJourneyEnv(): Promise<{ testEnv: TestWorkflowEnvironm
 }
 
 /** Stops what {@link startJourneyEnv} started; either may be missing when the start failed. */
-export async function stopJourneyEnv(testEnv: TestWorkflowEnvironment | undefined, env: IntegrationEnv | undefined): Promise<void> {
+export async function stopJourneyEnv(
+  testEnv: TestWorkflowEnvironment | undefined,
+  env: IntegrationEnv | undefined,
+): Promise<void> {
   await env?.stop();
   await testEnv?.teardown();
 }

@@ -81,7 +81,17 @@ const secretsSchema = z.object({ demoPassword: z.string().min(1) });
 const ansi = /\u001b\[[0-9;]*m/g;
 
 /** Variables of the caller's environment that would point the product elsewhere than asked. */
-const inheritedButOverridden = ['TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'PUBLIC_URL', 'INTEGRATIONS', 'API_KEYS', 'API_KEYS_FILE', 'EXPERIENCE_DATABASE_URL', 'NODE_ENV', 'HTTP_HOST'];
+const inheritedButOverridden = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_UI_URL',
+  'PUBLIC_URL',
+  'INTEGRATIONS',
+  'API_KEYS',
+  'API_KEYS_FILE',
+  'EXPERIENCE_DATABASE_URL',
+  'NODE_ENV',
+  'HTTP_HOST',
+];
 
 const stoppedLine = /^Stopped\. /m;
 
@@ -151,7 +161,9 @@ export async function startProduct(options: StartProductOptions): Promise<Runnin
       }, 100);
     });
   });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`could not run npm: ${err.message}`))));
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new Error(`could not run npm: ${err.message}`))),
+  );
 
   const kill = (): void => signalGroup(child, 'SIGKILL');
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
@@ -170,7 +182,10 @@ export async function startProduct(options: StartProductOptions): Promise<Runnin
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`npm start was not ready within ${readyTimeoutMs} ms:\n${text}`)), readyTimeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`npm start was not ready within ${readyTimeoutMs} ms:\n${text}`)),
+      readyTimeoutMs,
+    );
   });
   try {
     await Promise.race([ready, timeout, spawnError]);
@@ -199,7 +214,11 @@ export async function startProduct(options: StartProductOptions): Promise<Runnin
     const late = new Promise<never>((_, reject) => {
       stopTimer = setTimeout(() => {
         kill();
-        reject(new Error(`npm start (or a process it started) was still running ${timeoutMs} ms after Ctrl-C (killed):\n${text.slice(-4000)}`));
+        reject(
+          new Error(
+            `npm start (or a process it started) was still running ${timeoutMs} ms after Ctrl-C (killed):\n${text.slice(-4000)}`,
+          ),
+        );
       }, timeoutMs);
     });
     try {

@@ -102,7 +102,10 @@ export async function startSambaAd(): Promise<SambaAdInstance> {
     );
   }
   for (const file of [SAMBA, SAMBA_TOOL, PROVISION_TEMPLATES]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: install Debian's samba and samba-ad-provision (npm run prereqs does it as root).`);
+    if (!existsSync(file))
+      throw new Error(
+        `${file} is missing: install Debian's samba and samba-ad-provision (npm run prereqs does it as root).`,
+      );
   }
 
   let mark = Date.now();
@@ -158,7 +161,9 @@ async function acquireDcLock(): Promise<Server> {
       return server;
     }
     if (Date.now() > deadline) {
-      throw new Error(`another Samba AD test DC has been running on this machine for more than ${LOCK_WAIT_MS / 1000} s (lock ${DC_LOCK.slice(1)})`);
+      throw new Error(
+        `another Samba AD test DC has been running on this machine for more than ${LOCK_WAIT_MS / 1000} s (lock ${DC_LOCK.slice(1)})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -230,7 +235,12 @@ function describeInstance(o: {
       return `CN=${escapeDnValue(`${p.givenName} ${p.familyName}`)},${userBaseDn}`;
     },
     async admin() {
-      const client = new Client({ url: instance.url, timeout: 10_000, connectTimeout: 10_000, tlsOptions: { ca: await readFile(caFile, 'utf8') } });
+      const client = new Client({
+        url: instance.url,
+        timeout: 10_000,
+        connectTimeout: 10_000,
+        tlsOptions: { ca: await readFile(caFile, 'utf8') },
+      });
       await client.bind(instance.adminDn, instance.adminPassword);
       return client;
     },
@@ -272,10 +282,47 @@ async function makeCertificates(dir: string, ip: string): Promise<Certificates> 
   await mkdir(certs);
   const f = (name: string) => join(certs, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await exec('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=Service Journeys test AD CA']);
-  await exec('openssl', ['req', ...ec, '-keyout', f('dc.key'), '-out', f('dc.csr'), '-subj', `/CN=${HOST_NAME}.${demoDomain}`]);
+  await exec('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Service Journeys test AD CA',
+  ]);
+  await exec('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    f('dc.key'),
+    '-out',
+    f('dc.csr'),
+    '-subj',
+    `/CN=${HOST_NAME}.${demoDomain}`,
+  ]);
   await writeFile(f('dc.ext'), `subjectAltName=DNS:${HOST_NAME}.${demoDomain},IP:${ip}\nextendedKeyUsage=serverAuth\n`);
-  await exec('openssl', ['x509', '-req', '-in', f('dc.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('dc.pem'), '-days', '2', '-extfile', f('dc.ext')]);
+  await exec('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('dc.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('dc.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('dc.ext'),
+  ]);
   return { caFile: f('ca.pem'), certFile: f('dc.pem'), keyFile: f('dc.key') };
 }
 
@@ -342,7 +389,9 @@ async function launch(conf: string, ip: string): Promise<ChildProcess> {
   child.once('exit', () => process.removeListener('exit', killOnExit));
   const exited = new Promise<never>((_, reject) => {
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`samba exited (${code ?? signal}) while starting:\n${output}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`samba exited (${code ?? signal}) while starting:\n${output}`)),
+    );
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -383,7 +432,9 @@ function unicodePwd(password: string): Buffer {
 
 function attributes(values: Record<string, string | string[] | Buffer>): Attribute[] {
   return Object.entries(values).map(([type, value]) =>
-    Buffer.isBuffer(value) ? new Attribute({ type, values: [value] }) : new Attribute({ type, values: Array.isArray(value) ? value : [value] }),
+    Buffer.isBuffer(value)
+      ? new Attribute({ type, values: [value] })
+      : new Attribute({ type, values: Array.isArray(value) ? value : [value] }),
   );
 }
 
@@ -414,7 +465,15 @@ async function seed(s: SambaAdInstance): Promise<void> {
       [s.bindDn, 'svc-journeys', s.bindPassword],
       [s.readOnlyBindDn, 'svc-reader', s.readOnlyBindPassword],
     ] as const) {
-      await client.add(dn, attributes({ objectClass: 'user', sAMAccountName: name, unicodePwd: unicodePwd(password), userAccountControl: '512' }));
+      await client.add(
+        dn,
+        attributes({
+          objectClass: 'user',
+          sAMAccountName: name,
+          unicodePwd: unicodePwd(password),
+          userAccountControl: '512',
+        }),
+      );
     }
     for (const p of demoPeople) await client.add(s.dnOf(p.accountName), personAttributes(s, p));
     const groupDn = (name: string) => `CN=${escapeDnValue(name)},${s.groupBaseDn}`;
@@ -423,7 +482,11 @@ async function seed(s: SambaAdInstance): Promise<void> {
         ...demoPeople.filter((p) => p.groups.includes(group)).map((p) => s.dnOf(p.accountName)),
         ...demoGroups.filter((g) => g.memberOf.includes(group)).map((g) => groupDn(g.name)),
       ];
-      await client.add(groupDn(group), { objectClass: 'group', sAMAccountName: group, ...(members.length > 0 ? { member: members } : {}) });
+      await client.add(groupDn(group), {
+        objectClass: 'group',
+        sAMAccountName: group,
+        ...(members.length > 0 ? { member: members } : {}),
+      });
     }
   } finally {
     await client.unbind().catch(() => undefined);
@@ -440,7 +503,11 @@ async function delegateMembershipWrites(s: SambaAdInstance, conf: string, samLdb
   const client = await s.admin();
   let sid: string;
   try {
-    const { searchEntries } = await client.search(s.bindDn, { scope: 'base', attributes: ['objectSid'], explicitBufferAttributes: ['objectSid'] });
+    const { searchEntries } = await client.search(s.bindDn, {
+      scope: 'base',
+      attributes: ['objectSid'],
+      explicitBufferAttributes: ['objectSid'],
+    });
     const raw = searchEntries[0]?.objectSid;
     if (!Buffer.isBuffer(raw)) throw new Error(`no objectSid on ${s.bindDn}`);
     sid = sidToString(raw);
@@ -449,7 +516,11 @@ async function delegateMembershipWrites(s: SambaAdInstance, conf: string, samLdb
   }
   const ace = `(OA;CIIO;WP;${MEMBER_ATTRIBUTE_GUID};${GROUP_CLASS_GUID};${sid})`;
   try {
-    await exec(SAMBA_TOOL, ['dsacl', 'set', `--configfile=${conf}`, `-H`, samLdb, `--objectdn=${s.groupBaseDn}`, `--sddl=${ace}`], { timeout: 60_000 });
+    await exec(
+      SAMBA_TOOL,
+      ['dsacl', 'set', `--configfile=${conf}`, `-H`, samLdb, `--objectdn=${s.groupBaseDn}`, `--sddl=${ace}`],
+      { timeout: 60_000 },
+    );
   } catch (err) {
     const output = err instanceof Error && 'stderr' in err ? String(err.stderr).slice(-2000) : String(err);
     throw new Error(`samba-tool dsacl set ${ace} on ${s.groupBaseDn} failed:\n${output}`);

@@ -53,7 +53,13 @@ export interface TestScimServer {
   userCount(): number;
   users(): ScimUser[];
   /** Puts a user straight into the store (as if someone created it in the application). */
-  createUser(user: { userName: string; externalId?: string; active?: boolean; givenName?: string; familyName?: string }): ScimUser;
+  createUser(user: {
+    userName: string;
+    externalId?: string;
+    active?: boolean;
+    givenName?: string;
+    familyName?: string;
+  }): ScimUser;
   /** The next `times` requests are answered with 500 (or this 5xx/429) and a SCIM error body. */
   failNext(status?: 429 | 500 | 502 | 503, times?: number): void;
   /** While on, every `POST /Users` is refused with 400 `invalidValue` (a permanent rejection). */
@@ -69,7 +75,8 @@ interface Store {
   users: Map<string, ScimUser>;
 }
 
-const scimError = (status: number, scimType: string | null, detail: string) => new SCIMMY.Types.Error(status, scimType as string, detail);
+const scimError = (status: number, scimType: string | null, detail: string) =>
+  new SCIMMY.Types.Error(status, scimType as string, detail);
 
 /** Plain data out of a SCIMMY schema instance. */
 function plain(instance: unknown): Record<string, unknown> {
@@ -77,7 +84,8 @@ function plain(instance: unknown): Record<string, unknown> {
 }
 
 function storeOf(ctx: unknown): Store {
-  if (typeof ctx !== 'object' || ctx === null || !('users' in ctx)) throw scimError(500, null, 'no store in the request context');
+  if (typeof ctx !== 'object' || ctx === null || !('users' in ctx))
+    throw scimError(500, null, 'no store in the request context');
   return ctx as Store;
 }
 
@@ -102,7 +110,9 @@ function parseScimQuery(queryString: string): Record<string, string> {
 }
 
 function literal(value: unknown): unknown {
-  return typeof value === 'string' && value.startsWith(literalMark) ? Buffer.from(value.slice(literalMark.length), 'hex').toString('utf8') : value;
+  return typeof value === 'string' && value.startsWith(literalMark)
+    ? Buffer.from(value.slice(literalMark.length), 'hex').toString('utf8')
+    : value;
 }
 
 /** RFC 7643 §4.1: of the User attributes, only id and externalId (and meta's) compare case-exactly. */
@@ -151,14 +161,20 @@ function compare(expression: unknown[], actual: unknown, path: string[]): boolea
 function matchesExpression(expression: unknown, actual: unknown, path: string[]): boolean {
   if (Array.isArray(actual)) return actual.some((element) => matchesExpression(expression, element, path));
   if (!Array.isArray(expression)) {
-    return typeof expression === 'object' && expression !== null && matchesBranch(expression as Record<string, unknown>, actual, path);
+    return (
+      typeof expression === 'object' &&
+      expression !== null &&
+      matchesBranch(expression as Record<string, unknown>, actual, path)
+    );
   }
   const list = (expression as unknown[]).every(Array.isArray) ? (expression as unknown[][]) : [expression as unknown[]];
   return list.every((e) => compare(e, actual, path));
 }
 
 function matchesBranch(branch: Record<string, unknown>, value: unknown, path: string[]): boolean {
-  return Object.entries(branch).every(([attr, expression]) => matchesExpression(expression, lookUp(value, attr), [...path, attr.toLowerCase()]));
+  return Object.entries(branch).every(([attr, expression]) =>
+    matchesExpression(expression, lookUp(value, attr), [...path, attr.toLowerCase()]),
+  );
 }
 
 /** scimmy's parsed filter (an OR of AND-branches) over plain users, as RFC 7644 §3.4.2.2 compares. */
@@ -173,11 +189,14 @@ function declareUsers(): void {
       const store = storeOf(ctx);
       const data = plain(instance);
       const userName = typeof data.userName === 'string' ? data.userName : '';
-      const clash = [...store.users.values()].find((u) => u.userName.toLowerCase() === userName.toLowerCase() && u.id !== resource.id);
+      const clash = [...store.users.values()].find(
+        (u) => u.userName.toLowerCase() === userName.toLowerCase() && u.id !== resource.id,
+      );
       if (clash) throw scimError(409, 'uniqueness', `userName "${userName}" is already taken`);
       const now = new Date().toISOString();
       const existing = resource.id === undefined ? undefined : store.users.get(resource.id);
-      if (resource.id !== undefined && existing === undefined) throw scimError(404, null, `Resource ${resource.id} not found`);
+      if (resource.id !== undefined && existing === undefined)
+        throw scimError(404, null, `Resource ${resource.id} not found`);
       const user: ScimUser = {
         id: existing?.id ?? randomUUID(),
         userName,
@@ -203,7 +222,8 @@ function declareUsers(): void {
     })
     .degress((resource, ctx) => {
       const store = storeOf(ctx);
-      if (resource.id === undefined || !store.users.delete(resource.id)) throw scimError(404, null, `Resource ${String(resource.id)} not found`);
+      if (resource.id === undefined || !store.users.delete(resource.id))
+        throw scimError(404, null, `Resource ${String(resource.id)} not found`);
     });
 }
 
@@ -224,7 +244,13 @@ export async function startScimServer(options: { token?: string } = {}): Promise
   app.use((req: Request, res: Response, next: NextFunction) => {
     const path = req.path;
     const query = Object.fromEntries(new URL(req.originalUrl, 'http://x').searchParams);
-    requests.push({ method: req.method, path, query, contentType: req.get('content-type') ?? null, body: req.body as unknown });
+    requests.push({
+      method: req.method,
+      path,
+      query,
+      contentType: req.get('content-type') ?? null,
+      body: req.body as unknown,
+    });
     if (req.method === 'POST' && /\/Users\/?$/.test(path)) posts++;
     const failure = failures.shift();
     if (failure === 'hang') {
@@ -232,7 +258,17 @@ export async function startScimServer(options: { token?: string } = {}): Promise
       return;
     }
     const error = (status: number, scimType: string | null, detail: string): void => {
-      res.status(status).type('application/scim+json').send(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), ...(scimType ? { scimType } : {}), detail }));
+      res
+        .status(status)
+        .type('application/scim+json')
+        .send(
+          JSON.stringify({
+            schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+            status: String(status),
+            ...(scimType ? { scimType } : {}),
+            detail,
+          }),
+        );
     };
     if (typeof failure === 'object') {
       res.status(failure.status).type(failure.contentType).send(failure.body);
@@ -242,7 +278,12 @@ export async function startScimServer(options: { token?: string } = {}): Promise
       if (failure === 429) res.setHeader('Retry-After', '2');
       return error(failure, null, failure === 429 ? 'Too many requests' : 'Internal error');
     }
-    if (rejecting && req.method === 'POST' && /\/Users\/?$/.test(path) && req.get('authorization') === `Bearer ${token}`) {
+    if (
+      rejecting &&
+      req.method === 'POST' &&
+      /\/Users\/?$/.test(path) &&
+      req.get('authorization') === `Bearer ${token}`
+    ) {
       return error(400, 'invalidValue', 'This application does not accept new users');
     }
     next();

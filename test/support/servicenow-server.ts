@@ -27,12 +27,35 @@ interface TableDef {
 /** The tables of the instance, with the columns the real ones have that matter here. */
 const schema: Record<string, TableDef> = {
   sys_user: {
-    columns: ['sys_id', 'user_name', 'name', 'first_name', 'last_name', 'email', 'mobile_phone', 'active', 'notification', 'u_prefers_sms', 'sys_updated_on'],
+    columns: [
+      'sys_id',
+      'user_name',
+      'name',
+      'first_name',
+      'last_name',
+      'email',
+      'mobile_phone',
+      'active',
+      'notification',
+      'u_prefers_sms',
+      'sys_updated_on',
+    ],
     references: {},
   },
   cmdb_model: { columns: ['sys_id', 'name', 'manufacturer', 'sys_updated_on'], references: {} },
   cmdb_ci_comm: {
-    columns: ['sys_id', 'name', 'phone_number', 'os', 'type', 'model_id', 'assigned_to', 'install_status', 'sys_class_name', 'sys_updated_on'],
+    columns: [
+      'sys_id',
+      'name',
+      'phone_number',
+      'os',
+      'type',
+      'model_id',
+      'assigned_to',
+      'install_status',
+      'sys_class_name',
+      'sys_updated_on',
+    ],
     references: { model_id: 'cmdb_model', assigned_to: 'sys_user' },
   },
   cmdb_ci_service: {
@@ -67,10 +90,24 @@ export interface TestServiceNowServer {
   update(table: string, sysId: string, fields: Row): void;
   /** Records of a table, as stored. */
   records(table: string): readonly Row[];
-  addUser(user: { userName: string; name?: string; email?: string; mobile?: string; prefersSms?: boolean; active?: boolean }): string;
+  addUser(user: {
+    userName: string;
+    name?: string;
+    email?: string;
+    mobile?: string;
+    prefersSms?: boolean;
+    active?: boolean;
+  }): string;
   /** A business service with `u_service_id` = `id`. */
   addService(service: { id: string; name: string }): string;
-  addDevice(device: { phone: string; os: string; model: string; owner: string | null; retired?: boolean; updatedOn?: string }): string;
+  addDevice(device: {
+    phone: string;
+    os: string;
+    model: string;
+    owner: string | null;
+    retired?: boolean;
+    updatedOn?: string;
+  }): string;
   /** A `service_subscribe_sys_user` record for a user (by user_name) and a service (by u_service_id). */
   subscribe(serviceId: string, userName: string): string;
   /**
@@ -141,11 +178,21 @@ function parseQuery(query: string): ParsedQuery {
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
-function snError(res: ServerResponse, status: number, message: string, detail: string | null, headers: Record<string, string> = {}): void {
+function snError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  detail: string | null,
+  headers: Record<string, string> = {},
+): void {
   json(res, status, { error: { message, detail }, status: 'failure' }, headers);
 }
 
@@ -159,7 +206,13 @@ function timestamp(n: number): string {
  * their subscribers.
  */
 export async function startServiceNowServer(
-  options: { user?: string; password?: string; token?: string; seed?: 'demo' | 'empty'; notFoundWhenEmpty?: boolean } = {},
+  options: {
+    user?: string;
+    password?: string;
+    token?: string;
+    seed?: 'demo' | 'empty';
+    notFoundWhenEmpty?: boolean;
+  } = {},
 ): Promise<TestServiceNowServer> {
   const user = options.user ?? 'svc.journeys';
   const password = options.password ?? 'correct horse battery staple';
@@ -261,14 +314,23 @@ export async function startServiceNowServer(
     return result;
   };
 
-  const project = (tableName: string, record: Row, fields: string[] | null, excludeLinks: boolean, base: string): Record<string, unknown> => {
+  const project = (
+    tableName: string,
+    record: Row,
+    fields: string[] | null,
+    excludeLinks: boolean,
+    base: string,
+  ): Record<string, unknown> => {
     const def = schema[tableName]!;
     const out: Record<string, unknown> = {};
     for (const f of fields ?? def.columns) {
       const v = resolve(tableName, record, f);
       if (v === undefined) continue; // the instance leaves out fields it does not know
       const target = !f.includes('.') ? def.references[f] : undefined;
-      out[f] = target !== undefined && !excludeLinks && v !== '' ? { link: `${base}/api/now/table/${target}/${v}`, value: v } : v;
+      out[f] =
+        target !== undefined && !excludeLinks && v !== ''
+          ? { link: `${base}/api/now/table/${target}/${v}`, value: v }
+          : v;
     }
     return out;
   };
@@ -296,10 +358,23 @@ export async function startServiceNowServer(
       return;
     }
     if (failure?.kind === 'rate-limit') {
-      const headers: Record<string, string> = failure.retryAfterSeconds === null ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
-      return snError(res, 429, 'Too many requests', 'The rate limit for this user and endpoint has been exceeded', headers);
+      const headers: Record<string, string> =
+        failure.retryAfterSeconds === null ? {} : { 'Retry-After': String(failure.retryAfterSeconds) };
+      return snError(
+        res,
+        429,
+        'Too many requests',
+        'The rate limit for this user and endpoint has been exceeded',
+        headers,
+      );
     }
-    if (failure?.kind === 'status') return snError(res, failure.status, 'Internal server error', 'The server encountered an error processing the request');
+    if (failure?.kind === 'status')
+      return snError(
+        res,
+        failure.status,
+        'Internal server error',
+        'The server encountered an error processing the request',
+      );
     if (failure?.kind === 'body') {
       res.writeHead(failure.status, { 'Content-Type': failure.contentType });
       res.end(failure.body);
@@ -309,16 +384,24 @@ export async function startServiceNowServer(
     if (!authorised(req)) return snError(res, 401, 'User Not Authenticated', 'Required to provide Auth information');
     const m = /^\/api\/now(?:\/v\d+)?\/table\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m) return snError(res, 400, 'Requested URI does not represent any resource', null);
-    if (req.method !== 'GET') return snError(res, 405, 'Method not Supported', `Method ${req.method} is not supported by this test instance`);
+    if (req.method !== 'GET')
+      return snError(res, 405, 'Method not Supported', `Method ${req.method} is not supported by this test instance`);
     const tableName = decodeURIComponent(m[1]!);
     if (schema[tableName] === undefined) return snError(res, 400, `Invalid table ${tableName}`, null);
-    if (denied.has(tableName)) return snError(res, 403, 'Operation Failed', 'ACL Exception Read Failed due to security constraints');
+    if (denied.has(tableName))
+      return snError(res, 403, 'Operation Failed', 'ACL Exception Read Failed due to security constraints');
 
-    const fields = params.sysparm_fields ? params.sysparm_fields.split(',').map((f) => f.trim()).filter(Boolean) : null;
+    const fields = params.sysparm_fields
+      ? params.sysparm_fields
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean)
+      : null;
     const excludeLinks = params.sysparm_exclude_reference_link === 'true';
     if (m[2] !== undefined) {
       const record = table(tableName).byId.get(decodeURIComponent(m[2]));
-      if (record === undefined) return snError(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
+      if (record === undefined)
+        return snError(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
       return json(res, 200, { result: project(tableName, record, fields, excludeLinks, base) });
     }
 
@@ -326,7 +409,8 @@ export async function startServiceNowServer(
     const limit = Math.max(1, Number(params.sysparm_limit ?? 10_000) || 10_000);
     const offset = Math.max(0, Number(params.sysparm_offset ?? 0) || 0);
     const page = all.slice(offset, offset + limit);
-    if (page.length === 0 && options.notFoundWhenEmpty) return snError(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
+    if (page.length === 0 && options.notFoundWhenEmpty)
+      return snError(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
 
     const headers: Record<string, string> = { 'X-Total-Count': String(all.length) };
     if (all.length > limit) {
@@ -351,7 +435,8 @@ export async function startServiceNowServer(
       try {
         handle(req, res);
       } catch (err) {
-        if (!res.headersSent) snError(res, 500, 'Internal server error', err instanceof Error ? err.message : String(err));
+        if (!res.headersSent)
+          snError(res, 500, 'Internal server error', err instanceof Error ? err.message : String(err));
       }
     });
   });
@@ -387,7 +472,12 @@ export async function startServiceNowServer(
       });
     },
     addService(s) {
-      return insert('cmdb_ci_service', { name: s.name, u_service_id: s.id, operational_status: '1', sys_class_name: 'cmdb_ci_service' });
+      return insert('cmdb_ci_service', {
+        name: s.name,
+        u_service_id: s.id,
+        operational_status: '1',
+        sys_class_name: 'cmdb_ci_service',
+      });
     },
     addDevice(d) {
       let model = table('cmdb_model').rows.find((r) => r.name === d.model)?.sys_id;
@@ -447,7 +537,13 @@ export async function startServiceNowServer(
       for (let i = 0; i < times; i++) failures.push({ kind: 'status', status });
     },
     respondNextWith(body, o = {}) {
-      for (let i = 0; i < (o.times ?? 1); i++) failures.push({ kind: 'body', body, status: o.status ?? 200, contentType: o.contentType ?? 'application/json' });
+      for (let i = 0; i < (o.times ?? 1); i++)
+        failures.push({
+          kind: 'body',
+          body,
+          status: o.status ?? 200,
+          contentType: o.contentType ?? 'application/json',
+        });
     },
     hangNext(times = 1) {
       for (let i = 0; i < times; i++) failures.push({ kind: 'hang' });
@@ -465,9 +561,17 @@ export async function startServiceNowServer(
 
   if ((options.seed ?? 'demo') === 'demo') {
     for (const p of demoPeople) {
-      api.addUser({ userName: p.accountName, name: `${p.givenName} ${p.familyName}`, email: p.email, mobile: p.mobile ?? '', prefersSms: p.prefersSms, active: p.enabled });
+      api.addUser({
+        userName: p.accountName,
+        name: `${p.givenName} ${p.familyName}`,
+        email: p.email,
+        mobile: p.mobile ?? '',
+        prefersSms: p.prefersSms,
+        active: p.enabled,
+      });
     }
-    for (const d of demoDevices) api.addDevice({ phone: d.phone, os: d.os === 'ios' ? 'iOS 17.4' : 'Android 14', model: d.model, owner: d.owner });
+    for (const d of demoDevices)
+      api.addDevice({ phone: d.phone, os: d.os === 'ios' ? 'iOS 17.4' : 'Android 14', model: d.model, owner: d.owner });
     for (const s of demoServices) {
       api.addService({ id: s.id, name: s.name });
       for (const name of s.subscribers) api.subscribe(s.id, name);

@@ -108,23 +108,33 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
   const readOnlyBindPassword = `reader-${randomBytes(12).toString('hex')}`;
   const userBaseDn = preset === 'openldap' ? `ou=People,${BASE_DN}` : `ou=Staff,${BASE_DN}`;
   const groupBaseDn = `ou=Groups,${BASE_DN}`;
-  const people = [...(preset === 'openldap' ? [...demoPeople, lockedByPolicy] : [...demoPeople]), ...(options.extraPeople ?? [])];
+  const people = [
+    ...(preset === 'openldap' ? [...demoPeople, lockedByPolicy] : [...demoPeople]),
+    ...(options.extraPeople ?? []),
+  ];
   const passwordOf = (accountName: string): string => `${accountName}:Pässw0rd ✓`;
   const dnOf = (accountName: string): string => {
     const p = people.find((x) => x.accountName === accountName);
     if (!p) throw new Error(`no seeded person ${accountName}`);
-    return preset === 'openldap' ? `uid=${escapeDnValue(p.accountName)},${userBaseDn}` : `cn=${escapeDnValue(`${p.givenName} ${p.familyName}`)},${userBaseDn}`;
+    return preset === 'openldap'
+      ? `uid=${escapeDnValue(p.accountName)},${userBaseDn}`
+      : `cn=${escapeDnValue(`${p.givenName} ${p.familyName}`)},${userBaseDn}`;
   };
 
   const certificates = tls ? await makeCertificates(dir) : null;
   if (preset === 'active-directory') await writeFile(join(dir, 'msuser.schema'), await adSchema());
   const conf = join(dir, 'slapd.conf');
-  await writeFile(conf, slapdConf({ preset, dir, adminDn, adminPassword, bindDn, readOnlyBindDn, groupBaseDn, certificates }));
+  await writeFile(
+    conf,
+    slapdConf({ preset, dir, adminDn, adminPassword, bindDn, readOnlyBindDn, groupBaseDn, certificates }),
+  );
 
   const [port, tlsPort] = await Promise.all([freePort(), tls ? freePort() : Promise.resolve(null)]);
   const url = `ldap://127.0.0.1:${port}`;
   const ldapsUrl = tlsPort === null ? null : `ldaps://localhost:${tlsPort}`;
-  const listen = [`ldap://127.0.0.1:${port}/`, ...(tlsPort === null ? [] : [`ldaps://127.0.0.1:${tlsPort}/`])].join(' ');
+  const listen = [`ldap://127.0.0.1:${port}/`, ...(tlsPort === null ? [] : [`ldaps://127.0.0.1:${tlsPort}/`])].join(
+    ' ',
+  );
 
   let child = await launch(conf, listen, port);
   let monitor: Client | null = null;
@@ -191,10 +201,38 @@ interface Certificates {
 async function makeCertificates(dir: string): Promise<Certificates> {
   const f = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await exec('openssl', ['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=Service Journeys test CA']);
+  await exec('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Service Journeys test CA',
+  ]);
   await exec('openssl', ['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
   await writeFile(f('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  await exec('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('server.ext')]);
+  await exec('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.pem'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.pem'),
+    '-days',
+    '2',
+    '-extfile',
+    f('server.ext'),
+  ]);
   return { caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key') };
 }
 
@@ -214,7 +252,8 @@ async function adSchema(): Promise<string> {
   };
   for (const [name, rule] of Object.entries(rules)) {
     const definition = new RegExp(`(NAME '${name}'\\s+)(SYNTAX)`);
-    if (!definition.test(schema)) throw new Error(`msuser.schema: cannot find the definition of ${name} to add its matching rule`);
+    if (!definition.test(schema))
+      throw new Error(`msuser.schema: cannot find the definition of ${name} to add its matching rule`);
     schema = schema.replace(definition, `$1${rule}\n\t$2`);
   }
   return schema;
@@ -231,14 +270,20 @@ function slapdConf(o: {
   certificates: Certificates | null;
 }): string {
   const ad = o.preset === 'active-directory';
-  const schemas = ['core', 'cosine', 'inetorgperson', ...(ad ? ['nis'] : [])].map((s) => join(SCHEMA_DIR, `${s}.schema`));
+  const schemas = ['core', 'cosine', 'inetorgperson', ...(ad ? ['nis'] : [])].map((s) =>
+    join(SCHEMA_DIR, `${s}.schema`),
+  );
   if (ad) schemas.push(join(o.dir, 'msuser.schema'));
   const modules = ['back_mdb', 'memberof', 'refint', ...(ad ? [] : ['ppolicy'])];
   return [
     ...schemas.map((file) => `include ${file}`),
     // msuser.schema (which needs nis.schema for homeDirectory) defines sAMAccountName, but no
     // class there allows it: in AD it comes from the auxiliary class securityPrincipal.
-    ...(ad ? ["objectclass ( 1.2.840.113556.1.5.6 NAME 'securityPrincipal' SUP top AUXILIARY MAY ( sAMAccountName $ objectSid ) )"] : []),
+    ...(ad
+      ? [
+          "objectclass ( 1.2.840.113556.1.5.6 NAME 'securityPrincipal' SUP top AUXILIARY MAY ( sAMAccountName $ objectSid ) )",
+        ]
+      : []),
     `modulepath ${MODULE_DIR}`,
     ...modules.map((m) => `moduleload ${m}.la`),
     // Like AD (and many servers): a bind with a DN and an empty password is an anonymous bind
@@ -294,7 +339,9 @@ async function launch(conf: string, listen: string, port: number): Promise<Child
   child.once('exit', () => process.removeListener('exit', killOnExit));
   const exited = new Promise<never>((_, reject) => {
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`slapd exited (${code ?? signal}) while starting:\n${stderr}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`slapd exited (${code ?? signal}) while starting:\n${stderr}`)),
+    );
   });
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -351,14 +398,32 @@ async function seed(s: SlapdInstance, people: DemoPerson[]): Promise<void> {
   try {
     const add = (dn: string, attributes: Record<string, string | string[]>) => client.add(dn, attributes);
     await add(BASE_DN, { objectClass: ['dcObject', 'organization'], dc: 'eagle5', o: 'Eagle5' });
-    for (const ou of [s.userBaseDn, s.groupBaseDn, `ou=Service Accounts,${BASE_DN}`, ...(ad ? [] : [`ou=Policies,${BASE_DN}`])]) {
+    for (const ou of [
+      s.userBaseDn,
+      s.groupBaseDn,
+      `ou=Service Accounts,${BASE_DN}`,
+      ...(ad ? [] : [`ou=Policies,${BASE_DN}`]),
+    ]) {
       await add(ou, { objectClass: 'organizationalUnit', ou: ou.slice(3, ou.indexOf(',')) });
     }
-    await add(s.bindDn, { objectClass: ['applicationProcess', 'simpleSecurityObject'], cn: 'svc-journeys', userPassword: ssha(s.bindPassword) });
-    await add(s.readOnlyBindDn, { objectClass: ['applicationProcess', 'simpleSecurityObject'], cn: 'svc-reader', userPassword: ssha(s.readOnlyBindPassword) });
+    await add(s.bindDn, {
+      objectClass: ['applicationProcess', 'simpleSecurityObject'],
+      cn: 'svc-journeys',
+      userPassword: ssha(s.bindPassword),
+    });
+    await add(s.readOnlyBindDn, {
+      objectClass: ['applicationProcess', 'simpleSecurityObject'],
+      cn: 'svc-reader',
+      userPassword: ssha(s.readOnlyBindPassword),
+    });
     const lockingPolicy = `cn=Locked accounts,ou=Policies,${BASE_DN}`;
     if (!ad) {
-      await add(lockingPolicy, { objectClass: ['device', 'pwdPolicy'], cn: 'Locked accounts', pwdAttribute: 'userPassword', pwdLockout: 'TRUE' });
+      await add(lockingPolicy, {
+        objectClass: ['device', 'pwdPolicy'],
+        cn: 'Locked accounts',
+        pwdAttribute: 'userPassword',
+        pwdLockout: 'TRUE',
+      });
     }
 
     // AD's mandatory bookkeeping attributes (mstop MUST), with plausible values.
@@ -410,7 +475,13 @@ async function seed(s: SlapdInstance, people: DemoPerson[]): Promise<void> {
       await add(
         groupDn(group),
         ad
-          ? { objectClass: ['top', 'group'], cn: group, groupType: '-2147483646', ...(members.length > 0 ? { member: members } : {}), ...adBookkeeping('Group') }
+          ? {
+              objectClass: ['top', 'group'],
+              cn: group,
+              groupType: '-2147483646',
+              ...(members.length > 0 ? { member: members } : {}),
+              ...adBookkeeping('Group'),
+            }
           : { objectClass: 'groupOfNames', cn: group, member: members },
       );
     }

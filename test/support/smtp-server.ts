@@ -75,9 +75,23 @@ function testCertificate(): Promise<{ key: string; cert: string; certFile: strin
     const keyFile = join(dir, 'key.pem');
     const certFile = join(dir, 'cert.pem');
     await exec('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
     ]);
     return { key: await readFile(keyFile, 'utf8'), cert: await readFile(certFile, 'utf8'), certFile };
   })();
@@ -108,7 +122,10 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     const next = failures[0];
     if (!next || next.stage !== stage) return null;
     failures.shift();
-    const text = next.code >= 500 ? 'Requested action not taken (test failure)' : 'Requested action aborted: try again later (test failure)';
+    const text =
+      next.code >= 500
+        ? 'Requested action not taken (test failure)'
+        : 'Requested action aborted: try again later (test failure)';
     return smtpError(next.code, text);
   };
 
@@ -212,7 +229,11 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         const wake = (): void => void check();
         const timer = setTimeout(() => {
           waiters.delete(wake);
-          reject(new Error(`no matching email within ${timeoutMs} ms; received: ${messages.map((m) => `${m.to} "${m.subject ?? ''}"`).join(', ') || 'none'}`));
+          reject(
+            new Error(
+              `no matching email within ${timeoutMs} ms; received: ${messages.map((m) => `${m.to} "${m.subject ?? ''}"`).join(', ') || 'none'}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(wake);
         check();

@@ -66,7 +66,10 @@ function rfc2822(date: Date): string {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -93,7 +96,9 @@ function parseDateFilter(value: string): Date | null {
 const utcDay = (date: Date): string => date.toISOString().slice(0, 10);
 
 /** Starts the server on 127.0.0.1 and a free port, with a fresh account SID and auth token unless given. */
-export async function startTwilioServer(options: { accountSid?: string; authToken?: string; maxPageSize?: number } = {}): Promise<TestTwilioServer> {
+export async function startTwilioServer(
+  options: { accountSid?: string; authToken?: string; maxPageSize?: number } = {},
+): Promise<TestTwilioServer> {
   const accountSid = options.accountSid ?? `AC${hex(16)}`;
   const authToken = options.authToken ?? hex(16);
   const messages: ReceivedSms[] = [];
@@ -143,9 +148,17 @@ export async function startTwilioServer(options: { accountSid?: string; authToke
     if (to !== null) filters.push((m) => m.to === to);
     if (from !== null) filters.push((m) => m.from === from);
     for (const [name, keep] of [
-      ['DateSent', (sent: Date, d: Date, dayOnly: boolean) => (dayOnly ? utcDay(sent) === utcDay(d) : sent.getTime() === d.getTime())],
+      [
+        'DateSent',
+        (sent: Date, d: Date, dayOnly: boolean) =>
+          dayOnly ? utcDay(sent) === utcDay(d) : sent.getTime() === d.getTime(),
+      ],
       ['DateSent>', (sent: Date, d: Date) => sent.getTime() >= d.getTime()],
-      ['DateSent<', (sent: Date, d: Date, dayOnly: boolean) => sent.getTime() < (dayOnly ? d.getTime() + 86_400_000 : d.getTime() + 1)],
+      [
+        'DateSent<',
+        (sent: Date, d: Date, dayOnly: boolean) =>
+          sent.getTime() < (dayOnly ? d.getTime() + 86_400_000 : d.getTime() + 1),
+      ],
     ] as const) {
       const raw = query.get(name);
       if (raw === null) continue;
@@ -156,7 +169,8 @@ export async function startTwilioServer(options: { accountSid?: string; authToke
     }
     const pageSizeText = query.get('PageSize');
     const pageSize = pageSizeText === null ? 50 : Number(pageSizeText);
-    if (!Number.isInteger(pageSize) || pageSize < 1) return sendError(res, 400, 20001, `Invalid PageSize: ${pageSizeText}`);
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      return sendError(res, 400, 20001, `Invalid PageSize: ${pageSizeText}`);
     const size = Math.min(pageSize, maxPageSize);
     const page = Number(query.get('Page') ?? '0');
     if (!Number.isInteger(page) || page < 0) return sendError(res, 400, 20001, 'Invalid Page');
@@ -166,7 +180,8 @@ export async function startTwilioServer(options: { accountSid?: string; authToke
     let start = 0;
     const token = query.get('PageToken');
     if (page > 0) {
-      if (token === null || !token.startsWith('PA')) return sendError(res, 400, 20001, 'PageToken is required for Page > 0');
+      if (token === null || !token.startsWith('PA'))
+        return sendError(res, 400, 20001, 'PageToken is required for Page > 0');
       const after = matching.findIndex((m) => m.sid === token.slice(2));
       if (after < 0) return sendError(res, 400, 20001, 'Invalid PageToken');
       start = after + 1;
@@ -224,14 +239,23 @@ export async function startTwilioServer(options: { accountSid?: string; authToke
     if (!to) return sendError(res, 400, 21604, "A 'To' phone number is required.");
     if (!from && !messagingServiceSid) return sendError(res, 400, 21603, "A 'From' phone number is required.");
     if (!text) return sendError(res, 400, 21602, 'Message body is required.');
-    if (text.length > 1600) return sendError(res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
+    if (text.length > 1600)
+      return sendError(res, 400, 21617, 'The concatenated message body exceeds the 1600 character limit.');
     if (!/^\+[1-9]\d{6,14}$/.test(to) || invalid.has(to)) {
       return sendError(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     }
     if (notMobile.has(to)) return sendError(res, 400, 21614, `'To' number ${to} is not a valid mobile number`);
     if (unsubscribed.has(to)) return sendError(res, 400, 21610, 'Attempt to send to unsubscribed recipient');
 
-    const message: ReceivedSms = { sid: `SM${hex(16)}`, to, from, messagingServiceSid, body: text, form, dateCreated: new Date() };
+    const message: ReceivedSms = {
+      sid: `SM${hex(16)}`,
+      to,
+      from,
+      messagingServiceSid,
+      body: text,
+      form,
+      dateCreated: new Date(),
+    };
     messages.push(message);
     for (const wake of waiters) wake();
     if (acceptedHook) await acceptedHook(message);

@@ -129,7 +129,11 @@ async function main(config: WorkerProcessConfig): Promise<void> {
   });
   const deps: ActivityDeps = {
     directory,
-    cmdb: createServiceNowCmdb({ url: config.servicenow.baseUrl, auth: { kind: 'basic', user: config.servicenow.user, password: config.servicenow.password }, timeoutMs: 10_000 }),
+    cmdb: createServiceNowCmdb({
+      url: config.servicenow.baseUrl,
+      auth: { kind: 'basic', user: config.servicenow.user, password: config.servicenow.password },
+      timeoutMs: 10_000,
+    }),
     mailer,
     sms: createTwilioSms({
       accountSid: config.twilio.accountSid,
@@ -141,7 +145,12 @@ async function main(config: WorkerProcessConfig): Promise<void> {
       timeoutMs: 10_000,
     }),
     provisioners: createScimRegistry({
-      applications: Object.fromEntries(Object.entries(config.scim).map(([id, s]) => [id, { baseUrl: s.baseUrl, bearerToken: s.token, timeoutMs: 10_000 }])),
+      applications: Object.fromEntries(
+        Object.entries(config.scim).map(([id, s]) => [
+          id,
+          { baseUrl: s.baseUrl, bearerToken: s.token, timeoutMs: 10_000 },
+        ]),
+      ),
     }),
     ledger: createFileLedger(config.ledgerPath),
     experience: createThrowawayExperienceStore(),

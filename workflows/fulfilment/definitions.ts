@@ -157,7 +157,10 @@ export function planStages(plan: ServicePlan): { stage: string; label: string }[
   const seen = new Set<string>();
   const stages: { stage: string; label: string }[] = [];
   for (const step of plan.steps) {
-    const s = step.kind === 'manual-task' ? { stage: stageOfStep['manual-task'].stage, label: step.task } : stageOfStep[step.kind];
+    const s =
+      step.kind === 'manual-task'
+        ? { stage: stageOfStep['manual-task'].stage, label: step.task }
+        : stageOfStep[step.kind];
     if (seen.has(s.stage)) continue;
     seen.add(s.stage);
     stages.push(s);
@@ -186,7 +189,8 @@ export interface FulfilmentInput {
   retryInitialIntervalMs?: number;
 }
 
-const positiveSeconds = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 365 * 24 * 3600;
+const positiveSeconds = (n: unknown): boolean =>
+  typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 365 * 24 * 3600;
 
 /** What a step needs from the request form. */
 export function fieldsNeededBy(step: FulfilmentStep): string[] {
@@ -213,7 +217,12 @@ export function planProblems(plan: ServicePlan): string[] {
   if (typeof plan.title !== 'string' || plan.title.trim() === '') problems.push('plan.title: must not be empty');
   if (!Number.isInteger(plan.version) || plan.version < 1) problems.push('plan.version: a positive whole number');
   const e = plan.eligibility as EligibilityRule | undefined;
-  if (!e || !Array.isArray(e.anyOfGroups) || typeof e.requireEnabled !== 'boolean' || typeof e.howToGetAccess !== 'string') {
+  if (
+    !e ||
+    !Array.isArray(e.anyOfGroups) ||
+    typeof e.requireEnabled !== 'boolean' ||
+    typeof e.howToGetAccess !== 'string'
+  ) {
     problems.push('plan.eligibility: anyOfGroups, requireEnabled and howToGetAccess');
   }
   const d = plan.durations as ServiceDurations | undefined;
@@ -234,27 +243,34 @@ export function planProblems(plan: ServicePlan): string[] {
       case 'check-eligibility':
         break;
       case 'approval':
-        if (typeof step.approverGroup !== 'string' || step.approverGroup.trim() === '') problems.push(`${at}: approverGroup must name a directory group`);
-        if (typeof step.approverField !== 'string' || step.approverField === '') problems.push(`${at}: approverField must name a form field`);
+        if (typeof step.approverGroup !== 'string' || step.approverGroup.trim() === '')
+          problems.push(`${at}: approverGroup must name a directory group`);
+        if (typeof step.approverField !== 'string' || step.approverField === '')
+          problems.push(`${at}: approverField must name a form field`);
         break;
       case 'verify-device':
-        if (!Number.isInteger(step.maxCorrections) || step.maxCorrections < 0 || step.maxCorrections > 10) problems.push(`${at}: maxCorrections 0–10`);
+        if (!Number.isInteger(step.maxCorrections) || step.maxCorrections < 0 || step.maxCorrections > 10)
+          problems.push(`${at}: maxCorrections 0–10`);
         break;
       case 'send-download-link':
         if (!before('verify-device', i)) problems.push(`${at}: needs a verify-device step before it`);
         for (const os of ['ios', 'android'] as const) {
-          if (typeof step.links?.[os] !== 'string' || !/^https?:\/\//.test(step.links[os])) problems.push(`${at}: links.${os} must be an http(s) URL`);
+          if (typeof step.links?.[os] !== 'string' || !/^https?:\/\//.test(step.links[os]))
+            problems.push(`${at}: links.${os} must be an http(s) URL`);
         }
         break;
       case 'provision-account':
-        if (typeof step.applicationId !== 'string' || step.applicationId === '') problems.push(`${at}: applicationId must name the SCIM application`);
+        if (typeof step.applicationId !== 'string' || step.applicationId === '')
+          problems.push(`${at}: applicationId must name the SCIM application`);
         break;
       case 'send-quick-start':
         if (!before('provision-account', i)) problems.push(`${at}: needs a provision-account step before it`);
         break;
       case 'manual-task':
-        if (typeof step.task !== 'string' || step.task.trim() === '') problems.push(`${at}: task must say what the person does`);
-        if (typeof step.doneMessage !== 'string' || step.doneMessage.trim() === '') problems.push(`${at}: doneMessage must not be empty`);
+        if (typeof step.task !== 'string' || step.task.trim() === '')
+          problems.push(`${at}: task must say what the person does`);
+        if (typeof step.doneMessage !== 'string' || step.doneMessage.trim() === '')
+          problems.push(`${at}: doneMessage must not be empty`);
         break;
       default:
         problems.push(`plan.steps[${i}]: unknown step kind ${String((step as { kind: unknown }).kind)}`);
@@ -266,19 +282,32 @@ export function planProblems(plan: ServicePlan): string[] {
 /** What is wrong with an input (empty = fine). The API may call it; the workflow always does. */
 export function fulfilmentInputProblems(input: FulfilmentInput): string[] {
   const problems: string[] = [];
-  if (typeof input.requestId !== 'string' || !requestIdPattern.test(input.requestId)) problems.push('requestId: 1–80 letters, digits or _ . : -');
-  if (typeof input.requester !== 'string' || !accountNamePattern.test(input.requester)) problems.push('requester: a directory account name');
+  if (typeof input.requestId !== 'string' || !requestIdPattern.test(input.requestId))
+    problems.push('requestId: 1–80 letters, digits or _ . : -');
+  if (typeof input.requester !== 'string' || !accountNamePattern.test(input.requester))
+    problems.push('requester: a directory account name');
   problems.push(...planProblems(input.plan));
   if (typeof input.fields !== 'object' || input.fields === null) problems.push('fields: the request form values');
   else {
-    for (const [k, v] of Object.entries(input.fields)) if (typeof v !== 'string') problems.push(`fields.${k}: must be text`);
+    for (const [k, v] of Object.entries(input.fields))
+      if (typeof v !== 'string') problems.push(`fields.${k}: must be text`);
     for (const step of Array.isArray(input.plan?.steps) ? input.plan.steps : []) {
-      for (const f of fieldsNeededBy(step)) if (typeof input.fields[f] !== 'string' || input.fields[f] === '') problems.push(`fields.${f}: needed by the ${step.kind} step`);
+      for (const f of fieldsNeededBy(step))
+        if (typeof input.fields[f] !== 'string' || input.fields[f] === '')
+          problems.push(`fields.${f}: needed by the ${step.kind} step`);
     }
-    if (input.fields.os !== undefined && input.fields.os !== 'ios' && input.fields.os !== 'android') problems.push('fields.os: ios or android');
+    if (input.fields.os !== undefined && input.fields.os !== 'ios' && input.fields.os !== 'android')
+      problems.push('fields.os: ios or android');
   }
-  if (input.requestedAt !== undefined && (typeof input.requestedAt !== 'string' || Number.isNaN(Date.parse(input.requestedAt)))) problems.push('requestedAt: an ISO time');
-  if (input.retryInitialIntervalMs !== undefined && !(typeof input.retryInitialIntervalMs === 'number' && input.retryInitialIntervalMs >= 1)) {
+  if (
+    input.requestedAt !== undefined &&
+    (typeof input.requestedAt !== 'string' || Number.isNaN(Date.parse(input.requestedAt)))
+  )
+    problems.push('requestedAt: an ISO time');
+  if (
+    input.retryInitialIntervalMs !== undefined &&
+    !(typeof input.retryInitialIntervalMs === 'number' && input.retryInitialIntervalMs >= 1)
+  ) {
     problems.push('retryInitialIntervalMs: at least 1');
   }
   return problems;
@@ -323,7 +352,8 @@ export type WaitingFor =
  * How a journey ended. `failed`: a step failed for good; what was done was undone and the
  * service desk has the request as a ticket.
  */
-export type FulfilmentOutcome = 'completed' | 'not-eligible' | 'rejected' | 'device-not-registered' | 'failed' | 'cancelled';
+export type FulfilmentOutcome =
+  'completed' | 'not-eligible' | 'rejected' | 'device-not-registered' | 'failed' | 'cancelled';
 
 /** The answer to {@link statusQuery}: the portal's "where is my request?" page reads only this. */
 export interface FulfilmentStatus {
@@ -447,10 +477,12 @@ export interface ValidationContext {
 /** Validator of {@link approvalUpdate}: only the named approver, only while waiting, a reason when turning down. */
 export function validateApproval(ctx: ValidationContext, input: ApprovalInput): void {
   if (ctx.waitingFor?.kind !== 'approval') reject('NotWaiting', 'This request is not waiting for approval');
-  if (typeof input?.approver !== 'string' || typeof input.approve !== 'boolean') reject('InvalidInput', 'approver and approve are required');
+  if (typeof input?.approver !== 'string' || typeof input.approve !== 'boolean')
+    reject('InvalidInput', 'approver and approve are required');
   const approver = input.approver.trim().toLowerCase();
   if (approver === ctx.requester.toLowerCase()) reject('NotAllowed', 'You cannot approve your own request');
-  if (approver !== ctx.waitingFor.approver.toLowerCase()) reject('NotAllowed', `Only ${ctx.waitingFor.approver} can decide on this request`);
+  if (approver !== ctx.waitingFor.approver.toLowerCase())
+    reject('NotAllowed', `Only ${ctx.waitingFor.approver} can decide on this request`);
   const reason = input.reason?.trim() ?? '';
   if (!input.approve && reason.length < 3) reject('InvalidInput', 'Say why you turn it down: the requester is told');
   if (reason.length > 500) reject('InvalidInput', 'The reason must be at most 500 characters');
@@ -464,19 +496,27 @@ export function looksLikePhone(value: string): boolean {
 
 /** Validator of {@link correctDeviceUpdate}: only the requester, only while waiting for a correction. */
 export function validateDeviceCorrection(ctx: ValidationContext, input: DeviceCorrection): void {
-  if (ctx.waitingFor?.kind !== 'device-correction') reject('NotWaiting', 'This request is not waiting for a phone number');
-  if (typeof input?.accountName !== 'string' || input.accountName.trim().toLowerCase() !== ctx.requester.toLowerCase()) {
+  if (ctx.waitingFor?.kind !== 'device-correction')
+    reject('NotWaiting', 'This request is not waiting for a phone number');
+  if (
+    typeof input?.accountName !== 'string' ||
+    input.accountName.trim().toLowerCase() !== ctx.requester.toLowerCase()
+  ) {
     reject('NotAllowed', 'Only the person who asked can correct the phone number');
   }
-  if (typeof input.phone !== 'string' || !looksLikePhone(input.phone)) reject('InvalidInput', 'Enter a mobile number, e.g. 07700 900123');
-  if (input.os !== undefined && input.os !== 'ios' && input.os !== 'android') reject('InvalidInput', 'The phone is an iPhone (ios) or Android (android)');
+  if (typeof input.phone !== 'string' || !looksLikePhone(input.phone))
+    reject('InvalidInput', 'Enter a mobile number, e.g. 07700 900123');
+  if (input.os !== undefined && input.os !== 'ios' && input.os !== 'android')
+    reject('InvalidInput', 'The phone is an iPhone (ios) or Android (android)');
 }
 
 /** Validator of {@link deliveredUpdate}: only while the manual task is open; says who did it. */
 export function validateDelivered(ctx: ValidationContext, input: DeliveredInput): void {
   if (ctx.waitingFor?.kind !== 'manual-task') reject('NotWaiting', 'This request is not waiting for the service desk');
-  if (typeof input?.by !== 'string' || !accountNamePattern.test(input.by.trim().toLowerCase())) reject('InvalidInput', 'by: the account name of who did it');
-  if (input.note !== null && input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 1000)) reject('InvalidInput', 'note: at most 1000 characters');
+  if (typeof input?.by !== 'string' || !accountNamePattern.test(input.by.trim().toLowerCase()))
+    reject('InvalidInput', 'by: the account name of who did it');
+  if (input.note !== null && input.note !== undefined && (typeof input.note !== 'string' || input.note.length > 1000))
+    reject('InvalidInput', 'note: at most 1000 characters');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,7 +524,11 @@ export function validateDelivered(ctx: ValidationContext, input: DeliveredInput)
 // ---------------------------------------------------------------------------------------------
 
 /** Search attributes of a journey (registered by the dev server start-up). */
-export function fulfilmentSearchAttributes(input: Pick<FulfilmentInput, 'requester' | 'plan'>, stage: string, outcome?: string): SearchAttributePair[] {
+export function fulfilmentSearchAttributes(
+  input: Pick<FulfilmentInput, 'requester' | 'plan'>,
+  stage: string,
+  outcome?: string,
+): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [
     { key: JourneyKind, value: 'fulfilment' },
     { key: ServiceId, value: input.plan.serviceId },
@@ -496,7 +540,11 @@ export function fulfilmentSearchAttributes(input: Pick<FulfilmentInput, 'request
 }
 
 // Two-digit country calling codes (ITU-T E.164); 1 and 7 are one digit, every other is three.
-const twoDigitCodes = new Set('20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(' '));
+const twoDigitCodes = new Set(
+  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(
+    ' ',
+  ),
+);
 
 /**
  * A phone number safe for summaries and logs: country code and last four digits (`+44…0123`).
@@ -506,7 +554,8 @@ export function maskPhone(phone: string): string {
   const digits = phone.replace(/[^\d+]/g, '');
   if (/^\+\d{8,15}$/.test(digits)) {
     const d = digits.slice(1);
-    const cc = d[0] === '1' || d[0] === '7' ? d.slice(0, 1) : twoDigitCodes.has(d.slice(0, 2)) ? d.slice(0, 2) : d.slice(0, 3);
+    const cc =
+      d[0] === '1' || d[0] === '7' ? d.slice(0, 1) : twoDigitCodes.has(d.slice(0, 2)) ? d.slice(0, 2) : d.slice(0, 3);
     return `+${cc}…${digits.slice(-4)}`;
   }
   return digits.length <= 2 ? '…' : `…${digits.slice(-2)}`;
@@ -516,7 +565,10 @@ export function maskPhone(phone: string): string {
  * One line for the Temporal UI, e.g. `Expensatron for steve@eagle5.example (Android)`. `detail`
  * comes from the catalog service (`describeRequest`); without it the OS is shown when there is one.
  */
-export function fulfilmentStaticSummary(input: Pick<FulfilmentInput, 'plan' | 'requester' | 'fields'>, options: { requesterLabel?: string; detail?: string } = {}): string {
+export function fulfilmentStaticSummary(
+  input: Pick<FulfilmentInput, 'plan' | 'requester' | 'fields'>,
+  options: { requesterLabel?: string; detail?: string } = {},
+): string {
   const os = input.fields.os === 'ios' ? 'iPhone' : input.fields.os === 'android' ? 'Android' : null;
   const detail = options.detail?.trim() || os;
   const line = `${input.plan.title} for ${options.requesterLabel ?? input.requester}${detail ? ` (${detail})` : ''}`;
@@ -544,7 +596,11 @@ export function fulfilmentStaticDetails(input: FulfilmentInput): string {
  * (`REJECT_DUPLICATE`): catch it and return the first journey (`created: false`). Spread it into
  * the client's start call.
  */
-export function fulfilmentStartOptions(input: FulfilmentInput, taskQueue: string, options: { requesterLabel?: string; detail?: string } = {}) {
+export function fulfilmentStartOptions(
+  input: FulfilmentInput,
+  taskQueue: string,
+  options: { requesterLabel?: string; detail?: string } = {},
+) {
   return {
     workflowId: fulfilmentWorkflowId(input.plan.serviceId, input.requestId),
     taskQueue,
@@ -593,11 +649,18 @@ export interface JourneyFeedbackResult {
 export function journeyFeedbackInputProblems(input: JourneyFeedbackInput): string[] {
   if (typeof input !== 'object' || input === null) return ['input: missing'];
   const problems: string[] = [];
-  if (typeof input.journeyId !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(input.journeyId)) problems.push('journeyId: the journey’s workflow id');
-  if (typeof input.serviceId !== 'string' || !serviceIdPattern.test(input.serviceId) || input.serviceId.length > 40) problems.push('serviceId: a catalog service id');
-  if (typeof input.user !== 'string' || !accountNamePattern.test(input.user)) problems.push('user: a directory account name');
-  if (typeof input.score !== 'number' || !Number.isInteger(input.score) || input.score < 0 || input.score > 10) problems.push('score: a whole number 0–10');
-  if (input.comment !== null && (typeof input.comment !== 'string' || input.comment.length > feedbackCommentMaxLength)) {
+  if (typeof input.journeyId !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(input.journeyId))
+    problems.push('journeyId: the journey’s workflow id');
+  if (typeof input.serviceId !== 'string' || !serviceIdPattern.test(input.serviceId) || input.serviceId.length > 40)
+    problems.push('serviceId: a catalog service id');
+  if (typeof input.user !== 'string' || !accountNamePattern.test(input.user))
+    problems.push('user: a directory account name');
+  if (typeof input.score !== 'number' || !Number.isInteger(input.score) || input.score < 0 || input.score > 10)
+    problems.push('score: a whole number 0–10');
+  if (
+    input.comment !== null &&
+    (typeof input.comment !== 'string' || input.comment.length > feedbackCommentMaxLength)
+  ) {
     problems.push(`comment: null or at most ${feedbackCommentMaxLength} characters`);
   }
   if (typeof input.at !== 'string' || Number.isNaN(Date.parse(input.at))) problems.push('at: an ISO time');

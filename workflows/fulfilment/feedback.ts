@@ -6,7 +6,12 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { ExperienceActivities } from '../../activities/experience';
 import { experienceCall } from '../shared/activity-options';
-import { journeyFeedbackInputProblems, journeyFeedbackSummary, type JourneyFeedbackInput, type JourneyFeedbackResult } from './definitions';
+import {
+  journeyFeedbackInputProblems,
+  journeyFeedbackSummary,
+  type JourneyFeedbackInput,
+  type JourneyFeedbackResult,
+} from './definitions';
 
 const experience = proxyActivities<ExperienceActivities>(experienceCall);
 
@@ -22,15 +27,31 @@ const experience = proxyActivities<ExperienceActivities>(experienceCall);
 export async function journeyFeedbackWorkflow(input: JourneyFeedbackInput): Promise<JourneyFeedbackResult> {
   const problems = journeyFeedbackInputProblems(input);
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'InvalidInput', message: `The answer cannot be recorded: ${problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'InvalidInput',
+      message: `The answer cannot be recorded: ${problems.join('; ')}`,
+      nonRetryable: true,
+    });
   }
   try {
     await experience.recordNpsAnswer.executeWithOptions({ ...experienceCall, summary: journeyFeedbackSummary(input) }, [
-      { journeyId: input.journeyId, serviceId: input.serviceId, user: input.user, score: input.score, comment: input.comment, at: input.at },
+      {
+        journeyId: input.journeyId,
+        serviceId: input.serviceId,
+        user: input.user,
+        score: input.score,
+        comment: input.comment,
+        at: input.at,
+      },
     ]);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    throw ApplicationFailure.create({ type: 'NpsNotRecorded', message: `NPS answer not recorded: ${err.cause?.message ?? err.message}`, nonRetryable: true, cause: err });
+    throw ApplicationFailure.create({
+      type: 'NpsNotRecorded',
+      message: `NPS answer not recorded: ${err.cause?.message ?? err.message}`,
+      nonRetryable: true,
+      cause: err,
+    });
   }
   return { journeyId: input.journeyId, user: input.user, score: input.score, recordedAt: input.at };
 }

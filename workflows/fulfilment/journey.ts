@@ -5,8 +5,23 @@
  *
  * Deterministic: only workflow APIs, workflow time, and state rebuilt by replay.
  */
-import { ActivityFailure, ApplicationFailure, condition, log, proxyActivities, setCurrentDetails, upsertSearchAttributes, type ActivityOptions } from '@temporalio/workflow';
-import type { FulfilmentActivities, JourneyRef, RequesterContact, RequesterNotice, Told } from '../../activities/fulfilment';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type {
+  FulfilmentActivities,
+  JourneyRef,
+  RequesterContact,
+  RequesterNotice,
+  Told,
+} from '../../activities/fulfilment';
 import { directoryCall, notification, withRetryInterval } from '../shared/activity-options';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {
@@ -165,7 +180,10 @@ export class Journey {
   async requester(options: { watch?: boolean } = {}): Promise<RequesterContact> {
     if (this.contact) return this.contact;
     const find = () =>
-      acts.findRequester.executeWithOptions(this.opts(directoryCall, `Look up ${this.ref.requester} in the directory`), [{ accountName: this.ref.requester }]);
+      acts.findRequester.executeWithOptions(
+        this.opts(directoryCall, `Look up ${this.ref.requester} in the directory`),
+        [{ accountName: this.ref.requester }],
+      );
     this.contact = options.watch === false ? await find() : await this.watched(find);
     return this.contact;
   }
@@ -173,9 +191,10 @@ export class Journey {
   /** Emails the requester a notice and records it. `step` makes the idempotency key. */
   async tell(notice: RequesterNotice, step: string): Promise<void> {
     const contact = await this.requester();
-    const told = await acts.emailRequester.executeWithOptions(this.opts(notification, `Email ${contact.email}: ${notice.kind}`), [
-      { journey: this.ref, contact, notice, step },
-    ]);
+    const told = await acts.emailRequester.executeWithOptions(
+      this.opts(notification, `Email ${contact.email}: ${notice.kind}`),
+      [{ journey: this.ref, contact, notice, step }],
+    );
     this.record(told);
   }
 
@@ -194,7 +213,9 @@ export class Journey {
       () => (settled = true),
       () => (settled = true),
     );
-    const inTime = await condition(() => settled, threshold * 1000, { summary: `Taking longer than ${threshold}s? Then tell the requester` });
+    const inTime = await condition(() => settled, threshold * 1000, {
+      summary: `Taking longer than ${threshold}s? Then tell the requester`,
+    });
     if (!inTime) await this.tellTakingLonger();
     return running;
   }
@@ -238,7 +259,11 @@ export class Journey {
       serviceTitle: this.ref.serviceTitle,
       requester: this.ref.requester,
       requestedAt: this.requestedAt,
-      stage: ended ? (this.outcome === 'completed' ? completedStage.stage : closedStage) : (this.current?.stage ?? this.stages[0]?.stage ?? completedStage.stage),
+      stage: ended
+        ? this.outcome === 'completed'
+          ? completedStage.stage
+          : closedStage
+        : (this.current?.stage ?? this.stages[0]?.stage ?? completedStage.stage),
       stageLabel: ended ? outcomeLabels[this.outcome!] : (this.current?.label ?? this.stages[0]?.label ?? ''),
       running: !ended,
       outcome: this.outcome,
@@ -256,11 +281,13 @@ export class Journey {
     const start = Date.parse(this.requestedAt);
     const stageDurationsMs: Record<string, number> = {};
     for (const s of this.stages) {
-      if (s.startedAt && s.endedAt) stageDurationsMs[s.stage] = (stageDurationsMs[s.stage] ?? 0) + Date.parse(s.endedAt) - Date.parse(s.startedAt);
+      if (s.startedAt && s.endedAt)
+        stageDurationsMs[s.stage] = (stageDurationsMs[s.stage] ?? 0) + Date.parse(s.endedAt) - Date.parse(s.startedAt);
     }
     const moments = [start, ...this.told.map((t) => Date.parse(t.at)), end];
     let longestSilenceMs = 0;
-    for (let i = 1; i < moments.length; i++) longestSilenceMs = Math.max(longestSilenceMs, moments[i]! - moments[i - 1]!);
+    for (let i = 1; i < moments.length; i++)
+      longestSilenceMs = Math.max(longestSilenceMs, moments[i]! - moments[i - 1]!);
     return {
       timeToOutcomeMs: Math.max(0, end - start),
       stageDurationsMs,
@@ -289,7 +316,9 @@ export class Journey {
         `**${s.stageLabel}** (\`${s.stage}\`)${s.outcome ? ` · outcome **${s.outcome}**` : ''}${this.delayed ? ' · requester told it is taking longer' : ''}`,
         s.reason ? `Why: ${s.reason}` : '',
         waiting,
-        last ? `Told the requester ${this.told.length}×, last: ${last.summary} (${last.channel}, ${last.at})` : 'Nothing sent to the requester yet',
+        last
+          ? `Told the requester ${this.told.length}×, last: ${last.summary} (${last.channel}, ${last.at})`
+          : 'Nothing sent to the requester yet',
         this.undone.length > 0 ? `Compensation: ${this.undone.join('; ')}` : '',
       ]
         .filter((l) => l !== '')

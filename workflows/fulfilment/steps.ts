@@ -50,7 +50,9 @@ async function acknowledge(j: Journey): Promise<StepEnd> {
   // One watch (one timer) for the whole step.
   const told = await j.watched(async () => {
     const contact = await j.requester({ watch: false });
-    return acts.sendReceiptEmail.executeWithOptions(j.opts(notification, `Receipt email to ${contact.email}`), [{ journey: j.ref, contact, nextSteps }]);
+    return acts.sendReceiptEmail.executeWithOptions(j.opts(notification, `Receipt email to ${contact.email}`), [
+      { journey: j.ref, contact, nextSteps },
+    ]);
   });
   j.record(told);
   return null;
@@ -61,9 +63,13 @@ async function checkEligibility(j: Journey): Promise<StepEnd> {
   const rule = j.plan.eligibility;
   const groups = rule.anyOfGroups.length > 0 ? `member of ${rule.anyOfGroups.join(' or ')}` : 'anyone';
   const verdict = await j.watched(() =>
-    acts.checkEligibility.executeWithOptions(j.opts(directoryCall, `Check ${j.ref.requester} may have ${j.plan.title} (${groups}${rule.requireEnabled ? ', enabled' : ''})`), [
-      { accountName: j.ref.requester, rule },
-    ]),
+    acts.checkEligibility.executeWithOptions(
+      j.opts(
+        directoryCall,
+        `Check ${j.ref.requester} may have ${j.plan.title} (${groups}${rule.requireEnabled ? ', enabled' : ''})`,
+      ),
+      [{ accountName: j.ref.requester, rule }],
+    ),
   );
   if (verdict.eligible) return null;
   await j.tell({ kind: 'not-eligible', reasons: verdict.reasons, howToGetAccess: rule.howToGetAccess }, 'not-eligible');
@@ -80,9 +86,10 @@ async function approval(j: Journey, step: Extract<FulfilmentStep, { kind: 'appro
     .filter(([k]) => k !== step.approverField)
     .map(([label, value]) => ({ label, value: /phone|mobile/i.test(label) ? maskPhone(value) : value }));
   const asked = await j.watched(() =>
-    acts.requestApproval.executeWithOptions(j.opts(notification, `Ask ${named} (${step.approverGroup}) to approve, until ${until}`), [
-      { journey: j.ref, requester: contact, approver: named, approverGroup: step.approverGroup, until, details },
-    ]),
+    acts.requestApproval.executeWithOptions(
+      j.opts(notification, `Ask ${named} (${step.approverGroup}) to approve, until ${until}`),
+      [{ journey: j.ref, requester: contact, approver: named, approverGroup: step.approverGroup, until, details }],
+    ),
   );
   if (!asked.ok) {
     await j.tell({ kind: 'approver-invalid', approver: named, reason: asked.reason }, 'approver-invalid');
@@ -93,13 +100,23 @@ async function approval(j: Journey, step: Extract<FulfilmentStep, { kind: 'appro
   j.setWaiting({ kind: 'approval', approver: asked.approver.accountName, until });
   await j.tell({ kind: 'approval-requested', approverName, until }, 'approval-requested');
   const remaining = Math.max(1, Date.parse(until) - Date.now());
-  const decided = await condition(() => j.approval !== null, remaining, { summary: `Approval by ${asked.approver.accountName}, turned down automatically at ${until}` });
+  const decided = await condition(() => j.approval !== null, remaining, {
+    summary: `Approval by ${asked.approver.accountName}, turned down automatically at ${until}`,
+  });
   j.setWaiting(null);
   if (!decided) {
     await j.tell({ kind: 'approval-expired', approverName }, 'approval-expired');
-    await acts.emailApprover.executeWithOptions(j.opts(notification, `Tell ${asked.approver.accountName} the request expired`), [
-      { journey: j.ref, approver: asked.approver.accountName, notice: { kind: 'approval-expired', requesterName: contact.displayName, details }, step: 'approval-expired-approver' },
-    ]);
+    await acts.emailApprover.executeWithOptions(
+      j.opts(notification, `Tell ${asked.approver.accountName} the request expired`),
+      [
+        {
+          journey: j.ref,
+          approver: asked.approver.accountName,
+          notice: { kind: 'approval-expired', requesterName: contact.displayName, details },
+          step: 'approval-expired-approver',
+        },
+      ],
+    );
     return end('rejected', `No decision by ${approverName} within ${waitSeconds} seconds`);
   }
   const decision = j.approval!;
@@ -117,9 +134,10 @@ async function verifyDevice(j: Journey, step: Extract<FulfilmentStep, { kind: 'v
   for (;;) {
     const phone = j.fields.phone ?? planBug('verify-device needs the form field phone');
     const check = await j.watched(() =>
-      acts.findRegisteredDevice.executeWithOptions(j.opts(cmdbCall, `Find ${maskPhone(phone)} in the CMDB, registered to ${j.ref.requester}`), [
-        { accountName: j.ref.requester, phone },
-      ]),
+      acts.findRegisteredDevice.executeWithOptions(
+        j.opts(cmdbCall, `Find ${maskPhone(phone)} in the CMDB, registered to ${j.ref.requester}`),
+        [{ accountName: j.ref.requester, phone }],
+      ),
     );
     if (check.status === 'registered') {
       // The CMDB knows the device: its OS decides which link works, whatever was ticked.
@@ -127,7 +145,10 @@ async function verifyDevice(j: Journey, step: Extract<FulfilmentStep, { kind: 'v
       return null;
     }
     if (j.corrections >= step.maxCorrections) {
-      await j.tell({ kind: 'device-not-verified', phone: check.maskedPhone, why: 'too-many-attempts' }, 'device-not-verified');
+      await j.tell(
+        { kind: 'device-not-verified', phone: check.maskedPhone, why: 'too-many-attempts' },
+        'device-not-verified',
+      );
       return end('device-not-registered', check.reason);
     }
     const until = inSeconds(j.plan.durations.correctionWaitSeconds);
@@ -135,11 +156,19 @@ async function verifyDevice(j: Journey, step: Extract<FulfilmentStep, { kind: 'v
     j.correction = null;
     j.setWaiting({ kind: 'device-correction', phone: check.maskedPhone, reason: check.reason, until, attempt });
     await j.tell(
-      { kind: 'device-not-registered', phone: check.maskedPhone, reason: check.reason, until, attemptsLeft: step.maxCorrections - attempt },
+      {
+        kind: 'device-not-registered',
+        phone: check.maskedPhone,
+        reason: check.reason,
+        until,
+        attemptsLeft: step.maxCorrections - attempt,
+      },
       `device-not-registered-${attempt}`,
     );
     const remaining = Math.max(1, Date.parse(until) - Date.now());
-    const corrected = await condition(() => j.correction !== null, remaining, { summary: `Phone number correction ${attempt} from ${j.ref.requester}, until ${until}` });
+    const corrected = await condition(() => j.correction !== null, remaining, {
+      summary: `Phone number correction ${attempt} from ${j.ref.requester}, until ${until}`,
+    });
     j.setWaiting(null);
     if (!corrected) {
       await j.tell({ kind: 'device-not-verified', phone: check.maskedPhone, why: 'expired' }, 'device-not-verified');
@@ -154,21 +183,28 @@ async function verifyDevice(j: Journey, step: Extract<FulfilmentStep, { kind: 'v
   }
 }
 
-async function sendDownloadLink(j: Journey, step: Extract<FulfilmentStep, { kind: 'send-download-link' }>): Promise<StepEnd> {
+async function sendDownloadLink(
+  j: Journey,
+  step: Extract<FulfilmentStep, { kind: 'send-download-link' }>,
+): Promise<StepEnd> {
   j.enter(stageOfStep['send-download-link'].stage);
   const device = j.device ?? planBug('send-download-link needs a verified device');
   const link = step.links[device.os];
   const told = await j.watched(() =>
-    acts.sendDownloadLink.executeWithOptions(j.opts(notification, `SMS download link to ${device.maskedPhone} (${deviceOsLabels[device.os]})`), [
-      { journey: j.ref, phone: device.phone, os: device.os, link },
-    ]),
+    acts.sendDownloadLink.executeWithOptions(
+      j.opts(notification, `SMS download link to ${device.maskedPhone} (${deviceOsLabels[device.os]})`),
+      [{ journey: j.ref, phone: device.phone, os: device.os, link }],
+    ),
   );
   j.smsSent = true;
   j.record(told);
   return null;
 }
 
-async function provisionAccount(j: Journey, step: Extract<FulfilmentStep, { kind: 'provision-account' }>): Promise<StepEnd> {
+async function provisionAccount(
+  j: Journey,
+  step: Extract<FulfilmentStep, { kind: 'provision-account' }>,
+): Promise<StepEnd> {
   j.enter(stageOfStep['provision-account'].stage);
   const contact = await j.requester();
   // One watch (one timer) for the look-up and the creation.
@@ -177,15 +213,19 @@ async function provisionAccount(j: Journey, step: Extract<FulfilmentStep, { kind
       j.opts(provisioning, `Does ${contact.email} have a ${step.applicationId} account already? (SCIM)`),
       [{ applicationId: step.applicationId, userName: contact.email }],
     );
-    const account = await acts.provisionAccount.executeWithOptions(j.opts(provisioning, `Create ${contact.email}'s ${step.applicationId} account (SCIM)`), [
-      { journey: j.ref, applicationId: step.applicationId, contact },
-    ]);
+    const account = await acts.provisionAccount.executeWithOptions(
+      j.opts(provisioning, `Create ${contact.email}'s ${step.applicationId} account (SCIM)`),
+      [{ journey: j.ref, applicationId: step.applicationId, contact }],
+    );
     return { before, account };
   });
   j.account = account;
   // Undo restores what was there before: an account the person had and used stays theirs; one
   // this journey created (even if a retry reports it as found) or switched back on goes off again.
-  const ours = before === null ? account.created || account.userName.toLowerCase() === contact.email.toLowerCase() : !before.active;
+  const ours =
+    before === null
+      ? account.created || account.userName.toLowerCase() === contact.email.toLowerCase()
+      : !before.active;
   if (ours) {
     j.compensations.push({
       what: `${step.applicationId} account ${account.userName} (deactivated)`,
@@ -205,9 +245,10 @@ async function sendQuickStart(j: Journey): Promise<StepEnd> {
   const contact = await j.requester();
   const account = j.account ?? planBug('send-quick-start needs a provisioned account');
   const told = await j.watched(() =>
-    acts.emailQuickStart.executeWithOptions(j.opts(notification, `Login id and quick-start guide to ${contact.email}`), [
-      { journey: j.ref, contact, loginId: account.userName },
-    ]),
+    acts.emailQuickStart.executeWithOptions(
+      j.opts(notification, `Login id and quick-start guide to ${contact.email}`),
+      [{ journey: j.ref, contact, loginId: account.userName }],
+    ),
   );
   j.record(told);
   return null;
@@ -226,18 +267,34 @@ async function manualTask(j: Journey, step: Extract<FulfilmentStep, { kind: 'man
   j.setWaiting({ kind: 'manual-task', task: step.task, since });
   await j.tell({ kind: 'task-booked', task: step.task }, 'task-booked');
   const reminderSeconds = j.plan.durations.taskReminderSeconds;
-  const done = reminderSeconds > 0 ? await condition(() => j.delivered !== null, reminderSeconds * 1000, { summary: `Service desk: ${step.task}; reminder after ${reminderSeconds}s` }) : false;
+  const done =
+    reminderSeconds > 0
+      ? await condition(() => j.delivered !== null, reminderSeconds * 1000, {
+          summary: `Service desk: ${step.task}; reminder after ${reminderSeconds}s`,
+        })
+      : false;
   if (!done) {
     if (reminderSeconds > 0) {
-      await acts.openServiceDeskTicket.executeWithOptions(j.opts(notification, `Reminder to the service desk: ${step.task}`), [
-        { journey: j.ref, contact, ticket: { kind: 'task-reminder', task: step.task, since, fields: j.fields }, step: 'task-reminder' },
-      ]);
+      await acts.openServiceDeskTicket.executeWithOptions(
+        j.opts(notification, `Reminder to the service desk: ${step.task}`),
+        [
+          {
+            journey: j.ref,
+            contact,
+            ticket: { kind: 'task-reminder', task: step.task, since, fields: j.fields },
+            step: 'task-reminder',
+          },
+        ],
+      );
       await j.tellTakingLonger();
     }
     await condition(() => j.delivered !== null);
   }
   j.setWaiting(null);
   const delivered = j.delivered!;
-  await j.tell({ kind: 'task-done', task: step.task, doneMessage: step.doneMessage, note: delivered.note }, 'task-done');
+  await j.tell(
+    { kind: 'task-done', task: step.task, doneMessage: step.doneMessage, note: delivered.note },
+    'task-done',
+  );
   return null;
 }

@@ -51,7 +51,11 @@ import { runStep, type StepEnd } from './steps';
 export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<FulfilmentResult> {
   const problems = fulfilmentInputProblems(input);
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'InvalidFulfilmentInput', message: `The request cannot start: ${problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'InvalidFulfilmentInput',
+      message: `The request cannot start: ${problems.join('; ')}`,
+      nonRetryable: true,
+    });
   }
   const j = new Journey(input, workflowInfo().workflowId);
   const ctx = (): ValidationContext => ({ requester: input.requester, waitingFor: j.waitingFor });
@@ -60,7 +64,11 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
   setHandler(
     approvalUpdate,
     (decision) => {
-      j.approval = { approver: decision.approver.trim().toLowerCase(), approve: decision.approve, reason: decision.reason?.trim() || null };
+      j.approval = {
+        approver: decision.approver.trim().toLowerCase(),
+        approve: decision.approve,
+        reason: decision.reason?.trim() || null,
+      };
       return { decision: decision.approve ? 'approved' : 'rejected' };
     },
     { validator: (decision: ApprovalInput) => validateApproval(ctx(), decision) },
@@ -103,7 +111,14 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
   }
 
   await condition(allHandlersFinished);
-  const result: FulfilmentResult = { ...j.status(), outcome: j.outcome!, finishedAt: j.finishedAt!, account: j.account, undone: [...j.undone], figures: j.figures() };
+  const result: FulfilmentResult = {
+    ...j.status(),
+    outcome: j.outcome!,
+    finishedAt: j.finishedAt!,
+    account: j.account,
+    undone: [...j.undone],
+    figures: j.figures(),
+  };
   await recordExperience(result);
   return result;
 }
@@ -143,14 +158,31 @@ async function handOver(j: Journey, outcome: 'failed' | 'cancelled', why: string
   await j.compensate();
   if (outcome === 'failed') {
     await bestEffort('service desk ticket', () =>
-      acts.openServiceDeskTicket.executeWithOptions(j.opts(notification, `Ticket to the service desk: ${j.plan.title} stopped at ${stageLabel}`), [
-        { journey: j.ref, contact: j.contact, ticket: { kind: 'failure', stageLabel, error: why, undone: [...j.undone], smsSent: j.smsSent, fields: j.fields }, step: 'failure-ticket' },
-      ]),
+      acts.openServiceDeskTicket.executeWithOptions(
+        j.opts(notification, `Ticket to the service desk: ${j.plan.title} stopped at ${stageLabel}`),
+        [
+          {
+            journey: j.ref,
+            contact: j.contact,
+            ticket: {
+              kind: 'failure',
+              stageLabel,
+              error: why,
+              undone: [...j.undone],
+              smsSent: j.smsSent,
+              fields: j.fields,
+            },
+            step: 'failure-ticket',
+          },
+        ],
+      ),
     );
   }
   if (j.contact) {
     await bestEffort('requester notice', () =>
-      outcome === 'failed' ? j.tell({ kind: 'failed', stageLabel, smsSent: j.smsSent }, 'failed') : j.tell({ kind: 'cancelled' }, 'cancelled'),
+      outcome === 'failed'
+        ? j.tell({ kind: 'failed', stageLabel, smsSent: j.smsSent }, 'failed')
+        : j.tell({ kind: 'cancelled' }, 'cancelled'),
     );
   }
   j.finish(outcome, why);

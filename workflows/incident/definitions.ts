@@ -186,7 +186,8 @@ export interface IncidentSettings {
   reopen: ReopenPolicy;
 }
 
-const bounded = (n: unknown, min: number, max: number): n is number => typeof n === 'number' && Number.isFinite(n) && n >= min && n <= max;
+const bounded = (n: unknown, min: number, max: number): n is number =>
+  typeof n === 'number' && Number.isFinite(n) && n >= min && n <= max;
 
 /**
  * What is wrong with an input, as readable sentences (empty = fine). The API calls this before
@@ -194,23 +195,32 @@ const bounded = (n: unknown, min: number, max: number): n is number => typeof n 
  */
 export function incidentInputProblems(input: IncidentInput): string[] {
   const problems: string[] = [];
-  if (typeof input.incidentId !== 'string' || !incidentIdPattern.test(input.incidentId)) problems.push('incidentId: 1–80 letters, digits or _ . : -');
-  if (typeof input.serviceId !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(input.serviceId)) problems.push('serviceId: a CMDB service id');
-  if (typeof input.title !== 'string' || input.title.trim().length < 3 || input.title.length > 200) problems.push('title: 3–200 characters');
-  if (typeof input.message !== 'string' || input.message.trim().length < 3 || input.message.length > 2000) problems.push('message: 3–2000 characters');
-  if (typeof input.declaredBy !== 'string' || !accountNamePattern.test(input.declaredBy)) problems.push('declaredBy: an account name');
+  if (typeof input.incidentId !== 'string' || !incidentIdPattern.test(input.incidentId))
+    problems.push('incidentId: 1–80 letters, digits or _ . : -');
+  if (typeof input.serviceId !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(input.serviceId))
+    problems.push('serviceId: a CMDB service id');
+  if (typeof input.title !== 'string' || input.title.trim().length < 3 || input.title.length > 200)
+    problems.push('title: 3–200 characters');
+  if (typeof input.message !== 'string' || input.message.trim().length < 3 || input.message.length > 2000)
+    problems.push('message: 3–2000 characters');
+  if (typeof input.declaredBy !== 'string' || !accountNamePattern.test(input.declaredBy))
+    problems.push('declaredBy: an account name');
   const w = input.workaround;
   if (w !== undefined && w !== null) {
-    if (typeof w.text !== 'string' || w.text.trim().length < 1 || w.text.length > 1000) problems.push('workaround.text: 1–1000 characters');
+    if (typeof w.text !== 'string' || w.text.trim().length < 1 || w.text.length > 1000)
+      problems.push('workaround.text: 1–1000 characters');
     for (const [os, link] of Object.entries(w.links ?? {})) {
       if (os !== 'ios' && os !== 'android') problems.push(`workaround.links.${os}: only ios and android`);
-      else if (typeof link !== 'string' || !/^https?:\/\/\S{1,500}$/.test(link)) problems.push(`workaround.links.${os}: an http(s) URL`);
+      else if (typeof link !== 'string' || !/^https?:\/\/\S{1,500}$/.test(link))
+        problems.push(`workaround.links.${os}: an http(s) URL`);
     }
   }
   const s = settingsOf(input);
   const t = s.timings;
-  for (const [k, v] of Object.entries(t)) if (!bounded(v, 0, 365 * 24 * 3600)) problems.push(`timings.${k}: seconds, 0 to one year`);
-  if (t.finalDeadlineSeconds < t.followUpAfterSeconds) problems.push('timings.finalDeadlineSeconds: must not be before followUpAfterSeconds');
+  for (const [k, v] of Object.entries(t))
+    if (!bounded(v, 0, 365 * 24 * 3600)) problems.push(`timings.${k}: seconds, 0 to one year`);
+  if (t.finalDeadlineSeconds < t.followUpAfterSeconds)
+    problems.push('timings.finalDeadlineSeconds: must not be before followUpAfterSeconds');
   const c = s.scale;
   const ints: [keyof IncidentScale, number, number][] = [
     ['shardCount', 1, 256],
@@ -222,10 +232,14 @@ export function incidentInputProblems(input: IncidentInput): string[] {
     ['maxPeoplePerShard', 1, 20_000],
     ['peoplePerActivity', 1, 1000],
   ];
-  for (const [k, min, max] of ints) if (!Number.isInteger(c[k]) || !bounded(c[k], min, max)) problems.push(`scale.${k}: a whole number from ${min} to ${max}`);
-  for (const k of ['emailsPerSecond', 'smsPerSecond'] as const) if (c[k] !== undefined && !bounded(c[k], 0.01, 100_000)) problems.push(`scale.${k}: a positive rate`);
+  for (const [k, min, max] of ints)
+    if (!Number.isInteger(c[k]) || !bounded(c[k], min, max))
+      problems.push(`scale.${k}: a whole number from ${min} to ${max}`);
+  for (const k of ['emailsPerSecond', 'smsPerSecond'] as const)
+    if (c[k] !== undefined && !bounded(c[k], 0.01, 100_000)) problems.push(`scale.${k}: a positive rate`);
   const r = s.reopen;
-  if (!Number.isInteger(r.stillBrokenAbove) || r.stillBrokenAbove < 0) problems.push('reopen.stillBrokenAbove: a whole number ≥ 0');
+  if (!Number.isInteger(r.stillBrokenAbove) || r.stillBrokenAbove < 0)
+    problems.push('reopen.stillBrokenAbove: a whole number ≥ 0');
   if (!bounded(r.stillBrokenShareAbove, 0, 1)) problems.push('reopen.stillBrokenShareAbove: a share from 0 to 1');
   if (!Number.isInteger(r.maxPhases) || !bounded(r.maxPhases, 1, 20)) problems.push('reopen.maxPhases: 1 to 20');
   return problems;
@@ -390,7 +404,8 @@ function invalid(message: string): never {
 }
 
 function checkText(value: unknown, field: string, min: number, max: number): void {
-  if (typeof value !== 'string' || value.trim().length < min || value.length > max) invalid(`${field}: ${min}–${max} characters`);
+  if (typeof value !== 'string' || value.trim().length < min || value.length > max)
+    invalid(`${field}: ${min}–${max} characters`);
 }
 
 function checkAccount(value: unknown, field = 'accountName'): void {
@@ -528,7 +543,8 @@ export function validateConfirm(input: ConfirmInput): void {
 export const maxCommentLength = 500;
 
 function checkScore(score: unknown): void {
-  if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 10) invalid('score: a whole number from 0 to 10');
+  if (typeof score !== 'number' || !Number.isInteger(score) || score < 0 || score > 10)
+    invalid('score: a whole number from 0 to 10');
 }
 
 export interface NpsInput {
@@ -586,10 +602,14 @@ export interface FollowUpPage {
   rows: FollowUpRow[];
 }
 /** The people this shard followed up in a phase, a page at a time (sorted by accountName). */
-export const followUpListQuery = defineQuery<FollowUpPage, [{ phase: number; offset: number; limit: number }]>('followUpList');
+export const followUpListQuery = defineQuery<FollowUpPage, [{ phase: number; offset: number; limit: number }]>(
+  'followUpList',
+);
 
 /** The per-person record, a page at a time (sorted by accountName). */
-export const peopleQuery = defineQuery<{ total: number; people: PersonState[] }, [{ offset: number; limit: number }]>('people');
+export const peopleQuery = defineQuery<{ total: number; people: PersonState[] }, [{ offset: number; limit: number }]>(
+  'people',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Between the incident and its shards (signals: workflows cannot send each other updates)
@@ -695,7 +715,8 @@ export interface ShardResult {
 }
 
 /** Where the incident's main loop is (see workflow.ts). */
-export type IncidentStep = 'start' | 'notify' | 'open' | 'confirming' | 'resolved' | 'following-up' | 'final-wait' | 'reopening' | 'closing';
+export type IncidentStep =
+  'start' | 'notify' | 'open' | 'confirming' | 'resolved' | 'following-up' | 'final-wait' | 'reopening' | 'closing';
 
 /** A notification pass under way, with where it has got to. */
 export interface RunningPass extends NotificationPass {
@@ -785,7 +806,10 @@ export function incidentSearchAttributes(
 }
 
 /** One line for the Temporal UI, e.g. `crm incident: CRM web app down — declared by ivy`. */
-export function incidentStaticSummary(input: Pick<IncidentInput, 'serviceId' | 'title' | 'declaredBy'>, subscribers?: number): string {
+export function incidentStaticSummary(
+  input: Pick<IncidentInput, 'serviceId' | 'title' | 'declaredBy'>,
+  subscribers?: number,
+): string {
   const who = subscribers === undefined ? `declared by ${input.declaredBy}` : `${subscribers} subscribers`;
   return `${input.serviceId} incident: ${oneLine(input.title, 120)} — ${who}`;
 }
@@ -828,5 +852,12 @@ export function npsView(s: NpsSummary): NpsView {
 }
 
 export const emptyNps = (): NpsSummary => ({ responses: 0, sum: 0, promoters: 0, passives: 0, detractors: 0 });
-export const emptyCounts = (): AffectedCounts => ({ affected: 0, confirmedFixed: 0, stillBroken: 0, noAnswer: 0, followedUp: 0, nps: emptyNps() });
+export const emptyCounts = (): AffectedCounts => ({
+  affected: 0,
+  confirmedFixed: 0,
+  stillBroken: 0,
+  noAnswer: 0,
+  followedUp: 0,
+  nps: emptyNps(),
+});
 export const emptyOutcomes = (): OutcomeCounts => ({ confirmed: 0, 'followed-up': 0, 'deadline-passed': 0 });

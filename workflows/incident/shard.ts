@@ -88,7 +88,10 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
   let peopleCount = Object.keys(s.people).length;
   // The first run reports at once, so the incident knows this shard is there; so does a resumed
   // run whose previous one left counts unreported or NPS answers unwritten.
-  let dirty = input.resume === undefined || s.unreported === true || ((s.npsUnrecorded?.length ?? 0) > 0 && patched(shardNpsReportBoundPatch));
+  let dirty =
+    input.resume === undefined ||
+    s.unreported === true ||
+    ((s.npsUnrecorded?.length ?? 0) > 0 && patched(shardNpsReportBoundPatch));
   delete s.unreported;
   let lastReportAt = Number.NEGATIVE_INFINITY;
   let updatesThisRun = 0;
@@ -97,7 +100,9 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
   const batchOptions = withRetryInterval(batch, input.retryInitialIntervalMs);
 
   const shouldContinueAsNew = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= scale.continueAsNewAfterEvents || updatesThisRun >= scale.continueAsNewAfterUpdates;
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength >= scale.continueAsNewAfterEvents ||
+    updatesThisRun >= scale.continueAsNewAfterUpdates;
 
   // --- people ------------------------------------------------------------------------------
 
@@ -249,7 +254,10 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
 
   setHandler(peopleQuery, ({ offset, limit }) => {
     const names = sortedNames();
-    return { total: names.length, people: names.slice(offset, offset + Math.min(limit, 5000)).map((n) => personState(n, s.people[n]!)) };
+    return {
+      total: names.length,
+      people: names.slice(offset, offset + Math.min(limit, 5000)).map((n) => personState(n, s.people[n]!)),
+    };
   });
 
   // --- commands from the incident ----------------------------------------------------------
@@ -271,14 +279,25 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
   async function execute(command: ShardCommand): Promise<void> {
     switch (command.kind) {
       case 'progress':
-        if (s.status !== 'closed' && command.note.notifiedAffected) await notify('progress', unsettled().map((accountName) => ({ accountName })), command.note, s.phase);
+        if (s.status !== 'closed' && command.note.notifiedAffected)
+          await notify(
+            'progress',
+            unsettled().map((accountName) => ({ accountName })),
+            command.note,
+            s.phase,
+          );
         return;
       case 'resolved':
         s.phase = command.phase;
         s.status = 'resolved';
         upsertStage();
         dirty = true;
-        await notify('resolved', unsettled().map((accountName) => ({ accountName })), command.note, command.phase);
+        await notify(
+          'resolved',
+          unsettled().map((accountName) => ({ accountName })),
+          command.note,
+          command.phase,
+        );
         return;
       case 'follow-up': {
         s.status = 'following-up';
@@ -299,7 +318,12 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
         s.status = 'open';
         upsertStage();
         dirty = true;
-        await notify('reopened', unsettled().map((accountName) => ({ accountName })), command.reason, command.phase);
+        await notify(
+          'reopened',
+          unsettled().map((accountName) => ({ accountName })),
+          command.reason,
+          command.phase,
+        );
         return;
       case 'close': {
         const outcomes: OutcomeCounts = emptyOutcomes();
@@ -328,7 +352,12 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
   };
 
   /** Sends one kind of message to `people`, a batch per activity, a few batches at a time. */
-  async function notify(kind: AffectedMessageKind, people: { accountName: string; reason?: FollowUpRow['reason'] }[], note: IncidentNote | string | null, phase: number): Promise<void> {
+  async function notify(
+    kind: AffectedMessageKind,
+    people: { accountName: string; reason?: FollowUpRow['reason'] }[],
+    note: IncidentNote | string | null,
+    phase: number,
+  ): Promise<void> {
     if (people.length === 0) return;
     const size = scale.peoplePerActivity;
     const batches: (typeof people)[] = [];
@@ -340,7 +369,10 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
         const index = next++;
         const chunk = batches[index]!;
         const result = await acts.notifyAffectedPeople.executeWithOptions(
-          { ...batchOptions, summary: `${what[kind]} to ${chunk.length} affected people (phase ${phase}, batch ${index + 1}/${batches.length})` },
+          {
+            ...batchOptions,
+            summary: `${what[kind]} to ${chunk.length} affected people (phase ${phase}, batch ${index + 1}/${batches.length})`,
+          },
           [
             {
               incident,
@@ -355,7 +387,12 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
           ],
         );
         await settled();
-        if (result.failed > 0) log.warn('some affected people could not be emailed', { kind, failed: result.failed, failures: result.failures });
+        if (result.failed > 0)
+          log.warn('some affected people could not be emailed', {
+            kind,
+            failed: result.failed,
+            failures: result.failures,
+          });
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallelBatches, batches.length) }, runner));
@@ -387,15 +424,27 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
       for (const user of names) {
         const p = s.people[user];
         if (p?.score === undefined) continue;
-        answers.push({ incidentId: incident.incidentId, serviceId: incident.serviceId, user, score: p.score, comment: p.comment ?? null, at: p.st ?? new Date().toISOString() });
+        answers.push({
+          incidentId: incident.incidentId,
+          serviceId: incident.serviceId,
+          user,
+          score: p.score,
+          comment: p.comment ?? null,
+          at: p.st ?? new Date().toISOString(),
+        });
       }
       const sent = new Map(names.map((n) => [n, s.people[n]?.st]));
       try {
         if (answers.length > 0) {
-          await experience.recordNpsAnswers.executeWithOptions({ ...experienceCall, summary: `Record ${answers.length} NPS answers (${label})` }, [answers]);
+          await experience.recordNpsAnswers.executeWithOptions(
+            { ...experienceCall, summary: `Record ${answers.length} NPS answers (${label})` },
+            [answers],
+          );
         }
       } catch (err) {
-        log.warn('NPS answers not recorded in the experience store; kept for the next report', { error: err instanceof Error ? err.message : String(err) });
+        log.warn('NPS answers not recorded in the experience store; kept for the next report', {
+          error: err instanceof Error ? err.message : String(err),
+        });
         return 'failed';
       }
       // Someone who answered again meanwhile stays pending with the newer answer.
@@ -473,12 +522,22 @@ export async function incidentShardWorkflow(input: ShardInput): Promise<ShardRes
     }
     const wasDirty = dirty;
     const wake = () => s.commands.length > 0 || dirty !== wasDirty || shouldContinueAsNew();
-    const deadlines = [dirty ? lastReportAt + timings.reportIntervalSeconds * 1000 : Infinity, s.status === 'closed' ? lingerEndsAt() : Infinity];
+    const deadlines = [
+      dirty ? lastReportAt + timings.reportIntervalSeconds * 1000 : Infinity,
+      s.status === 'closed' ? lingerEndsAt() : Infinity,
+    ];
     const until = Math.min(...deadlines);
     if (until === Infinity) await condition(wake);
     else await condition(wake, Math.max(1, until - now));
   }
 
   await settled();
-  return { incidentId: incident.incidentId, shard, closedAt: s.closedAt, counts: countsOf(), outcomes: s.outcomes, people: s.people };
+  return {
+    incidentId: incident.incidentId,
+    shard,
+    closedAt: s.closedAt,
+    counts: countsOf(),
+    outcomes: s.outcomes,
+    people: s.people,
+  };
 }

@@ -25,7 +25,10 @@ export async function incidentWorkaroundSmsWorkflow(input: WorkaroundSmsInput): 
       [{ incident: input.incident, accountName: input.accountName }],
     );
   } catch (err) {
-    log.warn('workaround SMS not sent', { accountName: input.accountName, error: err instanceof Error ? err.message : String(err) });
+    log.warn('workaround SMS not sent', {
+      accountName: input.accountName,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return { status: 'failed', message: 'the SMS could not be sent just now; please try again later' };
   }
 }

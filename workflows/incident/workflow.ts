@@ -87,7 +87,11 @@ const keptPasses = 10;
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentResult> {
   const problems = incidentInputProblems(input);
   if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'InvalidIncidentInput', message: `The incident cannot start: ${problems.join('; ')}`, nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'InvalidIncidentInput',
+      message: `The incident cannot start: ${problems.join('; ')}`,
+      nonRetryable: true,
+    });
   }
   const { timings, scale, reopen } = settingsOf(input);
   const workflowId = workflowInfo().workflowId;
@@ -101,7 +105,17 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     declaredAt: now(),
     notes: [],
     noteSeq: 0,
-    phases: [{ phase: 1, openedAt: now(), resolvedAt: null, resolvedBy: null, resolutionNote: null, followedUpAt: null, reopenReason: null }],
+    phases: [
+      {
+        phase: 1,
+        openedAt: now(),
+        resolvedAt: null,
+        resolvedBy: null,
+        resolutionNote: null,
+        followedUpAt: null,
+        reopenReason: null,
+      },
+    ],
     subscribers: null,
     notifications: [],
     notifying: null,
@@ -130,7 +144,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   const options = {
     batch: withRetryInterval(batch, input.retryInitialIntervalMs),
     cmdb: withRetryInterval(cmdbCall, input.retryInitialIntervalMs),
-    notification: { ...withRetryInterval(notification, input.retryInitialIntervalMs), startToCloseTimeout: '5 minutes', heartbeatTimeout: '1 minute' },
+    notification: {
+      ...withRetryInterval(notification, input.retryInitialIntervalMs),
+      startToCloseTimeout: '5 minutes',
+      heartbeatTimeout: '1 minute',
+    },
   };
 
   // --- counts from the shards --------------------------------------------------------------
@@ -153,7 +171,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
 
   function outcomes(): OutcomeCounts {
     const o = emptyOutcomes();
-    for (const r of s.reports) if (r?.outcomes) for (const k of Object.keys(o) as (keyof OutcomeCounts)[]) o[k] += r.outcomes[k];
+    for (const r of s.reports)
+      if (r?.outcomes) for (const k of Object.keys(o) as (keyof OutcomeCounts)[]) o[k] += r.outcomes[k];
     return o;
   }
 
@@ -166,7 +185,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   const reopenDue = () => {
     if (s.phase >= reopen.maxPhases) return false;
     const t = totals();
-    return t.stillBroken > reopen.stillBrokenAbove || (t.affected > 0 && t.stillBroken / t.affected > reopen.stillBrokenShareAbove);
+    return (
+      t.stillBroken > reopen.stillBrokenAbove ||
+      (t.affected > 0 && t.stillBroken / t.affected > reopen.stillBrokenShareAbove)
+    );
   };
 
   // --- the banner, the console and IT's actions ---------------------------------------------
@@ -190,7 +212,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       phases: s.phases,
       subscribers: s.subscribers,
       notifications: s.notifications,
-      notifying: s.notifying ? { kind: s.notifying.kind, phase: s.notifying.phase, startedAt: s.notifying.startedAt, finishedAt: null, counts: s.notifying.counts } : null,
+      notifying: s.notifying
+        ? {
+            kind: s.notifying.kind,
+            phase: s.notifying.phase,
+            startedAt: s.notifying.startedAt,
+            finishedAt: null,
+            counts: s.notifying.counts,
+          }
+        : null,
       counts,
       npsView: npsView(counts.nps),
       shardCount: scale.shardCount,
@@ -285,11 +315,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     // Incidents from before this change replay without it (their histories are in test/histories/).
     if (!patched(incidentExperiencePatch)) return;
     try {
-      await experience.recordIncidentExperience.executeWithOptions({ ...experienceCall, summary: `Record experience figures: ${milestone} (phase ${s.phase})` }, [
-        experienceRecord(),
-      ]);
+      await experience.recordIncidentExperience.executeWithOptions(
+        { ...experienceCall, summary: `Record experience figures: ${milestone} (phase ${s.phase})` },
+        [experienceRecord()],
+      );
     } catch (err) {
-      log.warn('experience figures not recorded', { milestone, error: err instanceof Error ? err.message : String(err) });
+      log.warn('experience figures not recorded', {
+        milestone,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
     await settled();
   }
@@ -309,7 +343,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
           await getExternalWorkflowHandle(incidentShardWorkflowId(input.incidentId, n)).signal(shardCommandSignal, cmd);
         } catch (err) {
           // Only a shard terminated by hand cannot be signalled: do not wait for it forever.
-          log.error('shard lost: it no longer accepts commands', { shard: n, error: err instanceof Error ? err.message : String(err) });
+          log.error('shard lost: it no longer accepts commands', {
+            shard: n,
+            error: err instanceof Error ? err.message : String(err),
+          });
           s.lostShards.push(n);
         }
       }),
@@ -318,7 +355,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     s.outbox.shift();
   }
 
-  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= scale.continueAsNewAfterEvents;
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= scale.continueAsNewAfterEvents;
 
   async function continueAsNewIfDue(): Promise<void> {
     if (!shouldContinueAsNew()) return;
@@ -395,7 +433,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     s.step = 'notify';
   }
 
-  const passWords: Record<NotificationKind, string> = { declared: 'Outage notice', resolved: '"Working again" notice', reopened: 'Re-opened notice' };
+  const passWords: Record<NotificationKind, string> = {
+    declared: 'Outage notice',
+    resolved: '"Working again" notice',
+    reopened: 'Re-opened notice',
+  };
 
   async function runPass(): Promise<void> {
     const pass = s.notifying!;
@@ -425,8 +467,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       await settled();
       for (const k of Object.keys(pass.counts) as (keyof typeof pass.counts)[]) pass.counts[k] += r.counts[k];
       pass.cursor = r.nextCursor;
-      if (pass.kind === 'declared' && s.firstAnnouncementAt == null && r.counts.emailsSent + r.counts.smsSent + r.counts.alreadySent > 0) s.firstAnnouncementAt = now();
-      if (r.failures.length > 0) log.warn('some subscribers could not be notified', { kind: pass.kind, failures: r.failures });
+      if (
+        pass.kind === 'declared' &&
+        s.firstAnnouncementAt == null &&
+        r.counts.emailsSent + r.counts.smsSent + r.counts.alreadySent > 0
+      )
+        s.firstAnnouncementAt = now();
+      if (r.failures.length > 0)
+        log.warn('some subscribers could not be notified', { kind: pass.kind, failures: r.failures });
       if (r.done) break;
       await continueAsNewIfDue();
       await deliverNextCommand();
@@ -445,7 +493,15 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     const reason = `${t.stillBroken} of ${t.affected} affected people said it is still broken.`;
     currentPhase().reopenReason = reason;
     s.phase += 1;
-    s.phases.push({ phase: s.phase, openedAt: now(), resolvedAt: null, resolvedBy: null, resolutionNote: null, followedUpAt: null, reopenReason: null });
+    s.phases.push({
+      phase: s.phase,
+      openedAt: now(),
+      resolvedAt: null,
+      resolvedBy: null,
+      resolutionNote: null,
+      followedUpAt: null,
+      reopenReason: null,
+    });
     setStatus('open');
     s.awaitedCommandSeq = command((seq) => ({ seq, kind: 'reopened', phase: s.phase, reason }));
     s.step = 'reopening';
@@ -496,8 +552,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
           s.serviceName = service.serviceName;
           await settled();
         } catch (err) {
-          if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'NotFound') {
-            throw ApplicationFailure.create({ type: 'ServiceNotFound', message: `No service "${input.serviceId}" in the CMDB`, nonRetryable: true });
+          if (
+            err instanceof ActivityFailure &&
+            err.cause instanceof ApplicationFailure &&
+            err.cause.type === 'NotFound'
+          ) {
+            throw ApplicationFailure.create({
+              type: 'ServiceNotFound',
+              message: `No service "${input.serviceId}" in the CMDB`,
+              nonRetryable: true,
+            });
           }
           throw err;
         }
@@ -518,12 +582,18 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         s.step = 'confirming';
         break;
       case 'confirming':
-        await waitUntil('waiting for the shards to email the affected people their confirmation links', () => allCarriedOut(s.awaitedCommandSeq));
+        await waitUntil('waiting for the shards to email the affected people their confirmation links', () =>
+          allCarriedOut(s.awaitedCommandSeq),
+        );
         beginPass('resolved', currentPhase().resolutionNote);
         break;
       case 'resolved': {
         const followUpAt = Date.parse(currentPhase().resolvedAt!) + timings.followUpAfterSeconds * 1000;
-        const everyoneConfirmed = await waitUntil('waiting for the affected people to confirm', allConfirmed, followUpAt);
+        const everyoneConfirmed = await waitUntil(
+          'waiting for the affected people to confirm',
+          allConfirmed,
+          followUpAt,
+        );
         if (everyoneConfirmed) closeNow('all-confirmed');
         else {
           setStatus('following-up');
@@ -533,7 +603,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         break;
       }
       case 'following-up': {
-        await waitUntil('waiting for the shards to send the follow-up messages', () => allCarriedOut(s.awaitedCommandSeq));
+        await waitUntil('waiting for the shards to send the follow-up messages', () =>
+          allCarriedOut(s.awaitedCommandSeq),
+        );
         if (totals().followedUp > 0) {
           const list = await acts.sendFollowUpList.executeWithOptions(
             { ...options.notification, summary: `Follow-up list (phase ${s.phase}) to the service desk` },
@@ -550,13 +622,19 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       }
       case 'final-wait': {
         const deadline = Date.parse(currentPhase().resolvedAt!) + timings.finalDeadlineSeconds * 1000;
-        await waitUntil('waiting for the last answers until the final deadline', () => allConfirmed() || reopenDue(), deadline);
+        await waitUntil(
+          'waiting for the last answers until the final deadline',
+          () => allConfirmed() || reopenDue(),
+          deadline,
+        );
         if (reopenDue()) reopenNow();
         else closeNow(allConfirmed() ? 'all-confirmed' : 'deadline-passed');
         break;
       }
       case 'reopening':
-        await waitUntil('waiting for the shards to tell the affected people it is re-opened', () => allCarriedOut(s.awaitedCommandSeq));
+        await waitUntil('waiting for the shards to tell the affected people it is re-opened', () =>
+          allCarriedOut(s.awaitedCommandSeq),
+        );
         beginPass('reopened', s.phases[s.phases.length - 2]?.reopenReason ?? null);
         break;
       case 'closing': {

@@ -104,6 +104,10 @@ export function withRetryInterval(options: ActivityOptions, initialIntervalMs: n
   if (initialIntervalMs === undefined) return options;
   return {
     ...options,
-    retry: { ...options.retry, initialInterval: initialIntervalMs, maximumInterval: Math.max(initialIntervalMs * 4, initialIntervalMs) },
+    retry: {
+      ...options.retry,
+      initialInterval: initialIntervalMs,
+      maximumInterval: Math.max(initialIntervalMs * 4, initialIntervalMs),
+    },
   };
 }

@@ -9,7 +9,10 @@ export const deskPhoneForm = z.object({
     .trim()
     .min(3, 'Say where your desk is, e.g. Building 2, floor 3, desk 14')
     .max(120, 'Keep it under 120 characters')
-    .meta({ title: 'Where is your desk?', description: 'Building, floor and desk number, e.g. Building 2, floor 3, desk 14' }),
+    .meta({
+      title: 'Where is your desk?',
+      description: 'Building, floor and desk number, e.g. Building 2, floor 3, desk 14',
+    }),
   manager: z
     .string({ error: "Enter your manager's user name" })
     .trim()
@@ -38,13 +41,24 @@ export const deskPhone = defineService({
   guide: {
     title: 'Your desk phone',
     sections: [
-      { heading: 'Your number', text: 'Your extension is on the label on the phone. Colleagues dial the four digits; outside callers use the main number and your extension.' },
-      { heading: 'Voicemail', text: 'Press the envelope button and follow the spoken steps to set your voicemail PIN.' },
+      {
+        heading: 'Your number',
+        text: 'Your extension is on the label on the phone. Colleagues dial the four digits; outside callers use the main number and your extension.',
+      },
+      {
+        heading: 'Voicemail',
+        text: 'Press the envelope button and follow the spoken steps to set your voicemail PIN.',
+      },
     ],
   },
   xla: [
     { kind: 'time-to-outcome', percentile: 90, underMs: 3 * 24 * 3600_000, description: '90% delivered within 3 days' },
-    { kind: 'longest-silence', underMs: 2 * 24 * 3600_000, percentile: 95, description: 'Nobody waits more than 2 days without news' },
+    {
+      kind: 'longest-silence',
+      underMs: 2 * 24 * 3600_000,
+      percentile: 95,
+      description: 'Nobody waits more than 2 days without news',
+    },
   ],
   describeRequest: (fields) => fields.deskLocation ?? '',
 });

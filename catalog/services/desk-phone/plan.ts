@@ -17,7 +17,11 @@ export const deskPhonePlan: ServicePlan = {
     { kind: 'acknowledge' },
     { kind: 'check-eligibility' },
     { kind: 'approval', approverGroup: 'Managers', approverField: 'manager' },
-    { kind: 'manual-task', task: 'Deliver and connect a desk phone', doneMessage: 'Your desk phone is on your desk and connected' },
+    {
+      kind: 'manual-task',
+      task: 'Deliver and connect a desk phone',
+      doneMessage: 'Your desk phone is on your desk and connected',
+    },
   ],
   durations: {
     takingLongerAfterSeconds: 120,

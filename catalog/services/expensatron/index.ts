@@ -21,7 +21,10 @@ export const mobileNumber = z
   });
 
 export const expensatronForm = z.object({
-  phone: mobileNumber.meta({ title: 'Mobile phone number', description: 'The phone to install Expensatron on. We text the download link to it.' }),
+  phone: mobileNumber.meta({
+    title: 'Mobile phone number',
+    description: 'The phone to install Expensatron on. We text the download link to it.',
+  }),
   os: z
     .enum(['ios', 'android'], { error: 'Choose iPhone or Android' })
     .meta({ title: 'Type of phone', 'x-option-labels': { ios: deviceOsLabels.ios, android: deviceOsLabels.android } }),
@@ -35,7 +38,20 @@ export const expensatron = defineService({
     'Expensatron is the app for claiming expenses from your phone. Take a photo of a receipt and it fills in the claim for you: no more pockets full of till slips.',
     'It is for the sales team. You need a company phone (iPhone or Android) registered to you.',
   ],
-  keywords: ['expenses', 'expense', 'receipts', 'receipt', 'claims', 'claim', 'reimbursement', 'travel', 'mobile app', 'app', 'phone', 'finance'],
+  keywords: [
+    'expenses',
+    'expense',
+    'receipts',
+    'receipt',
+    'claims',
+    'claim',
+    'reimbursement',
+    'travel',
+    'mobile app',
+    'app',
+    'phone',
+    'finance',
+  ],
   whatHappensNext: [
     'You get an email confirming we have your request.',
     'We check you can have Expensatron and that the phone is registered to you.',
@@ -48,15 +64,37 @@ export const expensatron = defineService({
   guide: {
     title: 'Expensatron in five minutes',
     sections: [
-      { heading: 'Sign in', text: 'Open Expensatron and sign in with the login id from our email (your work email address) and your usual company password.' },
-      { heading: 'Snap a receipt', text: 'Tap the camera button and photograph the receipt. Expensatron reads the amount, the date and the shop.' },
-      { heading: 'Claim', text: 'Check the details, choose the trip or customer, and tap Submit. Finance pays approved claims with your next salary.' },
-      { heading: 'Help', text: 'Stuck? Search the portal for Expensatron or contact the service desk from the portal.' },
+      {
+        heading: 'Sign in',
+        text: 'Open Expensatron and sign in with the login id from our email (your work email address) and your usual company password.',
+      },
+      {
+        heading: 'Snap a receipt',
+        text: 'Tap the camera button and photograph the receipt. Expensatron reads the amount, the date and the shop.',
+      },
+      {
+        heading: 'Claim',
+        text: 'Check the details, choose the trip or customer, and tap Submit. Finance pays approved claims with your next salary.',
+      },
+      {
+        heading: 'Help',
+        text: 'Stuck? Search the portal for Expensatron or contact the service desk from the portal.',
+      },
     ],
   },
   xla: [
-    { kind: 'time-to-outcome', percentile: 95, underMs: 2 * 60_000, description: '95% of requests done in under 2 minutes' },
-    { kind: 'longest-silence', underMs: 2 * 60_000, percentile: 95, description: 'Nobody waits more than 2 minutes without news' },
+    {
+      kind: 'time-to-outcome',
+      percentile: 95,
+      underMs: 2 * 60_000,
+      description: '95% of requests done in under 2 minutes',
+    },
+    {
+      kind: 'longest-silence',
+      underMs: 2 * 60_000,
+      percentile: 95,
+      description: 'Nobody waits more than 2 minutes without news',
+    },
     { kind: 'came-back', atMostPercent: 10, description: 'At most 1 in 10 people have to come back' },
     { kind: 'nps', atLeast: 30, description: 'NPS of at least 30' },
   ],

@@ -29,7 +29,8 @@ afterAll(async () => {
 });
 
 const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
-const get = (url: string, key: string | null = apiKeys.experienceOnly) => t.app.inject({ method: 'GET', url, headers: key === null ? {} : bearer(key) });
+const get = (url: string, key: string | null = apiKeys.experienceOnly) =>
+  t.app.inject({ method: 'GET', url, headers: key === null ? {} : bearer(key) });
 
 /** CSV lines (CRLF-terminated) split into fields; none of the fixtures' fields needs quoting except where asserted. */
 function csvLines(body: string): string[] {
@@ -56,7 +57,10 @@ describe('experience API: authentication, scope and query', () => {
     for (const url of urls) {
       const res = await get(url, apiKeys.readOnly);
       expect(res.statusCode).toBe(403);
-      expect(asProblem(res)).toMatchObject({ kind: 'forbidden', detail: 'The API key "read-only" lacks the scope experience:read' });
+      expect(asProblem(res)).toMatchObject({
+        kind: 'forbidden',
+        detail: 'The API key "read-only" lacks the scope experience:read',
+      });
     }
   });
 
@@ -83,7 +87,10 @@ describe('experience API: authentication, scope and query', () => {
   });
 
   it('accepts experience:read in API_KEYS', () => {
-    const keys = parseApiKeys(JSON.stringify([{ name: 'prometheus', hash: hashApiKey('k'.repeat(20)), scopes: ['experience:read'] }]), 'API_KEYS');
+    const keys = parseApiKeys(
+      JSON.stringify([{ name: 'prometheus', hash: hashApiKey('k'.repeat(20)), scopes: ['experience:read'] }]),
+      'API_KEYS',
+    );
     expect(keys[0]!.scopes).toEqual(['experience:read']);
   });
 });
@@ -126,8 +133,12 @@ describe('GET /api/v1/experience', () => {
     const [desk, expensatron, mail, vpn] = report.services;
 
     expect(desk!.figures.journeys.count).toBe(10);
-    expect(desk!.figures.journeys.timeToOutcomeMs.percentiles.map((p) => p.value)).toEqual([10, 18, 20, 20].map((x) => x * 3_600_000));
-    expect(desk!.figures.journeys.longestSilenceMs.percentiles.map((p) => p.value)).toEqual([20, 36, 44, 44].map((x) => x * 3_600_000));
+    expect(desk!.figures.journeys.timeToOutcomeMs.percentiles.map((p) => p.value)).toEqual(
+      [10, 18, 20, 20].map((x) => x * 3_600_000),
+    );
+    expect(desk!.figures.journeys.longestSilenceMs.percentiles.map((p) => p.value)).toEqual(
+      [20, 36, 44, 44].map((x) => x * 3_600_000),
+    );
     expect(desk!.xla.map((e) => [e.id, e.status])).toEqual([
       ['time-to-outcome-p90', 'met'],
       ['longest-silence-p95', 'at-risk'],
@@ -152,7 +163,13 @@ describe('GET /api/v1/experience', () => {
     });
     expect(j.longestSilenceMs.percentiles.map((p) => p.value)).toEqual([30_000, 120_000, 900_000, 1_800_000]);
     expect(j.userInputs.mean).toBe(1.25);
-    expect(expensatron!.figures.nps.overall).toEqual({ responses: 11, promoters: 6, passives: 2, detractors: 3, score: 27 });
+    expect(expensatron!.figures.nps.overall).toEqual({
+      responses: 11,
+      promoters: 6,
+      passives: 2,
+      detractors: 3,
+      score: 27,
+    });
     // Expensatron's targets: p95 < 2 min (600 s), silence p95 < 2 min (900 s), came back ≤ 10 % (15 %), NPS ≥ 30 (27).
     expect(expensatron!.xla.map((e) => [e.id, e.status, e.measured])).toEqual([
       ['time-to-outcome-p95', 'broken', 600_000],
@@ -161,11 +178,23 @@ describe('GET /api/v1/experience', () => {
       ['nps', 'broken', 27],
     ]);
 
-    expect(vpn!.figures.journeys.timeToOutcomeMs.percentiles.map((p) => p.value)).toEqual([40_000, 80_000, 80_000, 80_000]);
+    expect(vpn!.figures.journeys.timeToOutcomeMs.percentiles.map((p) => p.value)).toEqual([
+      40_000, 80_000, 80_000, 80_000,
+    ]);
     expect(vpn!.figures.nps.overall).toEqual({ responses: 8, promoters: 1, passives: 5, detractors: 2, score: -13 });
 
     const i = mail!.figures.incidents;
-    expect([i.count, i.subscribersTold, i.affected, i.confirmedFixed, i.stillBroken, i.noAnswer, i.followedUp, i.reopened, i.unsettled]).toEqual([3, 250, 45, 36, 3, 6, 3, 1, 1]);
+    expect([
+      i.count,
+      i.subscribersTold,
+      i.affected,
+      i.confirmedFixed,
+      i.stillBroken,
+      i.noAnswer,
+      i.followedUp,
+      i.reopened,
+      i.unsettled,
+    ]).toEqual([3, 250, 45, 36, 3, 6, 3, 1, 1]);
     expect(i.timeToFirstAnnouncementMs.percentiles.map((p) => p.value)).toEqual([120_000, 300_000, 300_000, 300_000]);
     expect(i.settleTimeMs.percentiles.map((p) => p.value)).toEqual([1_800_000, 7_200_000, 7_200_000, 7_200_000]);
     expect(mail!.figures.nps.overall).toEqual({ responses: 8, promoters: 4, passives: 1, detractors: 3, score: 13 });
@@ -179,7 +208,9 @@ describe('GET /api/v1/experience', () => {
       [second, 'mail', 0, 2],
       [second, 'vpn', 8, 0],
     ]);
-    expect(report.worst.longestTimeToOutcome.map((w) => w.journeyId)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((n) => `fulfil-desk-phone-d${n}`));
+    expect(report.worst.longestTimeToOutcome.map((w) => w.journeyId)).toEqual(
+      [10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((n) => `fulfil-desk-phone-d${n}`),
+    );
   });
 
   it('narrows to one service, worst journeys included', async () => {
@@ -205,7 +236,11 @@ describe('GET /api/v1/experience', () => {
   it('is the export’s JSON document, and the OpenAPI schema describes every field of it', async () => {
     const body = (await get('/api/v1/experience?days=7')).json<ExperienceReport>();
     const port = createCatalogPort();
-    const direct = await createExperienceReports({ store: t.deps.experience, definitions: () => port.xlaDefinitions(), now: () => new Date(body.generatedAt) }).report({ days: 7 });
+    const direct = await createExperienceReports({
+      store: t.deps.experience,
+      definitions: () => port.xlaDefinitions(),
+      now: () => new Date(body.generatedAt),
+    }).report({ days: 7 });
     expect(body).toEqual(JSON.parse(renderReportJson(direct)));
     // zod objects drop keys they do not know: equality means nothing is undocumented.
     expect(experienceReportSchema.parse(body)).toEqual(body);
@@ -274,17 +309,26 @@ describe('GET /api/v1/experience/{table}.csv', () => {
     const worst = csvLines((await get('/api/v1/experience/worst.csv?days=7&service=expensatron')).body);
     expect(worst[0]).toBe('list,journey_id,service_id,requester,outcome,at,value,comment');
     const e13 = expensatronAt('e13');
-    expect(worst[1]).toBe(`longest-time-to-outcome,fulfilment-expensatron-e13,expensatron,user13,failed-compensated,${e13},3600000,`);
+    expect(worst[1]).toBe(
+      `longest-time-to-outcome,fulfilment-expensatron-e13,expensatron,user13,failed-compensated,${e13},3600000,`,
+    );
     // RFC 4180 quoting, and a comment that a spreadsheet would run as a formula is neutralised.
-    expect(worst).toContain(`lowest-nps,fulfilment-expensatron-e13,expensatron,user13,failed-compensated,${e13},0,"Lost my =SUM(A1) account, twice"`);
+    expect(worst).toContain(
+      `lowest-nps,fulfilment-expensatron-e13,expensatron,user13,failed-compensated,${e13},0,"Lost my =SUM(A1) account, twice"`,
+    );
     expect(worst.filter((l) => l.startsWith('lowest-nps,'))).toHaveLength(3);
-    expect(worst.filter((l) => l.startsWith('longest-silence,'))[0]).toBe(`longest-silence,fulfilment-expensatron-e13,expensatron,user13,failed-compensated,${e13},1800000,`);
+    expect(worst.filter((l) => l.startsWith('longest-silence,'))[0]).toBe(
+      `longest-silence,fulfilment-expensatron-e13,expensatron,user13,failed-compensated,${e13},1800000,`,
+    );
   });
 
   it('answers 404 for a table that does not exist', async () => {
     const res = await get('/api/v1/experience/people.csv');
     expect(res.statusCode).toBe(404);
-    expect(asProblem(res)).toMatchObject({ kind: 'not-found', detail: 'No experience table "people": use services, xla, daily, worst' });
+    expect(asProblem(res)).toMatchObject({
+      kind: 'not-found',
+      detail: 'No experience table "people": use services, xla, daily, worst',
+    });
     expect((await get('/api/v1/experience/services.xlsx')).statusCode).toBe(404);
   });
 
@@ -342,17 +386,37 @@ describe('GET /api/v1/experience/metrics', () => {
 describe('OpenAPI', () => {
   it('documents the experience endpoints, their scope and their query', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json<{
-      paths: Record<string, Record<string, { security?: unknown; parameters?: { name: string; in: string; schema: { enum?: string[] } }[]; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown;
+            parameters?: { name: string; in: string; schema: { enum?: string[] } }[];
+            responses: Record<string, { content?: Record<string, unknown> }>;
+          }
+        >
+      >;
       components: { schemas: Record<string, unknown> };
     }>();
-    expect(Object.keys(doc.paths).filter((p) => p.includes('experience')).sort()).toEqual(['/api/v1/experience', '/api/v1/experience/metrics', '/api/v1/experience/{table}.csv']);
+    expect(
+      Object.keys(doc.paths)
+        .filter((p) => p.includes('experience'))
+        .sort(),
+    ).toEqual(['/api/v1/experience', '/api/v1/experience/metrics', '/api/v1/experience/{table}.csv']);
     const report = doc.paths['/api/v1/experience']!.get!;
     expect(report.security).toEqual([{ bearerAuth: [] }]);
     expect(report.parameters?.find((p) => p.name === 'days')?.schema.enum).toEqual(['7', '30', '90']);
     expect(report.parameters?.find((p) => p.name === 'service')?.in).toBe('query');
     expect(JSON.stringify(report.responses['200'])).toContain('#/components/schemas/ExperienceReport');
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['ExperienceReport', 'XlaEvaluation', 'NpsSummary', 'WorstJourney']));
-    expect(Object.keys(doc.paths['/api/v1/experience/{table}.csv']!.get!.responses['200']!.content ?? {})).toEqual(['text/csv']);
-    expect(Object.keys(doc.paths['/api/v1/experience/metrics']!.get!.responses['200']!.content ?? {})).toEqual(['text/plain']);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['ExperienceReport', 'XlaEvaluation', 'NpsSummary', 'WorstJourney']),
+    );
+    expect(Object.keys(doc.paths['/api/v1/experience/{table}.csv']!.get!.responses['200']!.content ?? {})).toEqual([
+      'text/csv',
+    ]);
+    expect(Object.keys(doc.paths['/api/v1/experience/metrics']!.get!.responses['200']!.content ?? {})).toEqual([
+      'text/plain',
+    ]);
   });
 });

@@ -8,7 +8,14 @@
  * moved forward by whole days (so UTC days still group them the same way).
  */
 import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../../../integrations/experience/types';
-import { expensatronJourneys, journey, laterJourneyAnswers, mailAnswers, mailIncidents, vpnJourneys } from '../../integrations/experience/fixtures';
+import {
+  expensatronJourneys,
+  journey,
+  laterJourneyAnswers,
+  mailAnswers,
+  mailIncidents,
+  vpnJourneys,
+} from '../../integrations/experience/fixtures';
 
 const day = 86_400_000;
 const h = 3_600_000;
@@ -24,7 +31,11 @@ function shift(iso: string | null, days: number): string | null {
   return iso === null ? null : new Date(Date.parse(iso) + days * day).toISOString();
 }
 
-const shiftJourney = (j: JourneyRecord, days: number): JourneyRecord => ({ ...j, requestedAt: shift(j.requestedAt, days), finishedAt: shift(j.finishedAt, days) });
+const shiftJourney = (j: JourneyRecord, days: number): JourneyRecord => ({
+  ...j,
+  requestedAt: shift(j.requestedAt, days),
+  finishedAt: shift(j.finishedAt, days),
+});
 const shiftIncident = (i: IncidentRecord, days: number): IncidentRecord => ({
   ...i,
   declaredAt: shift(i.declaredAt, days),
@@ -67,7 +78,8 @@ export function deskPhoneJourneys(now: Date, days: number): JourneyRecord[] {
 /** Everything above into `store`, relative to `now`. */
 export async function feedRecent(store: ExperienceStore, now: Date = new Date()): Promise<{ days: number }> {
   const days = shiftDays(now);
-  for (const j of [...expensatronJourneys(), ...vpnJourneys()].map((r) => shiftJourney(r, days))) await store.recordJourney(j);
+  for (const j of [...expensatronJourneys(), ...vpnJourneys()].map((r) => shiftJourney(r, days)))
+    await store.recordJourney(j);
   for (const j of deskPhoneJourneys(now, days)) await store.recordJourney(j);
   for (const i of mailIncidents()) await store.recordIncident(shiftIncident(i, days));
   for (const a of [...mailAnswers(), ...laterJourneyAnswers()]) await store.recordNps(shiftAnswer(a, days));

@@ -21,9 +21,14 @@ describe('experience page', () => {
     // A comment that tries to inject markup must come out as text.
     report.worst.lowestNps[0]!.comment = '<img src=x onerror="alert(1)"> & more';
     fragment = renderExperiencePage(report, options);
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
     page = await browser.newPage();
-    await page.setContent(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Experience</title></head><body><main>${fragment}</main></body></html>`);
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Experience</title></head><body><main>${fragment}</main></body></html>`,
+    );
   });
 
   afterAll(async () => {
@@ -58,7 +63,21 @@ describe('experience page', () => {
       'Messages per journey (mean)',
       'XLA',
     ]);
-    expect(rows[1]).toEqual(['Expensatron', '20', '1 min 1 s', '1 min 50 s', '4 min', '10 min', '1 h', '1 h', '30 min', '3', '1.3', '3.1', '✗ Broken']);
+    expect(rows[1]).toEqual([
+      'Expensatron',
+      '20',
+      '1 min 1 s',
+      '1 min 50 s',
+      '4 min',
+      '10 min',
+      '1 h',
+      '1 h',
+      '30 min',
+      '3',
+      '1.3',
+      '3.1',
+      '✗ Broken',
+    ]);
     expect(rows.map((r) => r[0])).toEqual(['Service', 'Expensatron', 'Laptop refresh', 'Mail', 'vpn']);
     expect(rows[4]!.at(-1)).toBe('No targets');
   });
@@ -76,19 +95,62 @@ describe('experience page', () => {
 
   it('shows each XLA target with its status in words', async () => {
     const rows = await tableText('Experience level agreements');
-    expect(rows[1]).toEqual(['Expensatron', '95% of journeys reach an outcome in under 2 min', 'under 2 min', '10 min', '✗ Broken']);
-    expect(rows[2]).toEqual(['Expensatron', '80% of journeys reach an outcome in under 2 min', 'under 2 min', '1 min 50 s', '! At risk']);
+    expect(rows[1]).toEqual([
+      'Expensatron',
+      '95% of journeys reach an outcome in under 2 min',
+      'under 2 min',
+      '10 min',
+      '✗ Broken',
+    ]);
+    expect(rows[2]).toEqual([
+      'Expensatron',
+      '80% of journeys reach an outcome in under 2 min',
+      'under 2 min',
+      '1 min 50 s',
+      '! At risk',
+    ]);
     expect(rows[4]).toEqual(['Expensatron', 'NPS of at least 20', 'at least +20', '+27', '! At risk']);
-    expect(rows[7]).toEqual(['Expensatron', 'At most 15% of users have to come back', 'at most 15%', '15%', '! At risk']);
-    expect(rows[8]).toEqual(['Laptop refresh', '90% of journeys reach an outcome in under 1 d', 'under 1 d', '—', '– No data']);
+    expect(rows[7]).toEqual([
+      'Expensatron',
+      'At most 15% of users have to come back',
+      'at most 15%',
+      '15%',
+      '! At risk',
+    ]);
+    expect(rows[8]).toEqual([
+      'Laptop refresh',
+      '90% of journeys reach an outcome in under 1 d',
+      'under 1 d',
+      '—',
+      '– No data',
+    ]);
     expect(rows[11]).toEqual(['Mail', 'NPS of at least 0', 'at least 0', '+13', '✓ Met']);
     // colour is not the only signal: the words are in the accessible text
-    expect(await page.getByRole('table', { name: 'Experience level agreements' }).getByText('Broken').first().isVisible()).toBe(true);
+    expect(
+      await page.getByRole('table', { name: 'Experience level agreements' }).getByText('Broken').first().isVisible(),
+    ).toBe(true);
   });
 
   it('shows incident settle times', async () => {
     const rows = await tableText('Incident settle times per service');
-    expect(rows[1]).toEqual(['Mail', '3', '2 min', '250', '45', '36', '3', '6', '3', '30 min', '2 h', '2 h', '2 h', '2 h', '2 h', '1']);
+    expect(rows[1]).toEqual([
+      'Mail',
+      '3',
+      '2 min',
+      '250',
+      '45',
+      '36',
+      '3',
+      '6',
+      '3',
+      '30 min',
+      '2 h',
+      '2 h',
+      '2 h',
+      '2 h',
+      '2 h',
+      '1',
+    ]);
   });
 
   it('links the worst journeys to the Temporal UI', async () => {
@@ -98,10 +160,20 @@ describe('experience page', () => {
       ['fulfilment-expensatron-e04', 'Expensatron', 'user04', 'completed', '10 min'],
       ['fulfilment-expensatron-e08', 'Expensatron', 'user08', 'completed', '4 min'],
     ]);
-    const link = page.getByRole('table', { name: 'Longest time to outcome' }).getByRole('link', { name: 'fulfilment-expensatron-e13' });
-    expect(await link.getAttribute('href')).toBe('http://temporal.example:8233/namespaces/default/workflows/fulfilment-expensatron-e13');
+    const link = page
+      .getByRole('table', { name: 'Longest time to outcome' })
+      .getByRole('link', { name: 'fulfilment-expensatron-e13' });
+    expect(await link.getAttribute('href')).toBe(
+      'http://temporal.example:8233/namespaces/default/workflows/fulfilment-expensatron-e13',
+    );
     const silence = await tableText('Longest silence');
-    expect(silence[1]!.slice(0, 5)).toEqual(['fulfilment-expensatron-e13', 'Expensatron', 'user13', 'failed-compensated', '30 min']);
+    expect(silence[1]!.slice(0, 5)).toEqual([
+      'fulfilment-expensatron-e13',
+      'Expensatron',
+      'user13',
+      'failed-compensated',
+      '30 min',
+    ]);
     expect(await page.getByRole('table', { name: 'Lowest NPS (detractors)' }).getByRole('link').count()).toBe(3);
   });
 
@@ -121,7 +193,10 @@ describe('experience page', () => {
       ['2026-03-03', 'Mail', '0'],
       ['2026-03-03', 'vpn', '8'],
     ]);
-    const empty = renderExperiencePage({ ...report, services: [], daily: [], worst: { longestTimeToOutcome: [], lowestNps: [], longestSilence: [] } }, options);
+    const empty = renderExperiencePage(
+      { ...report, services: [], daily: [], worst: { longestTimeToOutcome: [], lowestNps: [], longestSilence: [] } },
+      options,
+    );
     expect(empty).not.toContain('<table');
     expect(empty).toContain('No journeys in this window.');
   });
@@ -133,6 +208,8 @@ describe('experience page', () => {
   });
 
   it('builds workflow links with the id and namespace encoded', () => {
-    expect(temporalWorkflowUrl({ temporalUiUrl: 'http://ui', namespace: 'prod ns' }, 'a/b?c')).toBe('http://ui/namespaces/prod%20ns/workflows/a%2Fb%3Fc');
+    expect(temporalWorkflowUrl({ temporalUiUrl: 'http://ui', namespace: 'prod ns' }, 'a/b?c')).toBe(
+      'http://ui/namespaces/prod%20ns/workflows/a%2Fb%3Fc',
+    );
   });
 });

@@ -25,7 +25,9 @@ const signedIn = (account: string): Promise<PortalSession> => signedInSession(t.
 function tableRows(body: string, id: string): string[][] {
   const table = new RegExp(`<table id="${id}">([\\s\\S]*?)</table>`).exec(body)?.[1];
   if (!table) throw new Error(`no table #${id}`);
-  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => [...row[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((cell) => textOf(cell[1]!)));
+  return [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) =>
+    [...row[1]!.matchAll(/<t[hd][^>]*>([\s\S]*?)<\/t[hd]>/g)].map((cell) => textOf(cell[1]!)),
+  );
 }
 
 describe('the experience page', () => {
@@ -43,7 +45,9 @@ describe('the experience page', () => {
       const res = await steve.get(url);
       expect(res.statusCode).toBe(403);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(textOf(/<main[^>]*>([\s\S]*)<\/main>/.exec(res.body)![1]!)).toBe(textOf(/<main[^>]*>([\s\S]*)<\/main>/.exec(consolePage.body)![1]!));
+      expect(textOf(/<main[^>]*>([\s\S]*)<\/main>/.exec(res.body)![1]!)).toBe(
+        textOf(/<main[^>]*>([\s\S]*)<\/main>/.exec(consolePage.body)![1]!),
+      );
     }
     expect(textOf(consolePage.body)).toContain('The IT console is for IT staff.');
     // And they are not offered the link.
@@ -81,27 +85,49 @@ describe('the experience page', () => {
       ['Desk phone', '90% delivered within 3 days', 'under 3 d', '18 h', '✓ Met'],
       ['Desk phone', 'Nobody waits more than 2 days without news', 'under 2 d', '1 d 20 h', '! At risk'],
     ]);
-    expect(page.body).toContain(`<a href="http://temporal-ui.test/namespaces/${encodeURIComponent(t.env.namespace ?? 'default')}/workflows/fulfil-desk-phone-d10">fulfil-desk-phone-d10</a>`);
-    expect(page.body).toContain(`<a href="http://temporal-ui.test/namespaces/${encodeURIComponent(t.env.namespace ?? 'default')}/workflows">Open every journey in the Temporal UI</a>`);
+    expect(page.body).toContain(
+      `<a href="http://temporal-ui.test/namespaces/${encodeURIComponent(t.env.namespace ?? 'default')}/workflows/fulfil-desk-phone-d10">fulfil-desk-phone-d10</a>`,
+    );
+    expect(page.body).toContain(
+      `<a href="http://temporal-ui.test/namespaces/${encodeURIComponent(t.env.namespace ?? 'default')}/workflows">Open every journey in the Temporal UI</a>`,
+    );
     expect(page.body).toContain('<a href="/console/experience/report.json?days=7">JSON</a>');
-    for (const table of ['services', 'xla', 'daily', 'worst']) expect(page.body).toContain(`<a href="/console/experience/${table}.csv?days=7">${table}</a>`);
+    for (const table of ['services', 'xla', 'daily', 'worst'])
+      expect(page.body).toContain(`<a href="/console/experience/${table}.csv?days=7">${table}</a>`);
     expect(page.body).toContain('<option value="7" selected>Last 7 days</option>');
 
     // 30 days (the default) takes in the older desk phone journey: its silence target breaks.
     const month = await ivy.get('/console/experience');
-    expect(tableRows(month.body, 'experience-xla')[2]).toEqual(['Desk phone', 'Nobody waits more than 2 days without news', 'under 2 d', '2 d 2 h', '✗ Broken']);
+    expect(tableRows(month.body, 'experience-xla')[2]).toEqual([
+      'Desk phone',
+      'Nobody waits more than 2 days without news',
+      'under 2 d',
+      '2 d 2 h',
+      '✗ Broken',
+    ]);
     expect(month.body).toContain('<option value="30" selected>Last 30 days</option>');
   });
 
   it('narrows to one service from the filter', async () => {
     const ivy = await signedIn('ivy');
     const page = await ivy.get('/console/experience?days=7&service=expensatron');
-    expect(tableRows(page.body, 'experience-time-to-outcome').slice(1).map((r) => r[0])).toEqual(['Expensatron']);
-    expect(tableRows(page.body, 'experience-worst-time')[1]!.slice(0, 4)).toEqual(['fulfilment-expensatron-e13', 'Expensatron', 'user13', 'failed-compensated']);
+    expect(
+      tableRows(page.body, 'experience-time-to-outcome')
+        .slice(1)
+        .map((r) => r[0]),
+    ).toEqual(['Expensatron']);
+    expect(tableRows(page.body, 'experience-worst-time')[1]!.slice(0, 4)).toEqual([
+      'fulfilment-expensatron-e13',
+      'Expensatron',
+      'user13',
+      'failed-compensated',
+    ]);
     expect(page.body).toContain('<option value="expensatron" selected>Expensatron</option>');
     // The filter offers the catalog's services and those with data (incidents' CMDB services).
     expect(page.body).toContain('<option value="desk-phone">Desk phone</option>');
-    expect(page.body).toContain('<a href="/console/experience/services.csv?days=7&amp;service=expensatron">services</a>');
+    expect(page.body).toContain(
+      '<a href="/console/experience/services.csv?days=7&amp;service=expensatron">services</a>',
+    );
   });
 
   it('answers 400 with every problem for a bad query', async () => {
@@ -109,7 +135,9 @@ describe('the experience page', () => {
     const res = await ivy.get('/console/experience?days=14&service=%3Cscript%3E');
     expect(res.statusCode).toBe(400);
     const text = textOf(res.body);
-    expect(text).toContain('This page cannot show that: days must be 7, 30 or 90 service must be a service id such as expensatron');
+    expect(text).toContain(
+      'This page cannot show that: days must be 7, 30 or 90 service must be a service id such as expensatron',
+    );
     expect(res.body).not.toContain('<script>');
     const typo = await ivy.get('/console/experience?day=7');
     expect(typo.statusCode).toBe(400);
@@ -123,7 +151,11 @@ describe('the experience page', () => {
     expect(json.statusCode).toBe(200);
     expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(json.headers['content-disposition']).toBe('attachment; filename="experience-report-7d.json"');
-    const api = await t.app.inject({ method: 'GET', url: '/api/v1/experience?days=7', headers: { authorization: `Bearer ${apiKeys.experienceOnly}` } });
+    const api = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/experience?days=7',
+      headers: { authorization: `Bearer ${apiKeys.experienceOnly}` },
+    });
     const mine = json.json<ExperienceReport>();
     const theirs = api.json<ExperienceReport>();
     // Built a moment apart: everything but the clock-made window must match.
@@ -132,9 +164,15 @@ describe('the experience page', () => {
     const csv = await ivy.get('/console/experience/xla.csv?days=7');
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toBe('attachment; filename="experience-xla-7d.csv"');
-    const apiCsv = await t.app.inject({ method: 'GET', url: '/api/v1/experience/xla.csv?days=7', headers: { authorization: `Bearer ${apiKeys.experienceOnly}` } });
+    const apiCsv = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/experience/xla.csv?days=7',
+      headers: { authorization: `Bearer ${apiKeys.experienceOnly}` },
+    });
     expect(csv.body).toBe(apiCsv.body);
-    expect(csv.body.split('\r\n')[2]).toBe('desk-phone,Desk phone,longest-silence-p95,Nobody waits more than 2 days without news,at-risk,158400000,172800000,ms');
+    expect(csv.body.split('\r\n')[2]).toBe(
+      'desk-phone,Desk phone,longest-silence-p95,Nobody waits more than 2 days without news,at-risk,158400000,172800000,ms',
+    );
 
     const unknown = await ivy.get('/console/experience/people.csv');
     expect(unknown.statusCode).toBe(404);

@@ -45,7 +45,12 @@ const names = (r: { services: { serviceId: string; name: string }[] }) => r.serv
 describe('experience report service names', () => {
   it('takes the names of non-catalog services from the CMDB, sorted by name', async () => {
     const cmdb = createFileCmdb(join(mkdtempSync(join(tmpdir(), 'sj-cmdb-')), 'cmdb.json'));
-    const reports = createExperienceReports({ store, definitions, now: () => now, serviceName: async (id) => (await cmdb.getService(id))?.name ?? null });
+    const reports = createExperienceReports({
+      store,
+      definitions,
+      now: () => now,
+      serviceName: async (id) => (await cmdb.getService(id))?.name ?? null,
+    });
     expect(names(await reports.report({ days: 7 }))).toEqual([
       ['crm', 'CRM'],
       ['expensatron', 'Expensatron'],
@@ -54,13 +59,23 @@ describe('experience report service names', () => {
   });
 
   it('shows the id when the look-up fails or takes too long', async () => {
-    const failing = createExperienceReports({ store, definitions, now: () => now, serviceName: () => Promise.reject(new Error('CMDB down')) });
+    const failing = createExperienceReports({
+      store,
+      definitions,
+      now: () => now,
+      serviceName: () => Promise.reject(new Error('CMDB down')),
+    });
     expect(names(await failing.report({ days: 7 }))).toEqual([
       ['crm', 'crm'],
       ['expensatron', 'Expensatron'],
       ['vpn', 'vpn'],
     ]);
-    const slow = createExperienceReports({ store, definitions, now: () => now, serviceName: () => new Promise(() => undefined) });
+    const slow = createExperienceReports({
+      store,
+      definitions,
+      now: () => now,
+      serviceName: () => new Promise(() => undefined),
+    });
     const started = Date.now();
     expect(names(await slow.report({ days: 7, service: 'crm' }))).toEqual([['crm', 'crm']]);
     expect(Date.now() - started).toBeLessThan(5000);

@@ -58,11 +58,22 @@ afterAll(async () => {
 describe('startApiServer with the store from the environment', () => {
   it('serves what the worker wrote, before and after it started', async () => {
     const hour = 3_600_000;
-    await writer.recordJourney(journey({ journeyId: 'fulfil-expensatron-a', serviceId: 'expensatron', finishedAt: new Date(Date.now() - hour).toISOString(), timeToOutcomeMs: 42_000, nps: 10, npsComment: null }));
+    await writer.recordJourney(
+      journey({
+        journeyId: 'fulfil-expensatron-a',
+        serviceId: 'expensatron',
+        finishedAt: new Date(Date.now() - hour).toISOString(),
+        timeToOutcomeMs: 42_000,
+        nps: 10,
+        npsComment: null,
+      }),
+    );
     const server = await startApiServer(deps, { host: '127.0.0.1', port: 0 });
     try {
       const read = async (): Promise<ExperienceReport> => {
-        const res = await fetch(`${server.url}/api/v1/experience?days=7&service=expensatron`, { headers: { authorization: `Bearer ${key}` } });
+        const res = await fetch(`${server.url}/api/v1/experience?days=7&service=expensatron`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
         expect(res.status).toBe(200);
         return (await res.json()) as ExperienceReport;
       };
@@ -71,13 +82,24 @@ describe('startApiServer with the store from the environment', () => {
       expect(before.journeys.timeToOutcomeMs.max).toBe(42_000);
       expect(before.nps.overall).toEqual({ responses: 1, promoters: 1, passives: 0, detractors: 0, score: 100 });
 
-      await writer.recordJourney(journey({ journeyId: 'fulfil-expensatron-b', serviceId: 'expensatron', finishedAt: new Date(Date.now() - hour).toISOString(), timeToOutcomeMs: 90_000, nps: 0, npsComment: null }));
+      await writer.recordJourney(
+        journey({
+          journeyId: 'fulfil-expensatron-b',
+          serviceId: 'expensatron',
+          finishedAt: new Date(Date.now() - hour).toISOString(),
+          timeToOutcomeMs: 90_000,
+          nps: 0,
+          npsComment: null,
+        }),
+      );
       const after = (await read()).services[0]!.figures;
       expect(after.journeys.count).toBe(2);
       expect(after.journeys.timeToOutcomeMs.percentiles.find((p) => p.percentile === 50)?.value).toBe(42_000);
       expect(after.nps.overall.score).toBe(0);
 
-      const metrics = await fetch(`${server.url}/api/v1/experience/metrics?days=7`, { headers: { authorization: `Bearer ${key}` } });
+      const metrics = await fetch(`${server.url}/api/v1/experience/metrics?days=7`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('service_journeys_experience_journeys{service="expensatron"} 2\n');
       expect((await fetch(`${server.url}/api/v1/experience/metrics`)).status).toBe(401);

@@ -39,7 +39,17 @@ export const apiKeys = {
 } as const;
 
 const keyEntries: ApiKeyEntry[] = [
-  { name: 'all', hash: hashApiKey(apiKeys.all), scopes: ['requests:write', 'requests:read', 'incidents:write', 'incidents:read', 'experience:read'] satisfies ApiScope[] },
+  {
+    name: 'all',
+    hash: hashApiKey(apiKeys.all),
+    scopes: [
+      'requests:write',
+      'requests:read',
+      'incidents:write',
+      'incidents:read',
+      'experience:read',
+    ] satisfies ApiScope[],
+  },
   { name: 'requests-only', hash: hashApiKey(apiKeys.requestsOnly), scopes: ['requests:write', 'requests:read'] },
   { name: 'read-only', hash: hashApiKey(apiKeys.readOnly), scopes: ['requests:read', 'incidents:read'] },
   { name: 'prometheus', hash: hashApiKey(apiKeys.experienceOnly), scopes: ['experience:read'] },
@@ -96,7 +106,11 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
   let worker: Worker | null = null;
   let running: Promise<void> | null = null;
   if (options.worker) {
-    worker = await createTestWorker(env, { taskQueue, activities: createActivities(deps), ...(options.cacheWorkflows ? { maxCachedWorkflows: 100 } : {}) });
+    worker = await createTestWorker(env, {
+      taskQueue,
+      activities: createActivities(deps),
+      ...(options.cacheWorkflows ? { maxCachedWorkflows: 100 } : {}),
+    });
     running = worker.run();
   }
   const logs: Record<string, unknown>[] = [];

@@ -8,7 +8,16 @@ import { expect } from 'vitest';
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -16,12 +25,27 @@ export function launchChromium(): Promise<Browser> {
  * Opens the portal signed out (it asks to sign in first), types the account and password into
  * the focused form and waits for the home page.
  */
-export async function signInWithKeyboard(page: Page, portalUrl: string, account: string, password: string): Promise<void> {
+export async function signInWithKeyboard(
+  page: Page,
+  portalUrl: string,
+  account: string,
+  password: string,
+): Promise<void> {
   await page.goto(`${portalUrl}/`);
   await expect.poll(() => page.url()).toContain('/signin');
   // Type only once the page has loaded and the account field really has the focus.
   await page.waitForLoadState('load');
-  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id), { timeout: 10_000 }).toBe('username');
+  await expect
+    .poll(
+      () =>
+        page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement
+              ?.id,
+        ),
+      { timeout: 10_000 },
+    )
+    .toBe('username');
   await page.keyboard.type(account);
   await page.keyboard.press('Tab');
   await page.keyboard.type(password);

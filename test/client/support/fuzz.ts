@@ -328,7 +328,13 @@ export function operationsOf(doc: OpenApiDocument): Operation[] {
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const m of methods) {
       const op = item[m];
-      if (op) out.push({ method: m.toUpperCase() as Operation['method'], path, op, pointer: `/paths/${pointerToken(path)}/${m}` });
+      if (op)
+        out.push({
+          method: m.toUpperCase() as Operation['method'],
+          path,
+          op,
+          pointer: `/paths/${pointerToken(path)}/${m}`,
+        });
     }
   }
   return out;
@@ -344,7 +350,10 @@ export function routedOperation(operations: readonly Operation[], method: string
   if (path.length > 1) path = path.replace(/\/+$/, '');
   const matches = operations.filter((o) => {
     if (o.method !== method) return false;
-    const pattern = o.path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
+    const pattern = o.path
+      .split(/\{[^}]+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*');
     return new RegExp(`^${pattern}$`).test(path);
   });
   const literal = (o: Operation) => o.path.replace(/\{[^}]+\}/g, '').length;
@@ -369,10 +378,28 @@ export function resolve(doc: OpenApiDocument, schema: JsonSchema | undefined, de
 /** Values a field of this name takes in the demo organisation, before the schema's own examples. */
 export type Hints = Record<string, readonly unknown[]>;
 
-const stringCandidates = ['expensatron', 'steve', 'crm', 'a1', 'x', 'abc-1', '1', 'A', 'hello world', 'https://apps.example/x'];
+const stringCandidates = [
+  'expensatron',
+  'steve',
+  'crm',
+  'a1',
+  'x',
+  'abc-1',
+  '1',
+  'A',
+  'hello world',
+  'https://apps.example/x',
+];
 
 /** A valid value for `schema` (best effort: the API decides; most of what is sent is broken anyway). */
-export function validValue(doc: OpenApiDocument, rawSchema: JsonSchema | undefined, rng: Rng, hints: Hints, name?: string, depth = 0): unknown {
+export function validValue(
+  doc: OpenApiDocument,
+  rawSchema: JsonSchema | undefined,
+  rng: Rng,
+  hints: Hints,
+  name?: string,
+  depth = 0,
+): unknown {
   const schema = resolve(doc, rawSchema);
   if (depth > 8) return null;
   if ('const' in schema) return schema.const;
@@ -382,8 +409,13 @@ export function validValue(doc: OpenApiDocument, rawSchema: JsonSchema | undefin
     const nonNull = alternatives.filter((a) => resolve(doc, a).type !== 'null');
     return validValue(doc, rng.pick(nonNull.length > 0 ? nonNull : alternatives), rng, hints, name, depth + 1);
   }
-  if (Array.isArray(schema.allOf) && schema.allOf.length > 0) return validValue(doc, schema.allOf[0] as JsonSchema, rng, hints, name, depth + 1);
-  const types = Array.isArray(schema.type) ? (schema.type as string[]) : typeof schema.type === 'string' ? [schema.type] : [];
+  if (Array.isArray(schema.allOf) && schema.allOf.length > 0)
+    return validValue(doc, schema.allOf[0] as JsonSchema, rng, hints, name, depth + 1);
+  const types = Array.isArray(schema.type)
+    ? (schema.type as string[])
+    : typeof schema.type === 'string'
+      ? [schema.type]
+      : [];
   const type = types.find((t) => t !== 'null') ?? (schema.properties ? 'object' : 'string');
   const hinted = name !== undefined ? hints[name] : undefined;
   if (hinted && hinted.length > 0 && (type === 'string' || typeof hinted[0] !== 'string')) return rng.pick(hinted);
@@ -458,7 +490,10 @@ export function clone<T>(value: T): T {
   return out as T;
 }
 
-function parentOf(root: unknown, path: Path): { parent: Record<string | number, unknown>; key: string | number } | null {
+function parentOf(
+  root: unknown,
+  path: Path,
+): { parent: Record<string | number, unknown>; key: string | number } | null {
   let node: unknown = root;
   for (const k of path.slice(0, -1)) {
     if (node === null || typeof node !== 'object') return null;
@@ -494,8 +529,24 @@ export function mutate(rng: Rng, root: unknown): unknown {
   } else {
     // An unknown or prototype key appears next to it.
     if (!Array.isArray(at.parent)) {
-      const key = rng.pick(['__proto__', 'constructor', 'prototype', 'unknownField', '', '\u0000', 'a'.repeat(500), '$where', 'x.y', 'a/b~c']);
-      const v = key === 'constructor' ? { prototype: { polluted: true } } : key === '__proto__' ? { polluted: true } : nastyValue(rng);
+      const key = rng.pick([
+        '__proto__',
+        'constructor',
+        'prototype',
+        'unknownField',
+        '',
+        '\u0000',
+        'a'.repeat(500),
+        '$where',
+        'x.y',
+        'a/b~c',
+      ]);
+      const v =
+        key === 'constructor'
+          ? { prototype: { polluted: true } }
+          : key === '__proto__'
+            ? { polluted: true }
+            : nastyValue(rng);
       setOwn(at.parent, key, v);
     } else at.parent.push(nastyValue(rng));
   }
@@ -525,7 +576,9 @@ export interface FuzzAnswer {
  * documents for that status, and a body matching the schema. Returns what is wrong, or null.
  * `operation` null: a path or method the document does not have (must be a 404 Problem).
  */
-export function createAnswerChecker(doc: OpenApiDocument): (operation: Operation | null, answer: FuzzAnswer) => string | null {
+export function createAnswerChecker(
+  doc: OpenApiDocument,
+): (operation: Operation | null, answer: FuzzAnswer) => string | null {
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   ajv.addSchema({ ...(doc as unknown as Record<string, unknown>), $id: 'https://fuzz.test/openapi.json' });
   const validators = new Map<string, ValidateFunction>();
@@ -546,23 +599,29 @@ export function createAnswerChecker(doc: OpenApiDocument): (operation: Operation
       .toLowerCase();
     if (!operation) {
       if (status !== 404) return `an undocumented route answered ${status}, not 404`;
-      if (contentType !== 'application/problem+json') return `an undocumented route answered ${contentType || 'no content type'}, not application/problem+json`;
+      if (contentType !== 'application/problem+json')
+        return `an undocumented route answered ${contentType || 'no content type'}, not application/problem+json`;
       const ok = validatorFor('/components/schemas/Problem');
       return ok(parseJson(answer.body)) ? null : `the 404 is not a Problem: ${ajv.errorsText(ok.errors)}`;
     }
     const documented = operation.op.responses[String(status)] ?? operation.op.responses.default;
     const statusKey = operation.op.responses[String(status)] ? String(status) : 'default';
-    if (!documented) return `status ${status} is not documented (documented: ${Object.keys(operation.op.responses).join(', ')})`;
+    if (!documented)
+      return `status ${status} is not documented (documented: ${Object.keys(operation.op.responses).join(', ')})`;
     const content = documented.content;
-    if (!content || Object.keys(content).length === 0) return answer.body.length === 0 ? null : `status ${status} is documented without a body, but one came`;
+    if (!content || Object.keys(content).length === 0)
+      return answer.body.length === 0 ? null : `status ${status} is documented without a body, but one came`;
     const mediaType = Object.keys(content).find((m) => m.toLowerCase() === contentType);
-    if (!mediaType) return `status ${status} answered ${contentType || 'no content type'}; documented: ${Object.keys(content).join(', ')}`;
+    if (!mediaType)
+      return `status ${status} answered ${contentType || 'no content type'}; documented: ${Object.keys(content).join(', ')}`;
     const schemaPointer = `${operation.pointer}/responses/${pointerToken(statusKey)}/content/${pointerToken(mediaType)}/schema`;
     const isJson = /[/+]json$/.test(mediaType);
     const data: unknown = isJson ? parseJson(answer.body) : answer.body;
-    if (isJson && data === invalidJson) return `status ${status}: the ${mediaType} body is not JSON: ${answer.body.slice(0, 200)}`;
+    if (isJson && data === invalidJson)
+      return `status ${status}: the ${mediaType} body is not JSON: ${answer.body.slice(0, 200)}`;
     const validate = validatorFor(schemaPointer);
-    if (!validate(data)) return `status ${status}: the body does not match the documented schema: ${ajv.errorsText(validate.errors)}`;
+    if (!validate(data))
+      return `status ${status}: the body does not match the documented schema: ${ajv.errorsText(validate.errors)}`;
     return null;
   };
 }
@@ -578,7 +637,8 @@ function parseJson(text: string): unknown {
 
 /** A case as one line for a failure report (long values shortened). */
 export function describeCase(c: FuzzCase): string {
-  const short = (s: string) => (s.length > 300 ? `${JSON.stringify(s.slice(0, 300))}… (${s.length} chars)` : JSON.stringify(s));
+  const short = (s: string) =>
+    s.length > 300 ? `${JSON.stringify(s.slice(0, 300))}… (${s.length} chars)` : JSON.stringify(s);
   const headers = Object.entries(c.headers)
     .filter(([k]) => k !== 'cookie')
     .map(([k, v]) => `${k}: ${k === 'authorization' ? v.replace(/(Bearer\s+\S{6})\S*/i, '$1…') : short(v)}`)

@@ -29,9 +29,12 @@ export function fieldName(e: NonNullable<ProblemJson['errors']>[number]): string
 
 /** The problem in an answer, checked to be `application/problem+json`, in a shape easy to match. */
 /** `fields`: each wrong field once, sorted; `messages`: the last message per field. */
-export function asProblem(res: LightMyRequestResponse): ProblemJson & { kind: string; fields: string[]; messages: Record<string, string> } {
+export function asProblem(
+  res: LightMyRequestResponse,
+): ProblemJson & { kind: string; fields: string[]; messages: Record<string, string> } {
   const type = String(res.headers['content-type'] ?? '');
-  if (!type.startsWith('application/problem+json')) throw new Error(`not a problem (${type || 'no content type'}): ${res.statusCode} ${res.body.slice(0, 300)}`);
+  if (!type.startsWith('application/problem+json'))
+    throw new Error(`not a problem (${type || 'no content type'}): ${res.statusCode} ${res.body.slice(0, 300)}`);
   const p = res.json<ProblemJson>();
   const errors = p.errors ?? [];
   return {

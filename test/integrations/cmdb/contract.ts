@@ -23,7 +23,11 @@ export async function failure(promise: Promise<unknown>): Promise<IntegrationErr
 }
 
 /** Every subscriber of a service, page by page. */
-export async function readAllSubscribers(cmdb: Cmdb, serviceId: string, limit: number): Promise<{ subscribers: Subscriber[]; pages: number }> {
+export async function readAllSubscribers(
+  cmdb: Cmdb,
+  serviceId: string,
+  limit: number,
+): Promise<{ subscribers: Subscriber[]; pages: number }> {
   const subscribers: Subscriber[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -48,8 +52,18 @@ export function cmdbContract(name: string, setup: () => Promise<CmdbSubject>): v
     });
 
     it('finds a device by its E.164 number, with its owner', async () => {
-      expect(await subject.cmdb.findDeviceByPhone('+447700900123')).toEqual({ phone: '+447700900123', os: 'android', model: 'Pixel 8', owner: 'steve' });
-      expect(await subject.cmdb.findDeviceByPhone('+447700900456')).toEqual({ phone: '+447700900456', os: 'ios', model: 'iPhone 15', owner: 'tony' });
+      expect(await subject.cmdb.findDeviceByPhone('+447700900123')).toEqual({
+        phone: '+447700900123',
+        os: 'android',
+        model: 'Pixel 8',
+        owner: 'steve',
+      });
+      expect(await subject.cmdb.findDeviceByPhone('+447700900456')).toEqual({
+        phone: '+447700900456',
+        os: 'ios',
+        model: 'iPhone 15',
+        owner: 'tony',
+      });
     });
 
     it('answers null for a number no device has', async () => {
@@ -68,7 +82,9 @@ export function cmdbContract(name: string, setup: () => Promise<CmdbSubject>): v
     });
 
     it('lists the devices of a person, and none for a stranger', async () => {
-      expect(await subject.cmdb.devicesOf('steve')).toEqual([{ phone: '+447700900123', os: 'android', model: 'Pixel 8', owner: 'steve' }]);
+      expect(await subject.cmdb.devicesOf('steve')).toEqual([
+        { phone: '+447700900123', os: 'android', model: 'Pixel 8', owner: 'steve' },
+      ]);
       expect(await subject.cmdb.devicesOf('STEVE')).toHaveLength(1);
       expect(await subject.cmdb.devicesOf('olaf')).toEqual([]);
       expect(await subject.cmdb.devicesOf('nobody')).toEqual([]);
@@ -115,7 +131,10 @@ export function cmdbContract(name: string, setup: () => Promise<CmdbSubject>): v
     });
 
     it('returns one empty last page for an unknown service', async () => {
-      expect(await subject.cmdb.subscribersPage('no-such-service', null, 100)).toEqual({ subscribers: [], nextCursor: null });
+      expect(await subject.cmdb.subscribersPage('no-such-service', null, 100)).toEqual({
+        subscribers: [],
+        nextCursor: null,
+      });
     });
 
     it('refuses a cursor of another service, a damaged cursor and a page size below 1', async () => {
@@ -128,7 +147,12 @@ export function cmdbContract(name: string, setup: () => Promise<CmdbSubject>): v
 
     it('never answers with anyone else for a name built to widen a query', async () => {
       // In ServiceNow's encoded query syntax each of these would match every device or subscription.
-      const names = ['nobody^ORassigned_to.user_nameISNOTEMPTY', 'nobody^ORsys_user.user_nameISNOTEMPTY', 'nobody^NQsys_idISNOTEMPTY', 'nobody\nsys_idISNOTEMPTY'];
+      const names = [
+        'nobody^ORassigned_to.user_nameISNOTEMPTY',
+        'nobody^ORsys_user.user_nameISNOTEMPTY',
+        'nobody^NQsys_idISNOTEMPTY',
+        'nobody\nsys_idISNOTEMPTY',
+      ];
       for (const name of names) {
         const devices = await subject.cmdb.devicesOf(name).catch((e: unknown) => e);
         if (devices instanceof IntegrationError) expect(devices.code).toBe('InvalidRequest');

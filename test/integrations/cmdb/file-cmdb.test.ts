@@ -2,7 +2,13 @@ import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFileCmdb, demoCmdbData, fileCmdbSchema, seedFileCmdb, writeFileCmdb } from '../../../integrations/cmdb/file-cmdb';
+import {
+  createFileCmdb,
+  demoCmdbData,
+  fileCmdbSchema,
+  seedFileCmdb,
+  writeFileCmdb,
+} from '../../../integrations/cmdb/file-cmdb';
 import { cmdbContract, failure, readAllSubscribers } from './contract';
 
 const dirs: string[] = [];
@@ -18,7 +24,10 @@ async function tempDir(): Promise<string> {
 
 cmdbContract('file-backed CMDB', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'file-cmdb-contract-'));
-  return { cmdb: createFileCmdb(join(dir, 'nested', 'cmdb.json')), teardown: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    cmdb: createFileCmdb(join(dir, 'nested', 'cmdb.json')),
+    teardown: () => rm(dir, { recursive: true, force: true }),
+  };
 });
 
 /** Edits the file and moves its mtime on, as a person saving it a moment later would. */
@@ -54,7 +63,12 @@ describe('createFileCmdb', () => {
     const data = demoCmdbData();
     data.devices.push({ phone: '+447700900654', os: 'android', model: 'Galaxy S24', owner: 'ivy' });
     await edit(path, data);
-    expect(await cmdb.findDeviceByPhone('+447700900654')).toEqual({ phone: '+447700900654', os: 'android', model: 'Galaxy S24', owner: 'ivy' });
+    expect(await cmdb.findDeviceByPhone('+447700900654')).toEqual({
+      phone: '+447700900654',
+      os: 'android',
+      model: 'Galaxy S24',
+      owner: 'ivy',
+    });
   });
 
   it('reports a broken file by name and problem, retryable, and recovers once it is fixed', async () => {
@@ -74,7 +88,10 @@ describe('createFileCmdb', () => {
     expect(unknownPerson.message).toContain('services.0.subscribers.4');
     expect(unknownPerson.message).toContain('"ghost" is not in people');
 
-    await edit(path, { ...demoCmdbData(), devices: [{ phone: '07700 900123', os: 'android', model: 'x', owner: 'steve' }] });
+    await edit(path, {
+      ...demoCmdbData(),
+      devices: [{ phone: '07700 900123', os: 'android', model: 'x', owner: 'steve' }],
+    });
     expect((await failure(cmdb.getService('crm'))).message).toContain('devices.0.phone');
 
     await edit(path, demoCmdbData());
@@ -91,7 +108,11 @@ describe('createFileCmdb', () => {
       prefersSms: false,
       active: i !== 7,
     }));
-    await writeFileCmdb(path, { people, devices: [], services: [{ id: 'vpn', name: 'VPN', subscribers: people.map((p) => p.accountName) }] });
+    await writeFileCmdb(path, {
+      people,
+      devices: [],
+      services: [{ id: 'vpn', name: 'VPN', subscribers: people.map((p) => p.accountName) }],
+    });
     const { subscribers, pages } = await readAllSubscribers(createFileCmdb(path), 'vpn', 1000);
     expect(pages).toBe(3);
     expect(subscribers).toHaveLength(2499);

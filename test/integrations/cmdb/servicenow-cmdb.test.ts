@@ -21,7 +21,12 @@ async function instance(options: Parameters<typeof startServiceNowServer>[0] = {
 }
 
 function config(s: TestServiceNowServer, overrides: Partial<CmdbConfig> = {}): CmdbConfig {
-  return { url: s.baseUrl, auth: { kind: 'basic', user: s.user, password: s.password }, timeoutMs: 3_000, ...overrides };
+  return {
+    url: s.baseUrl,
+    auth: { kind: 'basic', user: s.user, password: s.password },
+    timeoutMs: 3_000,
+    ...overrides,
+  };
 }
 
 describe('createServiceNowCmdb: the wire', () => {
@@ -39,7 +44,14 @@ describe('createServiceNowCmdb: the wire', () => {
       sysparm_exclude_reference_link: 'true',
       sysparm_query: 'service_offering.u_service_id=crm^sys_user.active=true^ORDERBYsys_id',
     });
-    expect(req!.params.sysparm_fields!.split(',')).toEqual(expect.arrayContaining(['sys_user.user_name', 'sys_user.email', 'sys_user.mobile_phone', 'sys_user.u_prefers_sms']));
+    expect(req!.params.sysparm_fields!.split(',')).toEqual(
+      expect.arrayContaining([
+        'sys_user.user_name',
+        'sys_user.email',
+        'sys_user.mobile_phone',
+        'sys_user.u_prefers_sms',
+      ]),
+    );
 
     await cmdb.findDeviceByPhone('+447700900123');
     expect(s.requests[1]).toMatchObject({ path: '/api/now/table/cmdb_ci_comm' });
@@ -48,7 +60,9 @@ describe('createServiceNowCmdb: the wire', () => {
 
   it('uses an OAuth bearer token when configured with one, from the environment', async () => {
     const s = await instance();
-    const cmdb = createServiceNowCmdb(cmdbConfigFromEnv({ SERVICENOW_URL: s.baseUrl, SERVICENOW_TOKEN: s.token, SERVICENOW_TIMEOUT_MS: '2000' }));
+    const cmdb = createServiceNowCmdb(
+      cmdbConfigFromEnv({ SERVICENOW_URL: s.baseUrl, SERVICENOW_TOKEN: s.token, SERVICENOW_TIMEOUT_MS: '2000' }),
+    );
     expect(await cmdb.getService('crm')).toEqual({ id: 'crm', name: 'CRM' });
     expect(s.requests[0]!.auth).toBe('bearer');
   });
@@ -75,12 +89,29 @@ describe('createServiceNowCmdb: devices', () => {
     const s = await instance();
     s.addDevice({ phone: '+447700900555', os: 'iOS 16', model: 'iPhone 12', owner: 'ivy', retired: true });
     s.addDevice({ phone: '+447700900556', os: 'Android 13', model: 'Galaxy S22', owner: null });
-    s.addDevice({ phone: '+447700900557', os: 'Android 12', model: 'Pixel 6', owner: 'ivy', updatedOn: '2023-01-01 10:00:00' });
-    s.addDevice({ phone: '+447700900557', os: 'iPadOS 17', model: 'iPad mini', owner: 'mia', updatedOn: '2025-06-01 10:00:00' });
+    s.addDevice({
+      phone: '+447700900557',
+      os: 'Android 12',
+      model: 'Pixel 6',
+      owner: 'ivy',
+      updatedOn: '2023-01-01 10:00:00',
+    });
+    s.addDevice({
+      phone: '+447700900557',
+      os: 'iPadOS 17',
+      model: 'iPad mini',
+      owner: 'mia',
+      updatedOn: '2025-06-01 10:00:00',
+    });
     const cmdb = createServiceNowCmdb(config(s));
     expect(await cmdb.findDeviceByPhone('+447700900555')).toBeNull();
     expect(await cmdb.findDeviceByPhone('+447700900556')).toBeNull();
-    expect(await cmdb.findDeviceByPhone('+447700900557')).toEqual({ phone: '+447700900557', os: 'ios', model: 'iPad mini', owner: 'mia' });
+    expect(await cmdb.findDeviceByPhone('+447700900557')).toEqual({
+      phone: '+447700900557',
+      os: 'ios',
+      model: 'iPad mini',
+      owner: 'mia',
+    });
     expect((await cmdb.devicesOf('ivy')).map((d) => d.phone)).toEqual(['+447700900557']);
   });
 
@@ -207,7 +238,9 @@ describe('createServiceNowCmdb: failures', () => {
 
   it('turns refused credentials (401) and a read ACL (403) into NotAuthorized, not retryable', async () => {
     const s = await instance();
-    const err = await failure(createServiceNowCmdb(config(s, { auth: { kind: 'basic', user: s.user, password: 'wrong' } })).getService('crm'));
+    const err = await failure(
+      createServiceNowCmdb(config(s, { auth: { kind: 'basic', user: s.user, password: 'wrong' } })).getService('crm'),
+    );
     expect(err).toMatchObject({ code: 'NotAuthorized', retryable: false });
     expect(err.message).toContain('User Not Authenticated');
     expect(err.message).not.toContain('wrong');
@@ -217,7 +250,7 @@ describe('createServiceNowCmdb: failures', () => {
     expect(acl).toMatchObject({ code: 'NotAuthorized', retryable: false });
   });
 
-  it('turns a body that is not the Table API\'s into UnexpectedResponse', async () => {
+  it("turns a body that is not the Table API's into UnexpectedResponse", async () => {
     const s = await instance();
     const cmdb = createServiceNowCmdb(config(s));
     s.respondNextWith('<html><body>Your instance is hibernating</body></html>', { contentType: 'text/html' });
@@ -228,7 +261,19 @@ describe('createServiceNowCmdb: failures', () => {
 
   it('turns a record without a field it asked for (a changed meaning) into UnexpectedResponse naming the field', async () => {
     const s = await instance();
-    s.respondNextWith(JSON.stringify({ result: [{ sys_id: '1', 'sys_user.user_name': 'steve', 'sys_user.name': 'Steve Jones', 'sys_user.mobile_phone': '', 'sys_user.u_prefers_sms': 'true' }] }));
+    s.respondNextWith(
+      JSON.stringify({
+        result: [
+          {
+            sys_id: '1',
+            'sys_user.user_name': 'steve',
+            'sys_user.name': 'Steve Jones',
+            'sys_user.mobile_phone': '',
+            'sys_user.u_prefers_sms': 'true',
+          },
+        ],
+      }),
+    );
     const err = await failure(createServiceNowCmdb(config(s)).subscribersPage('crm', null, 10));
     expect(err.code).toBe('UnexpectedResponse');
     expect(err.message).toContain('sys_user.email');
@@ -236,7 +281,9 @@ describe('createServiceNowCmdb: failures', () => {
 
   it('notices when the SMS preference field does not exist on the instance', async () => {
     const s = await instance();
-    const err = await failure(createServiceNowCmdb(config(s, { smsPreferenceField: 'u_sms_opt_in' })).subscribersPage('crm', null, 10));
+    const err = await failure(
+      createServiceNowCmdb(config(s, { smsPreferenceField: 'u_sms_opt_in' })).subscribersPage('crm', null, 10),
+    );
     expect(err.code).toBe('UnexpectedResponse');
     expect(err.message).toContain('sys_user.u_sms_opt_in');
   });
@@ -271,7 +318,12 @@ describe('createServiceNowCmdb: encoded query safety', () => {
     const before = s.requests.length;
 
     const cmdb = createServiceNowCmdb(config(s));
-    for (const phone of ['+44^ORphone_numberISNOTEMPTY', '+447700900999^ORactive=true', '+447700900999^NQphone_numberISNOTEMPTY', '+447700900999\nphone_numberISNOTEMPTY']) {
+    for (const phone of [
+      '+44^ORphone_numberISNOTEMPTY',
+      '+447700900999^ORactive=true',
+      '+447700900999^NQphone_numberISNOTEMPTY',
+      '+447700900999\nphone_numberISNOTEMPTY',
+    ]) {
       const err = await failure(cmdb.findDeviceByPhone(phone));
       expect(err).toMatchObject({ code: 'InvalidRequest', retryable: false });
     }
@@ -281,7 +333,12 @@ describe('createServiceNowCmdb: encoded query safety', () => {
   it('refuses account names and service ids with ^, line breaks or a javascript: prefix', async () => {
     const s = await instance();
     const cmdb = createServiceNowCmdb(config(s));
-    const names = ['nobody^ORuser_nameISNOTEMPTY', 'nobody^NQsys_idISNOTEMPTY', 'javascript:gs.getUserName()', ' JavaScript :x'];
+    const names = [
+      'nobody^ORuser_nameISNOTEMPTY',
+      'nobody^NQsys_idISNOTEMPTY',
+      'javascript:gs.getUserName()',
+      ' JavaScript :x',
+    ];
     for (const name of names) {
       expect((await failure(cmdb.devicesOf(name))).code).toBe('InvalidRequest');
       expect((await failure(cmdb.subscriptionsOf(name))).code).toBe('InvalidRequest');
@@ -310,7 +367,12 @@ describe('the test instance (test/support/servicenow-server.ts)', () => {
     const res = await fetch(url, { headers: { Authorization: `Bearer ${s.token}` } });
     expect(res.headers.get('x-total-count')).toBe('25');
     const link = res.headers.get('link')!;
-    for (const [rel, offset] of [['first', 0], ['prev', 0], ['next', 20], ['last', 20]] as const) {
+    for (const [rel, offset] of [
+      ['first', 0],
+      ['prev', 0],
+      ['next', 20],
+      ['last', 20],
+    ] as const) {
       expect(link).toMatch(new RegExp(`<[^>]*sysparm_offset=${offset}[^>]*>;rel="${rel}"`));
     }
     expect(((await res.json()) as { result: unknown[] }).result).toHaveLength(10);
@@ -321,12 +383,20 @@ describe('the test instance (test/support/servicenow-server.ts)', () => {
     const auth = { Authorization: `Bearer ${s.token}` };
     const base = `${s.baseUrl}/api/now/table/cmdb_ci_comm?sysparm_fields=assigned_to,assigned_to.user_name&sysparm_query=phone_number=%2B447700900123`;
     const linked = (await (await fetch(base, { headers: auth })).json()) as { result: Record<string, unknown>[] };
-    expect(linked.result[0]).toMatchObject({ 'assigned_to.user_name': 'steve', assigned_to: { value: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown } });
-    const plain = (await (await fetch(`${base}&sysparm_exclude_reference_link=true`, { headers: auth })).json()) as { result: Record<string, unknown>[] };
+    expect(linked.result[0]).toMatchObject({
+      'assigned_to.user_name': 'steve',
+      assigned_to: { value: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown },
+    });
+    const plain = (await (await fetch(`${base}&sysparm_exclude_reference_link=true`, { headers: auth })).json()) as {
+      result: Record<string, unknown>[];
+    };
     expect(typeof plain.result[0]!.assigned_to).toBe('string');
 
     const refused = await fetch(base);
     expect(refused.status).toBe(401);
-    expect(await refused.json()).toEqual({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' });
+    expect(await refused.json()).toEqual({
+      error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' },
+      status: 'failure',
+    });
   });
 });

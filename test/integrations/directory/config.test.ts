@@ -111,10 +111,18 @@ describe('directoryConfigFromEnv', () => {
   });
 
   it('refuses combinations that cannot work', () => {
-    expect(configError({ ...minimal, LDAP_STARTTLS: 'true' })).toContain('LDAP_STARTTLS: cannot be combined with an ldaps:// URL');
-    expect(configError({ ...minimal, LDAP_PRESET: 'openldap', LDAP_NESTED_GROUPS: 'in-chain' })).toContain('LDAP_NESTED_GROUPS: in-chain needs Active Directory');
-    expect(configError({ ...minimal, LDAP_DISABLED_ATTRIBUTE: 'employeeType' })).toContain('LDAP_DISABLED_ATTRIBUTE: only with LDAP_PRESET=openldap');
-    expect(configError({ ...minimal, LDAP_PRESET: 'openldap', LDAP_DISABLED_VALUE: 'x' })).toContain('LDAP_DISABLED_ATTRIBUTE: required when LDAP_DISABLED_VALUE is set');
+    expect(configError({ ...minimal, LDAP_STARTTLS: 'true' })).toContain(
+      'LDAP_STARTTLS: cannot be combined with an ldaps:// URL',
+    );
+    expect(configError({ ...minimal, LDAP_PRESET: 'openldap', LDAP_NESTED_GROUPS: 'in-chain' })).toContain(
+      'LDAP_NESTED_GROUPS: in-chain needs Active Directory',
+    );
+    expect(configError({ ...minimal, LDAP_DISABLED_ATTRIBUTE: 'employeeType' })).toContain(
+      'LDAP_DISABLED_ATTRIBUTE: only with LDAP_PRESET=openldap',
+    );
+    expect(configError({ ...minimal, LDAP_PRESET: 'openldap', LDAP_DISABLED_VALUE: 'x' })).toContain(
+      'LDAP_DISABLED_ATTRIBUTE: required when LDAP_DISABLED_VALUE is set',
+    );
   });
 
   it('refuses clear-text LDAP to another machine unless the risk is accepted', () => {
@@ -126,7 +134,9 @@ describe('directoryConfigFromEnv', () => {
   });
 
   it('reads the CA file at start-up and names it when it is wrong', async () => {
-    expect(configError({ ...minimal, LDAP_CA_FILE: '/nonexistent/ca.pem' })).toMatch(/^LDAP_CA_FILE: cannot read \/nonexistent\/ca.pem \(ENOENT\)/);
+    expect(configError({ ...minimal, LDAP_CA_FILE: '/nonexistent/ca.pem' })).toMatch(
+      /^LDAP_CA_FILE: cannot read \/nonexistent\/ca.pem \(ENOENT\)/,
+    );
     const dir = await mkdtemp(join(tmpdir(), 'sj-ldap-config-'));
     const notPem = join(dir, 'ca.txt');
     await writeFile(notPem, 'hello');

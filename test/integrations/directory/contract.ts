@@ -113,8 +113,14 @@ export function directoryContract(name: string, setup: () => Promise<ContractSub
     });
 
     it('says account-disabled for a disabled account only once the password is proven', async () => {
-      expect(await subject.directory.authenticate('olaf', subject.passwordOf('olaf'))).toEqual({ ok: false, reason: 'account-disabled' });
-      expect(await subject.directory.authenticate('olaf', `${subject.passwordOf('olaf')}x`)).toEqual({ ok: false, reason: 'invalid-credentials' });
+      expect(await subject.directory.authenticate('olaf', subject.passwordOf('olaf'))).toEqual({
+        ok: false,
+        reason: 'account-disabled',
+      });
+      expect(await subject.directory.authenticate('olaf', `${subject.passwordOf('olaf')}x`)).toEqual({
+        ok: false,
+        reason: 'invalid-credentials',
+      });
     });
 
     it('finds a person by account name, whatever the case, with every field', async () => {
@@ -131,7 +137,11 @@ export function directoryContract(name: string, setup: () => Promise<ContractSub
         groups: ['Finance'],
       });
       expect(await subject.directory.findUser(' steve ')).toMatchObject({ accountName: 'steve' });
-      expect(await subject.directory.findUser('olaf')).toMatchObject({ accountName: 'olaf', enabled: false, groups: ['Sales'] });
+      expect(await subject.directory.findUser('olaf')).toMatchObject({
+        accountName: 'olaf',
+        enabled: false,
+        groups: ['Sales'],
+      });
     });
 
     it('follows group nesting to any depth and across several direct groups', async () => {
@@ -148,7 +158,10 @@ export function directoryContract(name: string, setup: () => Promise<ContractSub
     it('matches nobody for filter-injection strings, in look-ups and in sign-ins', async () => {
       for (const name of injectionNames) {
         expect(await subject.directory.findUser(name), name).toBeNull();
-        expect(await subject.directory.authenticate(name, subject.passwordOf('steve')), name).toEqual({ ok: false, reason: 'invalid-credentials' });
+        expect(await subject.directory.authenticate(name, subject.passwordOf('steve')), name).toEqual({
+          ok: false,
+          reason: 'invalid-credentials',
+        });
       }
     });
 

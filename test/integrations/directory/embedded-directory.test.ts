@@ -22,14 +22,23 @@ describe('embedded directory', () => {
     const directory = createEmbeddedDirectory({ password: demoPassword });
     for (const person of demoPeople.filter((p) => p.enabled)) {
       const result = await directory.authenticate(person.accountName, demoPassword);
-      expect(result).toMatchObject({ ok: true, user: { accountName: person.accountName, groups: effectiveGroups(person) } });
+      expect(result).toMatchObject({
+        ok: true,
+        user: { accountName: person.accountName, groups: effectiveGroups(person) },
+      });
     }
   });
 
   it('refuses a password that is only a prefix or an extension of the demo password', async () => {
     const directory = createEmbeddedDirectory({ password: demoPassword });
-    expect(await directory.authenticate('steve', demoPassword.slice(0, -1))).toEqual({ ok: false, reason: 'invalid-credentials' });
-    expect(await directory.authenticate('steve', `${demoPassword} `)).toEqual({ ok: false, reason: 'invalid-credentials' });
+    expect(await directory.authenticate('steve', demoPassword.slice(0, -1))).toEqual({
+      ok: false,
+      reason: 'invalid-credentials',
+    });
+    expect(await directory.authenticate('steve', `${demoPassword} `)).toEqual({
+      ok: false,
+      reason: 'invalid-credentials',
+    });
   });
 
   it('will not start without a demo password', () => {
@@ -53,7 +62,10 @@ describe('embedded directory: membership changes kept in a file', () => {
     expect(await first.addMember('dana', 'Sales EMEA')).toBe('added');
     expect(await first.removeMember('tony', 'Sales')).toBe('removed');
     await first.close();
-    expect(JSON.parse(await readFile(membershipsFile, 'utf8'))).toEqual({ added: [['dana', 'sales emea']], removed: [['tony', 'sales']] });
+    expect(JSON.parse(await readFile(membershipsFile, 'utf8'))).toEqual({
+      added: [['dana', 'sales emea']],
+      removed: [['tony', 'sales']],
+    });
 
     const second = createEmbeddedDirectory({ password: demoPassword, membershipsFile });
     expect((await second.findUser('dana'))?.groups).toEqual(['Finance', 'Sales', 'Sales EMEA']);
@@ -69,7 +81,10 @@ describe('embedded directory: membership changes kept in a file', () => {
   it('does not make a change it cannot keep', async () => {
     // A file where its folder should be: every write fails.
     await writeFile(join(dir, 'not-a-folder'), '');
-    const directory = createEmbeddedDirectory({ password: demoPassword, membershipsFile: join(dir, 'not-a-folder', 'memberships.json') });
+    const directory = createEmbeddedDirectory({
+      password: demoPassword,
+      membershipsFile: join(dir, 'not-a-folder', 'memberships.json'),
+    });
     await expect(directory.addMember('dana', 'Sales EMEA')).rejects.toThrow();
     expect(await directory.isMember('dana', 'Sales EMEA')).toBe(false);
     await expect(directory.removeMember('tony', 'Sales')).rejects.toThrow();

@@ -21,7 +21,10 @@ describe('LDAP directory over TLS', () => {
   async function attempt(env: Record<string, string>) {
     const directory = createLdapDirectory(directoryConfigFromEnv(envFor(slapd, env)));
     try {
-      return { user: await directory.findUser('steve'), signIn: await directory.authenticate('steve', slapd.passwordOf('steve')) };
+      return {
+        user: await directory.findUser('steve'),
+        signIn: await directory.authenticate('steve', slapd.passwordOf('steve')),
+      };
     } finally {
       await directory.close();
     }

@@ -30,7 +30,11 @@ for (const preset of ['openldap', 'active-directory'] as const) {
   });
 }
 
-async function expectIntegrationError(promise: Promise<unknown>, code: string, retryable: boolean): Promise<IntegrationError> {
+async function expectIntegrationError(
+  promise: Promise<unknown>,
+  code: string,
+  retryable: boolean,
+): Promise<IntegrationError> {
   const err = await promise.then(
     () => null,
     (e: unknown) => e,
@@ -78,13 +82,18 @@ describe('LDAP directory, openldap preset: server behaviour', () => {
   });
 
   it('answers invalid-credentials when the server itself refuses a locked account (the right password is not confirmed)', async () => {
-    expect(await directory.authenticate('lena', slapd.passwordOf('lena'))).toEqual({ ok: false, reason: 'invalid-credentials' });
+    expect(await directory.authenticate('lena', slapd.passwordOf('lena'))).toEqual({
+      ok: false,
+      reason: 'invalid-credentials',
+    });
     expect(await directory.findUser('lena')).toMatchObject({ accountName: 'lena', enabled: false, groups: [] });
   });
 
   it('answers invalid-credentials for an entry that has no password at all', async () => {
     const dn = `uid=kiosk,${slapd.userBaseDn}`;
-    await asAdmin(slapd, (admin) => admin.add(dn, { objectClass: 'inetOrgPerson', uid: 'kiosk', cn: 'Kiosk', sn: 'Kiosk' }));
+    await asAdmin(slapd, (admin) =>
+      admin.add(dn, { objectClass: 'inetOrgPerson', uid: 'kiosk', cn: 'Kiosk', sn: 'Kiosk' }),
+    );
     try {
       expect(await directory.authenticate('kiosk', 'anything')).toEqual({ ok: false, reason: 'invalid-credentials' });
     } finally {
@@ -94,9 +103,19 @@ describe('LDAP directory, openldap preset: server behaviour', () => {
 
   it('refuses to guess when two entries answer to one sign-in name (Conflict)', async () => {
     const dn = `uid=steve,ou=Service Accounts,${slapd.baseDn}`;
-    await asAdmin(slapd, (admin) => admin.add(dn, { objectClass: 'inetOrgPerson', uid: 'steve', cn: 'Steve Impostor', sn: 'Impostor', userPassword: 'impostor' }));
+    await asAdmin(slapd, (admin) =>
+      admin.add(dn, {
+        objectClass: 'inetOrgPerson',
+        uid: 'steve',
+        cn: 'Steve Impostor',
+        sn: 'Impostor',
+        userPassword: 'impostor',
+      }),
+    );
     try {
-      const directoryOverWholeTree = createLdapDirectory(directoryConfigFromEnv(envFor(slapd, { LDAP_USER_BASE_DN: slapd.baseDn })));
+      const directoryOverWholeTree = createLdapDirectory(
+        directoryConfigFromEnv(envFor(slapd, { LDAP_USER_BASE_DN: slapd.baseDn })),
+      );
       try {
         await expectIntegrationError(directoryOverWholeTree.findUser('steve'), 'Conflict', false);
         await expectIntegrationError(directoryOverWholeTree.authenticate('steve', 'impostor'), 'Conflict', false);
@@ -117,7 +136,9 @@ describe('LDAP directory, openldap preset: server behaviour', () => {
   });
 
   it('is Unavailable (retryable) while the server is down, and recovers', async () => {
-    const down = createLdapDirectory(directoryConfigFromEnv(envFor(slapd, { LDAP_URL: `ldap://127.0.0.1:${await closedPort()}` })));
+    const down = createLdapDirectory(
+      directoryConfigFromEnv(envFor(slapd, { LDAP_URL: `ldap://127.0.0.1:${await closedPort()}` })),
+    );
     try {
       await expectIntegrationError(down.findUser('steve'), 'Unavailable', true);
       await expectIntegrationError(down.authenticate('steve', slapd.passwordOf('steve')), 'Unavailable', true);
@@ -127,10 +148,16 @@ describe('LDAP directory, openldap preset: server behaviour', () => {
   });
 
   it('refuses bad service credentials as NotAuthorized, never as a failed sign-in', async () => {
-    const badService = createLdapDirectory(directoryConfigFromEnv(envFor(slapd, { LDAP_BIND_PASSWORD: 'not-the-password' })));
+    const badService = createLdapDirectory(
+      directoryConfigFromEnv(envFor(slapd, { LDAP_BIND_PASSWORD: 'not-the-password' })),
+    );
     try {
       await expectIntegrationError(badService.findUser('steve'), 'NotAuthorized', false);
-      const err = await expectIntegrationError(badService.authenticate('steve', slapd.passwordOf('steve')), 'NotAuthorized', false);
+      const err = await expectIntegrationError(
+        badService.authenticate('steve', slapd.passwordOf('steve')),
+        'NotAuthorized',
+        false,
+      );
       expect(err.message).not.toContain('not-the-password');
     } finally {
       await badService.close();
@@ -138,7 +165,9 @@ describe('LDAP directory, openldap preset: server behaviour', () => {
   });
 
   it('reports a search base that does not exist as InvalidRequest', async () => {
-    const wrongBase = createLdapDirectory(directoryConfigFromEnv(envFor(slapd, { LDAP_USER_BASE_DN: 'ou=Nowhere,dc=eagle5,dc=example' })));
+    const wrongBase = createLdapDirectory(
+      directoryConfigFromEnv(envFor(slapd, { LDAP_USER_BASE_DN: 'ou=Nowhere,dc=eagle5,dc=example' })),
+    );
     try {
       await expectIntegrationError(wrongBase.findUser('steve'), 'InvalidRequest', false);
     } finally {
@@ -172,8 +201,13 @@ describe('LDAP directory, openldap preset: group membership writes', () => {
     expect(await directory.addMember('dana', 'Managers')).toBe('added');
     try {
       expect(await membersOf('Managers')).toEqual([slapd.dnOf('dana'), slapd.dnOf('mia')].sort());
-      const { searchEntries } = await asAdmin(slapd, (admin) => admin.search(slapd.dnOf('dana'), { scope: 'base', attributes: ['memberOf'] }));
-      expect([searchEntries[0]?.memberOf].flat().sort()).toEqual([`cn=Finance,${slapd.groupBaseDn}`, `cn=Managers,${slapd.groupBaseDn}`]);
+      const { searchEntries } = await asAdmin(slapd, (admin) =>
+        admin.search(slapd.dnOf('dana'), { scope: 'base', attributes: ['memberOf'] }),
+      );
+      expect([searchEntries[0]?.memberOf].flat().sort()).toEqual([
+        `cn=Finance,${slapd.groupBaseDn}`,
+        `cn=Managers,${slapd.groupBaseDn}`,
+      ]);
     } finally {
       expect(await directory.removeMember('dana', 'Managers')).toBe('removed');
     }
@@ -182,7 +216,9 @@ describe('LDAP directory, openldap preset: group membership writes', () => {
 
   it('refuses a read-only service account: DirectoryPermissionDeniedError (NotAuthorized, not retryable); it still reads', async () => {
     const reader = createLdapDirectory(
-      directoryConfigFromEnv(envFor(slapd, { LDAP_BIND_DN: slapd.readOnlyBindDn, LDAP_BIND_PASSWORD: slapd.readOnlyBindPassword })),
+      directoryConfigFromEnv(
+        envFor(slapd, { LDAP_BIND_DN: slapd.readOnlyBindDn, LDAP_BIND_PASSWORD: slapd.readOnlyBindPassword }),
+      ),
     );
     try {
       expect(await reader.isMember('steve', 'Sales EMEA')).toBe(true);
@@ -199,9 +235,15 @@ describe('LDAP directory, openldap preset: group membership writes', () => {
   });
 
   it('is DirectoryUnavailableError (retryable) while the server is down', async () => {
-    const down = createLdapDirectory(directoryConfigFromEnv(envFor(slapd, { LDAP_URL: `ldap://127.0.0.1:${await closedPort()}` })));
+    const down = createLdapDirectory(
+      directoryConfigFromEnv(envFor(slapd, { LDAP_URL: `ldap://127.0.0.1:${await closedPort()}` })),
+    );
     try {
-      for (const call of [down.addMember('dana', 'Managers'), down.removeMember('tony', 'Sales'), down.isMember('tony', 'Sales')]) {
+      for (const call of [
+        down.addMember('dana', 'Managers'),
+        down.removeMember('tony', 'Sales'),
+        down.isMember('tony', 'Sales'),
+      ]) {
         expect(await expectIntegrationError(call, 'Unavailable', true)).toBeInstanceOf(DirectoryUnavailableError);
       }
     } finally {
@@ -241,7 +283,7 @@ describe('LDAP directory, openldap preset: group membership writes', () => {
     }
   });
 
-  it("will not empty a groupOfNames (its member is mandatory): Conflict, not retryable, and the member stays", async () => {
+  it('will not empty a groupOfNames (its member is mandatory): Conflict, not retryable, and the member stays', async () => {
     // Finance has dana only.
     const err = await expectIntegrationError(directory.removeMember('dana', 'Finance'), 'Conflict', false);
     expect(err.message).toMatch(/at least one member/);
@@ -250,7 +292,9 @@ describe('LDAP directory, openldap preset: group membership writes', () => {
 
   it('does not find a group outside the group base, however it is named', async () => {
     const outside = `cn=Auditors,ou=Service Accounts,${slapd.baseDn}`;
-    await asAdmin(slapd, (admin) => admin.add(outside, { objectClass: 'groupOfNames', cn: 'Auditors', member: [slapd.dnOf('mia')] }));
+    await asAdmin(slapd, (admin) =>
+      admin.add(outside, { objectClass: 'groupOfNames', cn: 'Auditors', member: [slapd.dnOf('mia')] }),
+    );
     try {
       await expectNotFound(directory.addMember('dana', 'Auditors'), 'group');
       await expectNotFound(directory.removeMember('mia', 'Auditors'), 'group');
@@ -265,12 +309,20 @@ describe('LDAP directory, openldap preset: group membership writes', () => {
     const groupDn = `cn=${escapeDnValue(groupName)},${slapd.groupBaseDn}`;
     const personDn = `cn=${escapeDnValue("O'Brien, Pat = #1")},${slapd.userBaseDn}`;
     await asAdmin(slapd, async (admin) => {
-      await admin.add(personDn, { objectClass: 'inetOrgPerson', uid: 'pat', cn: "O'Brien, Pat = #1", sn: "O'Brien", mail: 'pat@eagle5.example' });
+      await admin.add(personDn, {
+        objectClass: 'inetOrgPerson',
+        uid: 'pat',
+        cn: "O'Brien, Pat = #1",
+        sn: "O'Brien",
+        mail: 'pat@eagle5.example',
+      });
       await admin.add(groupDn, { objectClass: 'groupOfNames', cn: groupName, member: [slapd.dnOf('mia')] });
     });
     try {
       // The escaping is what the server expects: the DN was accepted, and a string filter finds exactly this group.
-      const { searchEntries } = await asAdmin(slapd, (admin) => admin.search(slapd.groupBaseDn, { filter: `(cn=${escapeFilterValue(groupName)})`, attributes: ['cn'] }));
+      const { searchEntries } = await asAdmin(slapd, (admin) =>
+        admin.search(slapd.groupBaseDn, { filter: `(cn=${escapeFilterValue(groupName)})`, attributes: ['cn'] }),
+      );
       expect(searchEntries.map((e) => e.cn)).toEqual([groupName]);
       expect(await directory.addMember('pat', groupName)).toBe('added');
       expect(await directory.addMember('pat', groupName)).toBe('already-member');
@@ -323,7 +375,8 @@ describe('LDAP directory, active-directory preset: AD specifics', () => {
 });
 
 describe('classifyBindRefusal (AD bind diagnostics)', () => {
-  const ad = (data: string) => `80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data ${data}, v4563 Code: 0x31`;
+  const ad = (data: string) =>
+    `80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data ${data}, v4563 Code: 0x31`;
 
   it('reads 533 (disabled) and 701 (expired) as account-disabled: AD sends them only for the right password', () => {
     expect(classifyBindRefusal(ad('533'))).toBe('account-disabled');
@@ -331,7 +384,8 @@ describe('classifyBindRefusal (AD bind diagnostics)', () => {
   });
 
   it('reads everything else as invalid credentials, including lock-out, which AD reports even for wrong passwords', () => {
-    for (const data of ['52e', '525', '775', '530', '532', '773']) expect(classifyBindRefusal(ad(data)), data).toBe('invalid-credentials');
+    for (const data of ['52e', '525', '775', '530', '532', '773'])
+      expect(classifyBindRefusal(ad(data)), data).toBe('invalid-credentials');
     expect(classifyBindRefusal('Invalid credentials Code: 0x31')).toBe('invalid-credentials');
   });
 });
@@ -388,7 +442,9 @@ async function asAdmin<T>(slapd: SlapdInstance, work: (admin: Client) => Promise
  * LDAP modify request and then closes the client's connection instead of passing back slapd's
  * answer, as a network failure right after the server made the change would.
  */
-async function startAnswerDroppingProxy(target: string): Promise<{ url: string; dropNextModifyAnswer(): void; droppedAnswers(): number; close(): Promise<void> }> {
+async function startAnswerDroppingProxy(
+  target: string,
+): Promise<{ url: string; dropNextModifyAnswer(): void; droppedAnswers(): number; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   const sockets = new Set<Socket>();
   let armed = false;

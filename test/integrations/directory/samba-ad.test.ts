@@ -25,7 +25,9 @@ let dc: SambaAdInstance;
 beforeAll(async () => {
   dc = await startSambaAd();
   const t = dc.timings;
-  console.info(`Samba AD DC: provisioned in ${t.provisionMs} ms, started in ${t.startMs} ms, seeded in ${t.seedMs} ms (waited ${t.lockWaitMs} ms for the DC lock)`);
+  console.info(
+    `Samba AD DC: provisioned in ${t.provisionMs} ms, started in ${t.startMs} ms, seeded in ${t.seedMs} ms (waited ${t.lockWaitMs} ms for the DC lock)`,
+  );
 }, 420_000);
 
 afterAll(async () => {
@@ -67,7 +69,8 @@ async function withAdmin<T>(work: (admin: Client) => Promise<T>): Promise<T> {
   }
 }
 
-const replace = (type: string, value: string) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) });
+const replace = (type: string, value: string) =>
+  new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) });
 
 async function bindRefusal(dn: string, password: string): Promise<ResultCodeError> {
   const client = new Client({ url: dc.url, tlsOptions: { ca: await readFile(dc.caFile, 'utf8') } });
@@ -94,7 +97,10 @@ describe('LDAP directory on a Samba AD DC: AD specifics', () => {
 
   it('signs in with the userPrincipalName too, reporting the sAMAccountName', async () => {
     const result = await directory.authenticate('Steve@Eagle5.example', dc.passwordOf('steve'));
-    expect(result).toMatchObject({ ok: true, user: { accountName: 'steve', dn: dc.dnOf('steve'), groups: ['Sales', 'Sales EMEA'] } });
+    expect(result).toMatchObject({
+      ok: true,
+      user: { accountName: 'steve', dn: dc.dnOf('steve'), groups: ['Sales', 'Sales EMEA'] },
+    });
   });
 
   it('gets nested groups from the DC through LDAP_MATCHING_RULE_IN_CHAIN, not by walking memberOf', async () => {
@@ -105,11 +111,20 @@ describe('LDAP directory on a Samba AD DC: AD specifics', () => {
     const managers = `CN=Managers,${dc.groupBaseDn}`;
     await withAdmin(async (admin) => {
       await admin.add(outside, { objectClass: 'group', sAMAccountName: 'Regional Leads', member: [dc.dnOf('tony')] });
-      await admin.modify(managers, [new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [outside] }) })]);
+      await admin.modify(managers, [
+        new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [outside] }) }),
+      ]);
     });
     try {
       const { searchEntries } = await withAdmin((admin) =>
-        admin.search(dc.groupBaseDn, { filter: new ExtensibleFilter({ matchType: 'member', rule: '1.2.840.113556.1.4.1941', value: dc.dnOf('tony') }), attributes: ['cn'] }),
+        admin.search(dc.groupBaseDn, {
+          filter: new ExtensibleFilter({
+            matchType: 'member',
+            rule: '1.2.840.113556.1.4.1941',
+            value: dc.dnOf('tony'),
+          }),
+          attributes: ['cn'],
+        }),
       );
       expect(searchEntries.map((e) => e.cn).sort()).toEqual(['Managers', 'Sales']);
       expect((await directory.findUser('tony'))?.groups).toEqual(['Managers', 'Sales']);
@@ -122,7 +137,9 @@ describe('LDAP directory on a Samba AD DC: AD specifics', () => {
       }
     } finally {
       await withAdmin(async (admin) => {
-        await admin.modify(managers, [new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [outside] }) })]);
+        await admin.modify(managers, [
+          new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [outside] }) }),
+        ]);
         await admin.del(outside);
       });
     }
@@ -143,7 +160,10 @@ describe('LDAP directory on a Samba AD DC: AD specifics', () => {
     await withAdmin((admin) => admin.modify(dc.dnOf('tony'), [replace('userAccountControl', '66050')]));
     try {
       expect(await directory.findUser('tony')).toMatchObject({ accountName: 'tony', enabled: false });
-      expect(await directory.authenticate('tony', dc.passwordOf('tony'))).toEqual({ ok: false, reason: 'account-disabled' });
+      expect(await directory.authenticate('tony', dc.passwordOf('tony'))).toEqual({
+        ok: false,
+        reason: 'account-disabled',
+      });
       expect(await directory.authenticate('tony', 'wrong')).toEqual({ ok: false, reason: 'invalid-credentials' });
     } finally {
       await withAdmin((admin) => admin.modify(dc.dnOf('tony'), [replace('userAccountControl', '512')]));
@@ -155,10 +175,15 @@ describe('LDAP directory on a Samba AD DC: AD specifics', () => {
   it("leaves out the DC's computer account (objectClass user + computer) when searching the whole domain", async () => {
     const wholeDomain = createLdapDirectory(directoryConfigFromEnv(envFor({ LDAP_USER_BASE_DN: dc.baseDn })));
     try {
-      const computer = await withAdmin((admin) => admin.search(dc.baseDn, { filter: '(sAMAccountName=dc1$)', attributes: ['objectClass'] }));
+      const computer = await withAdmin((admin) =>
+        admin.search(dc.baseDn, { filter: '(sAMAccountName=dc1$)', attributes: ['objectClass'] }),
+      );
       expect(computer.searchEntries).toHaveLength(1);
       expect(await wholeDomain.findUser('dc1$')).toBeNull();
-      expect(await wholeDomain.findUser('steve')).toMatchObject({ accountName: 'steve', groups: ['Sales', 'Sales EMEA'] });
+      expect(await wholeDomain.findUser('steve')).toMatchObject({
+        accountName: 'steve',
+        groups: ['Sales', 'Sales EMEA'],
+      });
     } finally {
       await wholeDomain.close();
     }
@@ -204,7 +229,8 @@ describe('LDAP directory on a Samba AD DC: group membership writes', () => {
   });
 
   const group = (name: string) => `CN=${escapeDnValue(name)},${dc.groupBaseDn}`;
-  const memberChange = (operation: 'add' | 'delete', value: string) => new Change({ operation, modification: new Attribute({ type: 'member', values: [value] }) });
+  const memberChange = (operation: 'add' | 'delete', value: string) =>
+    new Change({ operation, modification: new Attribute({ type: 'member', values: [value] }) });
   const inChainGroups = (personDn: string) =>
     withAdmin(async (admin) => {
       const { searchEntries } = await admin.search(dc.groupBaseDn, {
@@ -214,7 +240,7 @@ describe('LDAP directory on a Samba AD DC: group membership writes', () => {
       return searchEntries.map((e) => String(e.cn)).sort();
     });
 
-  it("answers an add of a member already there with 68 and a removal of a missing one with 53, which the adapter counts as done", async () => {
+  it('answers an add of a member already there with 68 and a removal of a missing one with 53, which the adapter counts as done', async () => {
     // What the adapter relies on, straight from the DC.
     const codeOf = (work: (admin: Client) => Promise<unknown>) =>
       withAdmin((admin) =>
@@ -232,10 +258,15 @@ describe('LDAP directory on a Samba AD DC: group membership writes', () => {
   it('writes member with the DN the DC returned; AD fills in memberOf and the in-chain rule sees the new nesting', async () => {
     expect(await directory.addMember('dana', 'Sales EMEA')).toBe('added');
     try {
-      const { searchEntries } = await withAdmin((admin) => admin.search(dc.dnOf('dana'), { scope: 'base', attributes: ['memberOf'] }));
+      const { searchEntries } = await withAdmin((admin) =>
+        admin.search(dc.dnOf('dana'), { scope: 'base', attributes: ['memberOf'] }),
+      );
       expect([searchEntries[0]?.memberOf].flat().map(String).sort()).toEqual([group('Finance'), group('Sales EMEA')]);
       expect(await inChainGroups(dc.dnOf('dana'))).toEqual(['Finance', 'Sales', 'Sales EMEA']);
-      expect(await directory.authenticate('dana@eagle5.example', dc.passwordOf('dana'))).toMatchObject({ ok: true, user: { groups: ['Finance', 'Sales', 'Sales EMEA'] } });
+      expect(await directory.authenticate('dana@eagle5.example', dc.passwordOf('dana'))).toMatchObject({
+        ok: true,
+        user: { groups: ['Finance', 'Sales', 'Sales EMEA'] },
+      });
     } finally {
       expect(await directory.removeMember('dana', 'Sales EMEA')).toBe('removed');
     }
@@ -243,7 +274,9 @@ describe('LDAP directory on a Samba AD DC: group membership writes', () => {
   });
 
   it('refuses an account without the delegation: DirectoryPermissionDeniedError (NotAuthorized, not retryable); it still reads', async () => {
-    const reader = createLdapDirectory(directoryConfigFromEnv(envFor({ LDAP_BIND_DN: dc.readOnlyBindDn, LDAP_BIND_PASSWORD: dc.readOnlyBindPassword })));
+    const reader = createLdapDirectory(
+      directoryConfigFromEnv(envFor({ LDAP_BIND_DN: dc.readOnlyBindDn, LDAP_BIND_PASSWORD: dc.readOnlyBindPassword })),
+    );
     try {
       expect(await reader.isMember('tony', 'Sales')).toBe(true);
       for (const change of [reader.addMember('dana', 'Sales EMEA'), reader.removeMember('tony', 'Sales')]) {
@@ -295,12 +328,23 @@ describe('LDAP directory on a Samba AD DC: group membership writes', () => {
     const personCn = "O'Brien, Pat = #1";
     const personDn = `CN=${escapeDnValue(personCn)},${dc.userBaseDn}`;
     await withAdmin(async (admin) => {
-      await admin.add(personDn, { objectClass: 'user', sAMAccountName: 'pat', userPrincipalName: 'pat@eagle5.example', sn: "O'Brien", mail: 'pat@eagle5.example' });
+      await admin.add(personDn, {
+        objectClass: 'user',
+        sAMAccountName: 'pat',
+        userPrincipalName: 'pat@eagle5.example',
+        sn: "O'Brien",
+        mail: 'pat@eagle5.example',
+      });
       await admin.add(group(groupName), { objectClass: 'group', sAMAccountName: 'crm-users-odd' });
     });
     try {
       // The DC spells DNs its own way; the adapter writes back whatever it returned.
-      const { searchEntries } = await withAdmin((admin) => admin.search(dc.userBaseDn, { filter: new EqualityFilter({ attribute: 'sAMAccountName', value: 'pat' }), attributes: ['cn'] }));
+      const { searchEntries } = await withAdmin((admin) =>
+        admin.search(dc.userBaseDn, {
+          filter: new EqualityFilter({ attribute: 'sAMAccountName', value: 'pat' }),
+          attributes: ['cn'],
+        }),
+      );
       expect(searchEntries[0]?.cn).toBe(personCn);
       expect(await directory.addMember('pat', groupName)).toBe('added');
       expect(await directory.addMember('PAT', groupName)).toBe('already-member');

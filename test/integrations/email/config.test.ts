@@ -48,13 +48,24 @@ describe('emailConfigFromEnv', () => {
       SMTP_TIMEOUT_MS: '2500',
       MAIL_FROM: 'it@eagle5.example',
     });
-    expect(config).toMatchObject({ port: 465, secure: true, requireTls: false, auth: { user: 'svc', password: 'pw' }, timeoutMs: 2500 });
+    expect(config).toMatchObject({
+      port: 465,
+      secure: true,
+      requireTls: false,
+      auth: { user: 'svc', password: 'pw' },
+      timeoutMs: 2500,
+    });
     expect(config.from).toEqual({ name: '', address: 'it@eagle5.example' });
     expect(config.ca).toContain('BEGIN CERTIFICATE');
   });
 
   it('names each bad variable and hides the password', () => {
-    const message = configError({ SMTP_PORT: '99999', SMTP_SECURE: 'maybe', MAIL_FROM: 'IT desk', SMTP_PASSWORD: 'secret-value' });
+    const message = configError({
+      SMTP_PORT: '99999',
+      SMTP_SECURE: 'maybe',
+      MAIL_FROM: 'IT desk',
+      SMTP_PASSWORD: 'secret-value',
+    });
     expect(message).toContain('SMTP_HOST: required');
     expect(message).toContain('SMTP_PORT: must be between 1 and 65535');
     expect(message).toContain('SMTP_SECURE: must be true or false');
@@ -63,12 +74,18 @@ describe('emailConfigFromEnv', () => {
   });
 
   it('wants SMTP_USER and SMTP_PASSWORD together', () => {
-    expect(configError({ ...minimal, SMTP_PASSWORD: 'secret-value' })).toBe('SMTP_USER: required when SMTP_PASSWORD is set (not set)');
-    expect(configError({ ...minimal, SMTP_USER: 'svc' })).toBe('SMTP_PASSWORD: required when SMTP_USER is set (not set)');
+    expect(configError({ ...minimal, SMTP_PASSWORD: 'secret-value' })).toBe(
+      'SMTP_USER: required when SMTP_PASSWORD is set (not set)',
+    );
+    expect(configError({ ...minimal, SMTP_USER: 'svc' })).toBe(
+      'SMTP_PASSWORD: required when SMTP_USER is set (not set)',
+    );
   });
 
   it('reports a CA file that cannot be read', () => {
-    expect(configError({ ...minimal, SMTP_CA_FILE: '/nonexistent/ca.pem' })).toBe('SMTP_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT)');
+    expect(configError({ ...minimal, SMTP_CA_FILE: '/nonexistent/ca.pem' })).toBe(
+      'SMTP_CA_FILE: cannot read /nonexistent/ca.pem (ENOENT)',
+    );
   });
 });
 

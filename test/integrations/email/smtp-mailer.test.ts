@@ -43,7 +43,12 @@ function receipt(overrides: Partial<EmailMessage> = {}): EmailMessage {
     facts: [{ label: 'Request', value: 'REQ-1042' }],
     actions: [{ label: 'Track your request', url: 'http://localhost:3000/requests/REQ-1042?view=full&x=1' }],
   });
-  return { to: { name: 'Steve Jones', address: 'steve@eagle5.example' }, ...rendered, idempotencyKey: 'fulfilment-REQ-1042/receipt', ...overrides };
+  return {
+    to: { name: 'Steve Jones', address: 'steve@eagle5.example' },
+    ...rendered,
+    idempotencyKey: 'fulfilment-REQ-1042/receipt',
+    ...overrides,
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<IntegrationError> {
@@ -89,7 +94,9 @@ describe('createSmtpMailer', () => {
 
   it('logs in over STARTTLS, trusting the configured CA', async () => {
     const s = await server({ tls: true, auth: { user: 'svc-journeys', password: 'correct horse' } });
-    await mailer(s, { requireTls: true, ca: s.ca, auth: { user: 'svc-journeys', password: 'correct horse' } }).send(receipt());
+    await mailer(s, { requireTls: true, ca: s.ca, auth: { user: 'svc-journeys', password: 'correct horse' } }).send(
+      receipt(),
+    );
     const got = await s.waitFor(() => true);
     expect(got.secure).toBe(true);
     expect(got.user).toBe('svc-journeys');
@@ -97,7 +104,9 @@ describe('createSmtpMailer', () => {
 
   it('refused credentials are NotAuthorized, not retried', async () => {
     const s = await server({ tls: true, auth: { user: 'svc-journeys', password: 'correct horse' } });
-    const err = await failure(mailer(s, { requireTls: true, ca: s.ca, auth: { user: 'svc-journeys', password: 'wrong' } }).send(receipt()));
+    const err = await failure(
+      mailer(s, { requireTls: true, ca: s.ca, auth: { user: 'svc-journeys', password: 'wrong' } }).send(receipt()),
+    );
     expect(err.code).toBe('NotAuthorized');
     expect(err.retryable).toBe(false);
     expect(err.message).not.toContain('wrong');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { distribution, nearestRank, npsSummary, percentileSet, roundHalfAwayFromZero, utcDay } from '../../../integrations/experience/aggregate';
+import {
+  distribution,
+  nearestRank,
+  npsSummary,
+  percentileSet,
+  roundHalfAwayFromZero,
+  utcDay,
+} from '../../../integrations/experience/aggregate';
 import { formatDuration, formatNps, formatPercent } from '../../../integrations/experience/format';
 
 describe('nearest-rank percentile', () => {
@@ -52,7 +59,13 @@ describe('nearest-rank percentile', () => {
 
 describe('NPS', () => {
   it('puts 9–10 in promoters, 7–8 in passives, 0–6 in detractors', () => {
-    expect(npsSummary([0, 6, 7, 8, 9, 10])).toEqual({ responses: 6, promoters: 2, passives: 2, detractors: 2, score: 0 });
+    expect(npsSummary([0, 6, 7, 8, 9, 10])).toEqual({
+      responses: 6,
+      promoters: 2,
+      passives: 2,
+      detractors: 2,
+      score: 0,
+    });
   });
 
   it('scores %promoters − %detractors rounded half away from zero', () => {

@@ -1,7 +1,13 @@
 /** The exact figures fixtures.ts must produce, worked out by hand (see the comments there). */
 import type { Distribution, NpsSummary } from '../../../integrations/experience/types';
 
-export function dist(count: number, min: number | null, max: number | null, mean: number | null, ps: Record<number, number | null>): Distribution {
+export function dist(
+  count: number,
+  min: number | null,
+  max: number | null,
+  mean: number | null,
+  ps: Record<number, number | null>,
+): Distribution {
   return {
     count,
     min,
@@ -16,7 +22,13 @@ export function dist(count: number, min: number | null, max: number | null, mean
 export const empty = (extra: number[] = []): Distribution =>
   dist(0, null, null, null, Object.fromEntries([50, 90, 95, 99, ...extra].map((p) => [p, null])));
 
-export function nps(responses: number, promoters: number, passives: number, detractors: number, score: number | null): NpsSummary {
+export function nps(
+  responses: number,
+  promoters: number,
+  passives: number,
+  detractors: number,
+  score: number | null,
+): NpsSummary {
   return { responses, promoters, passives, detractors, score };
 }
 
@@ -28,8 +40,20 @@ export const expensatron = {
     count: 20,
     outcomes: { completed: 16, 'failed-compensated': 1, 'not-eligible': 2, rejected: 1 },
     cameBack: 3,
-    timeToOutcomeMs: dist(20, 15_000, 3_600_000, 273_450, { 50: 61_000, 80: 110_000, 90: 240_000, 95: 600_000, 99: 3_600_000 }),
-    longestSilenceMs: dist(20, 10_000, 1_800_000, 167_700, { 50: 30_000, 80: 55_000, 90: 120_000, 95: 900_000, 99: 1_800_000 }),
+    timeToOutcomeMs: dist(20, 15_000, 3_600_000, 273_450, {
+      50: 61_000,
+      80: 110_000,
+      90: 240_000,
+      95: 600_000,
+      99: 3_600_000,
+    }),
+    longestSilenceMs: dist(20, 10_000, 1_800_000, 167_700, {
+      50: 30_000,
+      80: 55_000,
+      90: 120_000,
+      95: 900_000,
+      99: 1_800_000,
+    }),
     userInputs: dist(20, 1, 3, 1.25, { 50: 1, 80: 1, 90: 2, 95: 2, 99: 3 }),
     messagesSent: dist(20, 3, 5, 3.1, { 50: 3, 80: 3, 90: 3, 95: 3, 99: 5 }),
     stagesMs: {

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { csvField, renderDailyCsv, renderReportJson, renderServicesCsv, renderWorstJourneysCsv, renderXlaCsv, toCsv } from '../../../integrations/experience/export';
+import {
+  csvField,
+  renderDailyCsv,
+  renderReportJson,
+  renderServicesCsv,
+  renderWorstJourneysCsv,
+  renderXlaCsv,
+  toCsv,
+} from '../../../integrations/experience/export';
 import type { ExperienceReport } from '../../../integrations/experience/report';
 import { fixtureReport } from './fixtures';
 
@@ -78,7 +86,8 @@ describe('report export', () => {
 
   it('exports one row per service with the figures of the page', () => {
     const [header, ...rows] = parseCsv(renderServicesCsv(report));
-    const byName = (row: string[]): Record<string, string> => Object.fromEntries(header!.map((h, i) => [h, row[i] ?? '']));
+    const byName = (row: string[]): Record<string, string> =>
+      Object.fromEntries(header!.map((h, i) => [h, row[i] ?? '']));
     expect(rows.map((r) => byName(r).service_id)).toEqual(['expensatron', 'laptop', 'mail', 'vpn']);
     const e = byName(rows[0]!);
     expect(e).toMatchObject({
@@ -103,14 +112,28 @@ describe('report export', () => {
     expect(laptop.journeys).toBe('0');
     expect(laptop.time_to_outcome_p50_ms).toBe('');
     expect(laptop.nps_score).toBe('');
-    expect(byName(rows[2]!)).toMatchObject({ incidents: '3', affected: '45', settle_time_p50_ms: '1800000', unsettled: '1' });
+    expect(byName(rows[2]!)).toMatchObject({
+      incidents: '3',
+      affected: '45',
+      settle_time_p50_ms: '1800000',
+      unsettled: '1',
+    });
     expect(byName(rows[3]!)).toMatchObject({ nps_score: '-13', xla_status: '' });
   });
 
   it('exports XLA evaluations, the daily series and the worst journeys', () => {
     const xla = parseCsv(renderXlaCsv(report));
     expect(xla[0]).toEqual(['service_id', 'service', 'xla', 'description', 'status', 'measured', 'threshold', 'unit']);
-    expect(xla[1]).toEqual(['expensatron', 'Expensatron', 'time-to-outcome-p95', '95% of journeys reach an outcome in under 2 min', 'broken', '600000', '120000', 'ms']);
+    expect(xla[1]).toEqual([
+      'expensatron',
+      'Expensatron',
+      'time-to-outcome-p95',
+      '95% of journeys reach an outcome in under 2 min',
+      'broken',
+      '600000',
+      '120000',
+      'ms',
+    ]);
     expect(xla).toHaveLength(1 + 7 + 1 + 3);
 
     const daily = parseCsv(renderDailyCsv(report));

@@ -6,11 +6,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
-import { buildExperienceReport, type ExperienceReport, type ServiceXlaDefinition } from '../../../integrations/experience/report';
+import {
+  buildExperienceReport,
+  type ExperienceReport,
+  type ServiceXlaDefinition,
+} from '../../../integrations/experience/report';
 import { createExperienceStore } from '../../../integrations/experience/store';
-import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer, TimeWindow } from '../../../integrations/experience/types';
+import type {
+  ExperienceStore,
+  IncidentRecord,
+  JourneyRecord,
+  NpsAnswer,
+  TimeWindow,
+} from '../../../integrations/experience/types';
 
-export const window: TimeWindow = { from: new Date('2026-03-02T00:00:00.000Z'), to: new Date('2026-03-04T00:00:00.000Z') };
+export const window: TimeWindow = {
+  from: new Date('2026-03-02T00:00:00.000Z'),
+  to: new Date('2026-03-04T00:00:00.000Z'),
+};
 
 const s = 1000;
 const min = 60 * s;
@@ -23,7 +36,12 @@ const times = [120, 45, 30, 600, 75, 90, 15, 240, 60, 33, 48, 52, 3600, 20, 25, 
 const silences = [60, 20, 30, 900, 40, 45, 10, 120, 30, 20, 24, 26, 1800, 10, 12, 35, 40, 55, 47, 30];
 // sorted: 10 10 12 20 20 24 26 30 30 30 | 35 40 40 45 47 55 60 120 900 1800
 //   p50 → 30 s; p90 → 120 s; p95 → 900 s; p99 → 1800 s = max
-const outcomes: Record<number, string> = { 3: 'not-eligible', 7: 'not-eligible', 10: 'rejected', 13: 'failed-compensated' };
+const outcomes: Record<number, string> = {
+  3: 'not-eligible',
+  7: 'not-eligible',
+  10: 'rejected',
+  13: 'failed-compensated',
+};
 const cameBack = new Set([5, 12, 17]);
 // Journey NPS (via the journey record): P = 10 10 9 9 9, passives 8 7, detractors 6 0 3
 const journeyNps: Record<number, [number, string | null]> = {
@@ -41,7 +59,9 @@ const journeyNps: Record<number, [number, string | null]> = {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-export function journey(overrides: Partial<JourneyRecord> & Pick<JourneyRecord, 'journeyId' | 'serviceId' | 'finishedAt' | 'timeToOutcomeMs'>): JourneyRecord {
+export function journey(
+  overrides: Partial<JourneyRecord> & Pick<JourneyRecord, 'journeyId' | 'serviceId' | 'finishedAt' | 'timeToOutcomeMs'>,
+): JourneyRecord {
   const finished = Date.parse(overrides.finishedAt);
   return {
     requester: 'alice',
@@ -63,7 +83,9 @@ export function expensatronJourneys(): JourneyRecord[] {
     const i = index + 1;
     // e01..e10 on 2 March (e01 exactly at the window start: included), e11..e20 on 3 March
     const finishedAt =
-      i <= 10 ? new Date(Date.parse('2026-03-02T00:00:00.000Z') + (i - 1) * h).toISOString() : new Date(Date.parse('2026-03-03T09:00:00.000Z') + (i - 11) * h).toISOString();
+      i <= 10
+        ? new Date(Date.parse('2026-03-02T00:00:00.000Z') + (i - 1) * h).toISOString()
+        : new Date(Date.parse('2026-03-03T09:00:00.000Z') + (i - 11) * h).toISOString();
     const outcome = outcomes[i] ?? 'completed';
     const [nps, npsComment] = journeyNps[i] ?? [null, null];
     return journey({
@@ -73,7 +95,8 @@ export function expensatronJourneys(): JourneyRecord[] {
       outcome,
       finishedAt,
       timeToOutcomeMs: t * s,
-      stageDurationsMs: outcome === 'not-eligible' ? { eligibility: 2 * s } : { eligibility: 2 * s, provisioning: (t - 2) * s },
+      stageDurationsMs:
+        outcome === 'not-eligible' ? { eligibility: 2 * s } : { eligibility: 2 * s, provisioning: (t - 2) * s },
       userInputs: i === 13 ? 3 : cameBack.has(i) ? 2 : 1,
       messagesSent: i === 13 ? 5 : 3,
       longestSilenceMs: (silences[index] ?? 0) * s,
@@ -87,8 +110,24 @@ export function expensatronJourneys(): JourneyRecord[] {
 /** Outside the window: just before it, and exactly at its (exclusive) end. Huge values, so counting them would show. */
 export function journeysOutsideWindow(): JourneyRecord[] {
   return [
-    journey({ journeyId: 'fulfilment-expensatron-before', serviceId: 'expensatron', finishedAt: '2026-03-01T23:59:59.999Z', timeToOutcomeMs: 99 * h, longestSilenceMs: 99 * h, nps: 0, npsComment: null }),
-    journey({ journeyId: 'fulfilment-expensatron-at-end', serviceId: 'expensatron', finishedAt: '2026-03-04T00:00:00.000Z', timeToOutcomeMs: 98 * h, longestSilenceMs: 98 * h, nps: 0, npsComment: null }),
+    journey({
+      journeyId: 'fulfilment-expensatron-before',
+      serviceId: 'expensatron',
+      finishedAt: '2026-03-01T23:59:59.999Z',
+      timeToOutcomeMs: 99 * h,
+      longestSilenceMs: 99 * h,
+      nps: 0,
+      npsComment: null,
+    }),
+    journey({
+      journeyId: 'fulfilment-expensatron-at-end',
+      serviceId: 'expensatron',
+      finishedAt: '2026-03-04T00:00:00.000Z',
+      timeToOutcomeMs: 98 * h,
+      longestSilenceMs: 98 * h,
+      nps: 0,
+      npsComment: null,
+    }),
   ];
 }
 
@@ -179,8 +218,22 @@ export function mailAnswers(): NpsAnswer[] {
 /** Answers given after the journey was recorded (the same key as e14's journey answer replaces it; e15 is new). */
 export function laterJourneyAnswers(): NpsAnswer[] {
   return [
-    { journeyId: 'fulfilment-expensatron-e14', serviceId: 'expensatron', user: 'user14', score: 4, comment: 'Slow, "very" slow — better after the call', at: '2026-03-03T14:30:00.000Z' },
-    { journeyId: 'fulfilment-expensatron-e15', serviceId: 'expensatron', user: 'user15', score: 10, comment: null, at: '2026-03-03T15:30:00.000Z' },
+    {
+      journeyId: 'fulfilment-expensatron-e14',
+      serviceId: 'expensatron',
+      user: 'user14',
+      score: 4,
+      comment: 'Slow, "very" slow — better after the call',
+      at: '2026-03-03T14:30:00.000Z',
+    },
+    {
+      journeyId: 'fulfilment-expensatron-e15',
+      serviceId: 'expensatron',
+      user: 'user15',
+      score: 10,
+      comment: null,
+      at: '2026-03-03T15:30:00.000Z',
+    },
   ];
 }
 
@@ -217,7 +270,11 @@ export const catalog: ServiceXlaDefinition[] = [
       { kind: 'nps', atLeast: 0 },
     ],
   },
-  { serviceId: 'laptop', name: 'Laptop refresh', xla: [{ kind: 'time-to-outcome', percentile: 90, underMs: 86_400_000 }] },
+  {
+    serviceId: 'laptop',
+    name: 'Laptop refresh',
+    xla: [{ kind: 'time-to-outcome', percentile: 90, underMs: 86_400_000 }],
+  },
 ];
 
 export const generatedAt = new Date('2026-03-04T06:00:00.000Z');
@@ -228,7 +285,12 @@ export async function fixtureReport(options: { limit?: number } = {}): Promise<E
   const store = createExperienceStore(createFileExperienceBackend(join(dir, 'experience.jsonl')));
   try {
     await feed(store);
-    return await buildExperienceReport(store, { window, services: catalog, now: generatedAt, limit: options.limit ?? 3 });
+    return await buildExperienceReport(store, {
+      window,
+      services: catalog,
+      now: generatedAt,
+      limit: options.limit ?? 3,
+    });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -34,19 +34,28 @@ async function caught(promise: Promise<unknown>): Promise<IntegrationError> {
 describe('PostgreSQL experience store', () => {
   it('creates its tables once, even when several processes start together', async () => {
     const url = await postgres.createDatabase();
-    const stores = Array.from({ length: 4 }, () => createExperienceStore(createPostgresExperienceBackend({ connectionString: url })));
+    const stores = Array.from({ length: 4 }, () =>
+      createExperienceStore(createPostgresExperienceBackend({ connectionString: url })),
+    );
     try {
       await Promise.all(stores.map((s) => s.ready()));
       await stores[0]!.ready();
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        const versions = await client.query<{ version: number }>('SELECT version FROM experience_schema_migrations ORDER BY version');
+        const versions = await client.query<{ version: number }>(
+          'SELECT version FROM experience_schema_migrations ORDER BY version',
+        );
         expect(versions.rows.map((r) => r.version)).toEqual([1]);
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'experience_%' ORDER BY table_name",
         );
-        expect(tables.rows.map((r) => r.table_name)).toEqual(['experience_incidents', 'experience_journeys', 'experience_nps_answers', 'experience_schema_migrations']);
+        expect(tables.rows.map((r) => r.table_name)).toEqual([
+          'experience_incidents',
+          'experience_journeys',
+          'experience_nps_answers',
+          'experience_schema_migrations',
+        ]);
       } finally {
         await client.end();
       }
@@ -61,7 +70,14 @@ describe('PostgreSQL experience store', () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      const record = journey({ journeyId: 'fulfilment-x-1', serviceId: 'x', finishedAt: '2026-03-02T10:00:00Z', timeToOutcomeMs: 1000, nps: 9, npsComment: null });
+      const record = journey({
+        journeyId: 'fulfilment-x-1',
+        serviceId: 'x',
+        finishedAt: '2026-03-02T10:00:00Z',
+        timeToOutcomeMs: 1000,
+        nps: 9,
+        npsComment: null,
+      });
       await Promise.all([store.recordJourney(record), store.recordJourney(record), store.recordJourney(record)]);
       expect((await client.query('SELECT count(*)::int AS n FROM experience_journeys')).rows[0]).toEqual({ n: 1 });
       expect((await client.query('SELECT count(*)::int AS n FROM experience_nps_answers')).rows[0]).toEqual({ n: 1 });
@@ -78,7 +94,11 @@ describe('PostgreSQL experience store', () => {
     await gone.stop();
     const store = createExperienceStore(createPostgresExperienceBackend({ connectionString: url }));
     try {
-      const err = await caught(store.recordJourney(journey({ journeyId: 'j', serviceId: 'x', finishedAt: '2026-03-02T10:00:00Z', timeToOutcomeMs: 1 })));
+      const err = await caught(
+        store.recordJourney(
+          journey({ journeyId: 'j', serviceId: 'x', finishedAt: '2026-03-02T10:00:00Z', timeToOutcomeMs: 1 }),
+        ),
+      );
       expect(err.code).toBe('Unavailable');
       expect(err.retryable).toBe(true);
       expect(err.system).toBe('metrics');
@@ -88,7 +108,11 @@ describe('PostgreSQL experience store', () => {
   });
 
   it('reports a database that does not exist as permanent NotFound', async () => {
-    const store = createExperienceStore(createPostgresExperienceBackend({ connectionString: `postgres://postgres@127.0.0.1:${postgres.port}/no_such_database` }));
+    const store = createExperienceStore(
+      createPostgresExperienceBackend({
+        connectionString: `postgres://postgres@127.0.0.1:${postgres.port}/no_such_database`,
+      }),
+    );
     try {
       const err = await caught(store.ready());
       expect(err.code).toBe('NotFound');
@@ -114,7 +138,10 @@ describe('nearest rank and percentile_disc', () => {
 
   /** percentile_disc(p/100) over `values`, computed by PostgreSQL. */
   async function disc(values: number[], p: number): Promise<number> {
-    const result = await client.query<{ v: number }>('SELECT percentile_disc($2::float8) WITHIN GROUP (ORDER BY x)::int AS v FROM unnest($1::int[]) AS x', [values, p / 100]);
+    const result = await client.query<{ v: number }>(
+      'SELECT percentile_disc($2::float8) WITHIN GROUP (ORDER BY x)::int AS v FROM unnest($1::int[]) AS x',
+      [values, p / 100],
+    );
     return result.rows[0]!.v;
   }
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { summarizeServices } from '../../../integrations/experience/aggregate';
 import { lastDays } from '../../../integrations/experience/report';
 import type { ServiceExperience, XlaTarget } from '../../../integrations/experience/types';
-import { describeXla, evaluateXla, evaluateXlas, overallXlaStatus, xlaTargetSchema } from '../../../integrations/experience/xla';
+import {
+  describeXla,
+  evaluateXla,
+  evaluateXlas,
+  overallXlaStatus,
+  xlaTargetSchema,
+} from '../../../integrations/experience/xla';
 import { expensatron } from './expected';
 import { fixtureReport, generatedAt, journey } from './fixtures';
 
@@ -45,21 +51,42 @@ describe('experience report', () => {
     ]);
     expect(laptop!.figures.journeys.count).toBe(0);
     expect(vpn!.xla).toEqual([]);
-    expect(report.worst.longestTimeToOutcome.map((w) => w.journeyId)).toEqual(['fulfilment-expensatron-e13', 'fulfilment-expensatron-e04', 'fulfilment-expensatron-e08']);
+    expect(report.worst.longestTimeToOutcome.map((w) => w.journeyId)).toEqual([
+      'fulfilment-expensatron-e13',
+      'fulfilment-expensatron-e04',
+      'fulfilment-expensatron-e08',
+    ]);
     expect(report.daily).toHaveLength(5);
   });
 
   it('gives a window of the last days', () => {
-    expect(lastDays(7, new Date('2026-03-08T12:00:00Z'))).toEqual({ from: new Date('2026-03-01T12:00:00Z'), to: new Date('2026-03-08T12:00:00Z') });
+    expect(lastDays(7, new Date('2026-03-08T12:00:00Z'))).toEqual({
+      from: new Date('2026-03-01T12:00:00Z'),
+      to: new Date('2026-03-08T12:00:00Z'),
+    });
   });
 });
 
 /** Figures of one service whose journeys took exactly `times` ms (and answered `scores`). */
 function figures(times: number[], extra: { cameBack?: number; scores?: number[] } = {}): ServiceExperience {
   const journeys = times.map((t, i) =>
-    journey({ journeyId: `j${i}`, serviceId: 's', finishedAt: '2026-03-02T10:00:00.000Z', timeToOutcomeMs: t, longestSilenceMs: t, cameBack: i < (extra.cameBack ?? 0) }),
+    journey({
+      journeyId: `j${i}`,
+      serviceId: 's',
+      finishedAt: '2026-03-02T10:00:00.000Z',
+      timeToOutcomeMs: t,
+      longestSilenceMs: t,
+      cameBack: i < (extra.cameBack ?? 0),
+    }),
   );
-  const answers = (extra.scores ?? []).map((score, i) => ({ journeyId: `j${i}`, serviceId: 's', user: `u${i}`, score, comment: null, at: '2026-03-02T10:00:00.000Z' }));
+  const answers = (extra.scores ?? []).map((score, i) => ({
+    journeyId: `j${i}`,
+    serviceId: 's',
+    user: `u${i}`,
+    score,
+    comment: null,
+    at: '2026-03-02T10:00:00.000Z',
+  }));
   return summarizeServices({ journeys, incidents: [], answers }, { percentiles: [100] })[0]!;
 }
 
@@ -72,13 +99,19 @@ describe('XLA status', () => {
     expect(evaluateXla(under, figures([119_999])).status).toBe('at-risk');
     expect(evaluateXla(under, figures([120_000])).status).toBe('broken');
     expect(evaluateXla({ kind: 'longest-silence', underMs: 1000 }, figures([10, 20, 1000])).status).toBe('broken');
-    expect(evaluateXla({ kind: 'longest-silence', underMs: 1000, percentile: 50 }, figures([10, 20, 1000])).status).toBe('met');
+    expect(
+      evaluateXla({ kind: 'longest-silence', underMs: 1000, percentile: 50 }, figures([10, 20, 1000])).status,
+    ).toBe('met');
   });
 
   it('is at risk within 10 NPS points above the target', () => {
     const target: XlaTarget = { kind: 'nps', atLeast: 30 };
     // 10 answers: promoters − detractors decides the score in steps of 10
-    const scores = (p: number, d: number): number[] => [...Array<number>(p).fill(10), ...Array<number>(d).fill(0), ...Array<number>(10 - p - d).fill(7)];
+    const scores = (p: number, d: number): number[] => [
+      ...Array<number>(p).fill(10),
+      ...Array<number>(d).fill(0),
+      ...Array<number>(10 - p - d).fill(7),
+    ];
     expect(evaluateXla(target, figures([1], { scores: scores(4, 0) })).status).toBe('met'); // 40
     expect(evaluateXla(target, figures([1], { scores: scores(4, 1) })).status).toBe('at-risk'); // 30
     expect(evaluateXla(target, figures([1], { scores: scores(3, 1) })).status).toBe('broken'); // 20
@@ -105,11 +138,15 @@ describe('XLA status', () => {
 
   it('checks catalog targets and describes them', () => {
     expect(xlaTargetSchema.safeParse({ kind: 'time-to-outcome', percentile: 95, underMs: 120_000 }).success).toBe(true);
-    expect(xlaTargetSchema.safeParse({ kind: 'time-to-outcome', percentile: 95.5, underMs: 120_000 }).success).toBe(false);
+    expect(xlaTargetSchema.safeParse({ kind: 'time-to-outcome', percentile: 95.5, underMs: 120_000 }).success).toBe(
+      false,
+    );
     expect(xlaTargetSchema.safeParse({ kind: 'nps', atLeast: 200 }).success).toBe(false);
     expect(xlaTargetSchema.safeParse({ kind: 'speed' }).success).toBe(false);
     expect(describeXla({ kind: 'nps', atLeast: 30 })).toBe('NPS of at least 30');
     expect(describeXla({ kind: 'nps', atLeast: 30, description: 'Users recommend us' })).toBe('Users recommend us');
-    expect(() => evaluateXla({ kind: 'time-to-outcome', percentile: 80, underMs: 1 }, figures([1]))).toThrow(/not computed/);
+    expect(() => evaluateXla({ kind: 'time-to-outcome', percentile: 80, underMs: 1 }, figures([1]))).toThrow(
+      /not computed/,
+    );
   });
 });

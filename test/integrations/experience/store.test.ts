@@ -13,7 +13,15 @@ import { createExperienceStore } from '../../../integrations/experience/store';
 import type { ExperienceStore } from '../../../integrations/experience/types';
 import { startPostgres, type TestPostgres } from '../../support/servers';
 import { dist, empty, expensatron, noNps, nps } from './expected';
-import { expensatronJourneys, feed, journey, laterJourneyAnswers, mailAnswers, mailIncidents, window } from './fixtures';
+import {
+  expensatronJourneys,
+  feed,
+  journey,
+  laterJourneyAnswers,
+  mailAnswers,
+  mailIncidents,
+  window,
+} from './fixtures';
 
 let postgres: TestPostgres;
 const tempDirs: string[] = [];
@@ -47,7 +55,10 @@ const kinds: [string, () => Promise<Place>][] = [
     'postgres',
     async () => {
       const url = await postgres.createDatabase();
-      return { open: () => createExperienceStore(createPostgresExperienceBackend({ connectionString: url })), describe: url };
+      return {
+        open: () => createExperienceStore(createPostgresExperienceBackend({ connectionString: url })),
+        describe: url,
+      };
     },
   ],
 ];
@@ -92,15 +103,29 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
       reopened: 1,
       unsettled: 1,
       // 60 s, 120 s, 300 s: p50 → rank 2; p80, p90 → rank 3
-      timeToFirstAnnouncementMs: dist(3, 60_000, 300_000, 160_000, { 50: 120_000, 80: 300_000, 90: 300_000, 95: 300_000, 99: 300_000 }),
+      timeToFirstAnnouncementMs: dist(3, 60_000, 300_000, 160_000, {
+        50: 120_000,
+        80: 300_000,
+        90: 300_000,
+        95: 300_000,
+        99: 300_000,
+      }),
       // 30 min and 2 h (the third is not settled yet): p50 → rank 1; p80 → rank 2
-      settleTimeMs: dist(2, 1_800_000, 7_200_000, 4_500_000, { 50: 1_800_000, 80: 7_200_000, 90: 7_200_000, 95: 7_200_000, 99: 7_200_000 }),
+      settleTimeMs: dist(2, 1_800_000, 7_200_000, 4_500_000, {
+        50: 1_800_000,
+        80: 7_200_000,
+        90: 7_200_000,
+        95: 7_200_000,
+        99: 7_200_000,
+      }),
     });
     // 10 6 5 9 9 2 8 10 → 4 promoters, 1 passive, 3 detractors: 100·(4−3)/8 = 12.5 → 13 (half away from zero)
     expect(mail.nps).toEqual({ overall: nps(8, 4, 1, 3, 13), journeys: noNps, incidents: nps(8, 4, 1, 3, 13) });
 
     const vpn = services[2]!;
-    expect(vpn.journeys.timeToOutcomeMs).toEqual(dist(8, 10_000, 80_000, 45_000, { 50: 40_000, 80: 70_000, 90: 80_000, 95: 80_000, 99: 80_000 }));
+    expect(vpn.journeys.timeToOutcomeMs).toEqual(
+      dist(8, 10_000, 80_000, 45_000, { 50: 40_000, 80: 70_000, 90: 80_000, 95: 80_000, 99: 80_000 }),
+    );
     // 9 0 6 7 7 8 8 7 → 100·(1−2)/8 = −12.5 → −13
     expect(vpn.nps.overall).toEqual(nps(8, 1, 5, 2, -13));
   });
@@ -116,10 +141,15 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
     await feed(store);
     const [e] = await store.summarize(window, { serviceId: 'expensatron' });
     expect(e!.journeys.count).toBe(20);
-    const wider = await store.summarize({ from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-05T00:00:00Z') }, { serviceId: 'expensatron' });
+    const wider = await store.summarize(
+      { from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-05T00:00:00Z') },
+      { serviceId: 'expensatron' },
+    );
     expect(wider[0]!.journeys.count).toBe(22);
     expect(wider[0]!.journeys.timeToOutcomeMs.max).toBe(99 * 3_600_000);
-    expect(await store.summarize({ from: new Date('2026-03-05T00:00:00Z'), to: new Date('2026-03-06T00:00:00Z') })).toEqual([]);
+    expect(
+      await store.summarize({ from: new Date('2026-03-05T00:00:00Z'), to: new Date('2026-03-06T00:00:00Z') }),
+    ).toEqual([]);
   });
 
   it('gives a per-day series per service (UTC days, only days with data)', async () => {
@@ -134,14 +164,20 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
     ]);
     const [e1, m1, e2, m2, v2] = days;
     // 2 March: 120 45 30 600 75 90 15 240 60 33 → sorted 15 30 33 45 60 | 75 90 120 240 600
-    expect(e1!.timeToOutcomeMs).toEqual(dist(10, 15_000, 600_000, 130_800, { 50: 60_000, 90: 240_000, 95: 600_000, 99: 600_000 }));
+    expect(e1!.timeToOutcomeMs).toEqual(
+      dist(10, 15_000, 600_000, 130_800, { 50: 60_000, 90: 240_000, 95: 600_000, 99: 600_000 }),
+    );
     // 10 10 9 9 9 8 7 → 5 promoters of 7 = 71.43 → 71
     expect(e1!.nps).toEqual(nps(7, 5, 2, 0, 71));
     // 3 March: 48 52 3600 20 25 70 80 110 95 61 → sorted 20 25 48 52 61 | 70 80 95 110 3600
-    expect(e2!.timeToOutcomeMs).toEqual(dist(10, 20_000, 3_600_000, 416_100, { 50: 61_000, 90: 110_000, 95: 3_600_000, 99: 3_600_000 }));
+    expect(e2!.timeToOutcomeMs).toEqual(
+      dist(10, 20_000, 3_600_000, 416_100, { 50: 61_000, 90: 110_000, 95: 3_600_000, 99: 3_600_000 }),
+    );
     // e11 6, e13 0, e14 4, e15 10 → (1 − 3)/4 = −50
     expect(e2!.nps).toEqual(nps(4, 1, 0, 3, -50));
-    expect(m1!.settleTimeMs).toEqual(dist(1, 7_200_000, 7_200_000, 7_200_000, { 50: 7_200_000, 90: 7_200_000, 95: 7_200_000, 99: 7_200_000 }));
+    expect(m1!.settleTimeMs).toEqual(
+      dist(1, 7_200_000, 7_200_000, 7_200_000, { 50: 7_200_000, 90: 7_200_000, 95: 7_200_000, 99: 7_200_000 }),
+    );
     expect(m1!.nps).toEqual(nps(8, 4, 1, 3, 13));
     expect(m2!.settleTimeMs.count).toBe(1);
     expect(v2!.nps.score).toBe(-13);
@@ -196,10 +232,21 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
     await feed(store);
     const first = expensatronJourneys()[0]!;
     // e01 becomes a 5-second cancellation: the count stays 20, its old outcome and time are gone
-    await store.recordJourney({ ...first, outcome: 'cancelled', timeToOutcomeMs: 5000, requestedAt: new Date(Date.parse(first.finishedAt) - 5000).toISOString() });
+    await store.recordJourney({
+      ...first,
+      outcome: 'cancelled',
+      timeToOutcomeMs: 5000,
+      requestedAt: new Date(Date.parse(first.finishedAt) - 5000).toISOString(),
+    });
     const [e] = await store.summarize(window, { serviceId: 'expensatron' });
     expect(e!.journeys.count).toBe(20);
-    expect(e!.journeys.outcomes).toEqual({ cancelled: 1, completed: 15, 'failed-compensated': 1, 'not-eligible': 2, rejected: 1 });
+    expect(e!.journeys.outcomes).toEqual({
+      cancelled: 1,
+      completed: 15,
+      'failed-compensated': 1,
+      'not-eligible': 2,
+      rejected: 1,
+    });
     // sorted: 5 15 20 25 30 33 45 48 52 60 | … → p50 = 60 s
     expect(e!.journeys.timeToOutcomeMs.min).toBe(5000);
     expect(e!.journeys.timeToOutcomeMs.percentiles[0]).toEqual({ percentile: 50, value: 60_000 });
@@ -211,12 +258,20 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
 
     // An incident update replaces too: incident-mail-3 settles after 4 h.
     const third = mailIncidents()[2]!;
-    await store.recordIncident({ ...third, lastSettledAt: '2026-03-03T19:00:00.000Z', settleTimeMs: 4 * 3_600_000, noAnswer: 0, followedUp: 3 });
+    await store.recordIncident({
+      ...third,
+      lastSettledAt: '2026-03-03T19:00:00.000Z',
+      settleTimeMs: 4 * 3_600_000,
+      noAnswer: 0,
+      followedUp: 3,
+    });
     const [, mail] = await store.summarize(window);
     expect(mail!.incidents.count).toBe(3);
     expect(mail!.incidents.unsettled).toBe(0);
     expect(mail!.incidents.followedUp).toBe(6);
-    expect(mail!.incidents.settleTimeMs.percentiles.map((p) => p.value)).toEqual([7_200_000, 14_400_000, 14_400_000, 14_400_000]);
+    expect(mail!.incidents.settleTimeMs.percentiles.map((p) => p.value)).toEqual([
+      7_200_000, 14_400_000, 14_400_000, 14_400_000,
+    ]);
 
     // Answering again replaces the answer: still 8 answers for the mail incident.
     const answer = mailAnswers()[5]!; // 2 → 10
@@ -226,7 +281,10 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
 
     // Recording e14's journey again (its in-journey answer was 3) must not undo the 4 given later.
     await store.recordJourney(expensatronJourneys()[13]!);
-    expect(await store.journey('fulfilment-expensatron-e14')).toMatchObject({ nps: 4, npsComment: 'Slow, "very" slow — better after the call' });
+    expect(await store.journey('fulfilment-expensatron-e14')).toMatchObject({
+      nps: 4,
+      npsComment: 'Slow, "very" slow — better after the call',
+    });
     // …while an answer that is not older replaces it.
     await store.recordNps({ ...laterJourneyAnswers()[0]!, score: 9, at: '2026-03-03T16:00:00.000Z' });
     expect((await store.journey('fulfilment-expensatron-e14'))?.nps).toBe(9);
@@ -235,13 +293,24 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
   it('returns a journey with its latest NPS answer, timestamps normalised to UTC', async () => {
     await feed(store);
     const e14 = await store.journey('fulfilment-expensatron-e14');
-    expect(e14).toMatchObject({ journeyId: 'fulfilment-expensatron-e14', nps: 4, npsComment: 'Slow, "very" slow — better after the call', finishedAt: '2026-03-03T12:00:00.000Z' });
+    expect(e14).toMatchObject({
+      journeyId: 'fulfilment-expensatron-e14',
+      nps: 4,
+      npsComment: 'Slow, "very" slow — better after the call',
+      finishedAt: '2026-03-03T12:00:00.000Z',
+    });
     expect(e14?.stageDurationsMs).toEqual({ eligibility: 2000, provisioning: 18_000 });
     expect(Object.keys(e14!.stageDurationsMs)).toEqual(['eligibility', 'provisioning']);
     expect(await store.journey('no-such-journey')).toBeNull();
 
     await store.recordJourney(
-      journey({ journeyId: 'tz', serviceId: 'tz', finishedAt: '2026-03-03T00:30:00.000+01:00', requestedAt: '2026-03-02T23:30:00+01:00', timeToOutcomeMs: 3_600_000 }),
+      journey({
+        journeyId: 'tz',
+        serviceId: 'tz',
+        finishedAt: '2026-03-03T00:30:00.000+01:00',
+        requestedAt: '2026-03-02T23:30:00+01:00',
+        timeToOutcomeMs: 3_600_000,
+      }),
     );
     const tz = await store.journey('tz');
     expect(tz?.finishedAt).toBe('2026-03-02T23:30:00.000Z');
@@ -252,10 +321,17 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
   });
 
   it('rejects invalid records before storing anything', async () => {
-    const bad = journey({ journeyId: 'bad', serviceId: 'expensatron', finishedAt: '2026-03-02T10:00:00Z', timeToOutcomeMs: -5 });
+    const bad = journey({
+      journeyId: 'bad',
+      serviceId: 'expensatron',
+      finishedAt: '2026-03-02T10:00:00Z',
+      timeToOutcomeMs: -5,
+    });
     await expect(store.recordJourney(bad)).rejects.toBeInstanceOf(InvalidExperienceRecordError);
     await expect(store.recordJourney({ ...bad, timeToOutcomeMs: 5, nps: 11 })).rejects.toThrow(/nps: must be 0–10/);
-    await expect(store.recordNps({ serviceId: 'x', user: 'u', score: 5, comment: null, at: '2026-03-02T10:00:00Z' })).rejects.toThrow(/exactly one of journeyId and incidentId/);
+    await expect(
+      store.recordNps({ serviceId: 'x', user: 'u', score: 5, comment: null, at: '2026-03-02T10:00:00Z' }),
+    ).rejects.toThrow(/exactly one of journeyId and incidentId/);
     expect(await store.summarize(window)).toEqual([]);
   });
 
@@ -264,13 +340,24 @@ describe.each(kinds)('experience store (%s)', (_kind, newPlace) => {
     const other = open();
     expect((await other.summarize(window, { percentiles: [80] }))[0]).toEqual(expensatron);
     // and writes through one are seen by the other
-    await other.recordNps({ incidentId: 'incident-mail-2', serviceId: 'mail', user: 'late', score: 9, comment: null, at: '2026-03-03T20:00:00.000Z' });
+    await other.recordNps({
+      incidentId: 'incident-mail-2',
+      serviceId: 'mail',
+      user: 'late',
+      score: 9,
+      comment: null,
+      at: '2026-03-03T20:00:00.000Z',
+    });
     const [, mail] = await store.summarize(window);
     expect(mail!.nps.incidents.responses).toBe(9);
   });
 
   it('answers an empty window with nothing', async () => {
-    expect(await store.overview(window)).toEqual({ services: [], daily: [], worst: { longestTimeToOutcome: [], lowestNps: [], longestSilence: [] } });
+    expect(await store.overview(window)).toEqual({
+      services: [],
+      daily: [],
+      worst: { longestTimeToOutcome: [], lowestNps: [], longestSilence: [] },
+    });
   });
 
   it('refuses nonsense queries', async () => {
@@ -285,7 +372,9 @@ describe('both stores', () => {
     const stores = places.map((p) => p.open());
     try {
       for (const s of stores) await feed(s);
-      const [file, pg] = await Promise.all(stores.map((s) => s.overview(window, { percentiles: [1, 33, 80, 100], limit: 50 })));
+      const [file, pg] = await Promise.all(
+        stores.map((s) => s.overview(window, { percentiles: [1, 33, 80, 100], limit: 50 })),
+      );
       expect(pg).toEqual(file);
       expect(file!.services).toHaveLength(3);
     } finally {

@@ -9,7 +9,8 @@ import { createPostgresLedger } from '../../../integrations/ledger/postgres-ledg
 import type { SendLedger } from '../../../integrations/ledger/types';
 
 const [kind, target, countText] = process.argv.slice(2);
-if ((kind !== 'file' && kind !== 'postgres') || !target || !countText) throw new Error('usage: claim-process.ts <file|postgres> <path-or-url> <count>');
+if ((kind !== 'file' && kind !== 'postgres') || !target || !countText)
+  throw new Error('usage: claim-process.ts <file|postgres> <path-or-url> <count>');
 const count = Number(countText);
 
 async function claimAll(ledger: SendLedger): Promise<void> {

@@ -26,17 +26,36 @@ function configError(env: Record<string, string | undefined>): string {
 
 describe('ledgerConfigFromEnv', () => {
   it('embedded: the file in DATA_DIR, whatever database variables are set', () => {
-    expect(ledgerConfigFromEnv({ LEDGER_DATABASE_URL: 'postgres://db/x' }, { integrations: 'embedded', dataDir: '/srv/data' })).toEqual({ kind: 'file', path: '/srv/data/send-ledger.jsonl' });
+    expect(
+      ledgerConfigFromEnv(
+        { LEDGER_DATABASE_URL: 'postgres://db/x' },
+        { integrations: 'embedded', dataDir: '/srv/data' },
+      ),
+    ).toEqual({ kind: 'file', path: '/srv/data/send-ledger.jsonl' });
   });
 
   it('production: LEDGER_DATABASE_URL first, else EXPERIENCE_DATABASE_URL (same database), pool 5 by default', () => {
-    expect(ledgerConfigFromEnv({ LEDGER_DATABASE_URL: 'postgres://l:pw@ledger-db/journeys', EXPERIENCE_DATABASE_URL: 'postgres://e@exp-db/x' }, production)).toEqual({
+    expect(
+      ledgerConfigFromEnv(
+        { LEDGER_DATABASE_URL: 'postgres://l:pw@ledger-db/journeys', EXPERIENCE_DATABASE_URL: 'postgres://e@exp-db/x' },
+        production,
+      ),
+    ).toEqual({
       kind: 'postgres',
       connectionString: 'postgres://l:pw@ledger-db/journeys',
       maxConnections: 5,
       from: 'LEDGER_DATABASE_URL',
     });
-    expect(ledgerConfigFromEnv({ LEDGER_DATABASE_URL: ' ', EXPERIENCE_DATABASE_URL: 'postgresql://e@exp-db/x', LEDGER_DATABASE_POOL_MAX: '12' }, production)).toEqual({
+    expect(
+      ledgerConfigFromEnv(
+        {
+          LEDGER_DATABASE_URL: ' ',
+          EXPERIENCE_DATABASE_URL: 'postgresql://e@exp-db/x',
+          LEDGER_DATABASE_POOL_MAX: '12',
+        },
+        production,
+      ),
+    ).toEqual({
       kind: 'postgres',
       connectionString: 'postgresql://e@exp-db/x',
       maxConnections: 12,
@@ -46,7 +65,9 @@ describe('ledgerConfigFromEnv', () => {
 
   it('production with neither variable is a ConfigError naming both', () => {
     const message = configError({ LEDGER_DATABASE_URL: '', EXPERIENCE_DATABASE_URL: undefined });
-    expect(message).toMatch(/^LEDGER_DATABASE_URL: required when INTEGRATIONS=production unless EXPERIENCE_DATABASE_URL is set/);
+    expect(message).toMatch(
+      /^LEDGER_DATABASE_URL: required when INTEGRATIONS=production unless EXPERIENCE_DATABASE_URL is set/,
+    );
     expect(message.split('\n')).toHaveLength(1);
   });
 
@@ -54,11 +75,18 @@ describe('ledgerConfigFromEnv', () => {
     const message = configError({ LEDGER_DATABASE_URL: 'mysql://svc:hunter2-secret@db/ledger' });
     expect(message).toMatch(/^LEDGER_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
     expect(message).not.toContain('hunter2');
-    expect(configError({ LEDGER_DATABASE_URL: 'postgres://db/x', LEDGER_DATABASE_POOL_MAX: '0' })).toMatch(/^LEDGER_DATABASE_POOL_MAX: must be between 1 and 100/);
+    expect(configError({ LEDGER_DATABASE_URL: 'postgres://db/x', LEDGER_DATABASE_POOL_MAX: '0' })).toMatch(
+      /^LEDGER_DATABASE_POOL_MAX: must be between 1 and 100/,
+    );
   });
 
   it('describes the place for start-up logs without the password', () => {
-    const text = describeLedgerConfig(ledgerConfigFromEnv({ EXPERIENCE_DATABASE_URL: 'postgres://svc:hunter2-secret@db.internal:5433/journeys' }, production));
+    const text = describeLedgerConfig(
+      ledgerConfigFromEnv(
+        { EXPERIENCE_DATABASE_URL: 'postgres://svc:hunter2-secret@db.internal:5433/journeys' },
+        production,
+      ),
+    );
     expect(text).toBe('postgres db.internal:5433/journeys (from EXPERIENCE_DATABASE_URL)');
   });
 });
@@ -92,12 +120,18 @@ describe('createIntegrations: the ledger it wires', () => {
     TWILIO_FROM: '+447700900000',
   };
 
-  const settings = { publicUrl: 'https://it.eagle5.example', linkSecret: 'l'.repeat(64), serviceDeskEmail: 'desk@eagle5.example' };
+  const settings = {
+    publicUrl: 'https://it.eagle5.example',
+    linkSecret: 'l'.repeat(64),
+    serviceDeskEmail: 'desk@eagle5.example',
+  };
 
   it('production without LEDGER_DATABASE_URL or EXPERIENCE_DATABASE_URL refuses to start', () => {
     const config = loadCoreConfig(productionEnv);
     expect(() => createIntegrations(config, settings, productionEnv, { demoPassword: '' })).toThrow(ConfigError);
-    expect(() => createIntegrations(config, settings, productionEnv, { demoPassword: '' })).toThrow(/LEDGER_DATABASE_URL.*EXPERIENCE_DATABASE_URL/);
+    expect(() => createIntegrations(config, settings, productionEnv, { demoPassword: '' })).toThrow(
+      /LEDGER_DATABASE_URL.*EXPERIENCE_DATABASE_URL/,
+    );
   });
 
   it('production with EXPERIENCE_DATABASE_URL: the ledger is PostgreSQL in that database, and close() ends its pool', async () => {

@@ -37,24 +37,39 @@ async function postgresLedger(): Promise<SendLedger> {
  * two pools on one database; the memory ledger is one process, so both are the same instance.
  */
 const ledgers: [string, () => Promise<SendLedger>, () => Promise<[SendLedger, SendLedger]>][] = [
-  ['createFileLedger', async () => createFileLedger(await tempFile()), async () => {
-    const path = await tempFile();
-    return [createFileLedger(path), createFileLedger(path)];
-  }],
-  ['createMemoryLedger', () => Promise.resolve(createMemoryLedger()), () => {
-    const ledger = createMemoryLedger();
-    return Promise.resolve([ledger, ledger]);
-  }],
-  ['createPostgresLedger', postgresLedger, async () => {
-    const url = await postgres.createDatabase();
-    const pair: [SendLedger, SendLedger] = [createPostgresLedger({ connectionString: url }), createPostgresLedger({ connectionString: url })];
-    for (const l of pair) closes.push(() => (l as ReturnType<typeof createPostgresLedger>).close());
-    return pair;
-  }],
+  [
+    'createFileLedger',
+    async () => createFileLedger(await tempFile()),
+    async () => {
+      const path = await tempFile();
+      return [createFileLedger(path), createFileLedger(path)];
+    },
+  ],
+  [
+    'createMemoryLedger',
+    () => Promise.resolve(createMemoryLedger()),
+    () => {
+      const ledger = createMemoryLedger();
+      return Promise.resolve([ledger, ledger]);
+    },
+  ],
+  [
+    'createPostgresLedger',
+    postgresLedger,
+    async () => {
+      const url = await postgres.createDatabase();
+      const pair: [SendLedger, SendLedger] = [
+        createPostgresLedger({ connectionString: url }),
+        createPostgresLedger({ connectionString: url }),
+      ];
+      for (const l of pair) closes.push(() => (l as ReturnType<typeof createPostgresLedger>).close());
+      return pair;
+    },
+  ],
 ];
 
 describe.each(ledgers)('%s: claim, record, in doubt', (_name, make, makePair) => {
-  it('claims a fresh key once: new, then in doubt with the first claim\'s time, then sent once recorded', async () => {
+  it("claims a fresh key once: new, then in doubt with the first claim's time, then sent once recorded", async () => {
     const ledger = await make();
     const before = Date.now();
     expect(await ledger.claim('sms:REQ-1/link')).toEqual({ state: 'new' });
@@ -73,7 +88,7 @@ describe.each(ledgers)('%s: claim, record, in doubt', (_name, make, makePair) =>
     expect(await ledger.claim('sms:REQ-2/link')).toEqual({ state: 'new' });
   });
 
-  it('record without a claim (an older worker\'s path) is seen by claim as sent', async () => {
+  it("record without a claim (an older worker's path) is seen by claim as sent", async () => {
     const ledger = await make();
     await ledger.record('email:REQ-3/receipt', '<sj.1@eagle5.example>');
     expect(await ledger.claim('email:REQ-3/receipt')).toEqual({ state: 'sent', providerId: '<sj.1@eagle5.example>' });
@@ -112,7 +127,12 @@ describe.each(ledgers)('%s: claim, record, in doubt', (_name, make, makePair) =>
     await ledger.cancelInDoubtResend('email:b');
     await ledger.cancelInDoubtResend('email:b'); // never below 0
     await ledger.record('email:a', '<sj.a@eagle5.example>');
-    expect(await ledger.inDoubtResends()).toEqual(new Map([['email:a', 2], ['sms:c', 1]]));
+    expect(await ledger.inDoubtResends()).toEqual(
+      new Map([
+        ['email:a', 2],
+        ['sms:c', 1],
+      ]),
+    );
     expect(await ledger.inDoubtResends('email:')).toEqual(new Map([['email:a', 2]]));
     expect(await ledger.claim('email:b')).toMatchObject({ state: 'in-doubt' });
   });
@@ -164,7 +184,7 @@ describe('createFileLedger on disk', () => {
     expect((await readFile(path, 'utf8')).trimEnd().split('\n')).toHaveLength(1);
   });
 
-  it('two instances over one file see each other\'s records, and the first record wins', async () => {
+  it("two instances over one file see each other's records, and the first record wins", async () => {
     const path = await tempFile();
     const a = createFileLedger(path);
     const b = createFileLedger(path);

@@ -33,7 +33,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -41,7 +43,9 @@ function freePort(): Promise<number> {
 /** Two real processes claim the same `count` keys at the same moment; returns each one's states. */
 async function raceTwoProcesses(kind: 'file' | 'postgres', target: string, count: number): Promise<string[][]> {
   const runs = await Promise.all(
-    [0, 1].map(() => exec(process.execPath, ['--import', 'tsx', claimScript, kind, target, String(count)], { timeout: 60_000 })),
+    [0, 1].map(() =>
+      exec(process.execPath, ['--import', 'tsx', claimScript, kind, target, String(count)], { timeout: 60_000 }),
+    ),
   );
   return runs.map((r) => JSON.parse(r.stdout.trim()) as string[]);
 }
@@ -63,8 +67,18 @@ describe('PostgreSQL send ledger', () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        const columns = await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position', [ledgerTable]);
-        expect(columns.rows.map((r) => r.column_name)).toEqual(['key', 'claimed_at', 'provider_id', 'recorded_at', 'in_doubt_resends', 'last_resend_at']);
+        const columns = await client.query<{ column_name: string }>(
+          'SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position',
+          [ledgerTable],
+        );
+        expect(columns.rows.map((r) => r.column_name)).toEqual([
+          'key',
+          'claimed_at',
+          'provider_id',
+          'recorded_at',
+          'in_doubt_resends',
+          'last_resend_at',
+        ]);
         expect((await client.query('SELECT key FROM send_ledger')).rowCount).toBe(6);
       } finally {
         await client.end();
@@ -98,7 +112,12 @@ describe('PostgreSQL send ledger', () => {
       await ledger.noteInDoubtResend('email:REQ-1/receipt');
       await ledger.noteInDoubtResend('email:REQ-1/receipt');
       await ledger.noteInDoubtResend('sms:REQ-1/link');
-      expect(await readInDoubtResends(url)).toEqual(new Map([['email:REQ-1/receipt', 2], ['sms:REQ-1/link', 1]]));
+      expect(await readInDoubtResends(url)).toEqual(
+        new Map([
+          ['email:REQ-1/receipt', 2],
+          ['sms:REQ-1/link', 1],
+        ]),
+      );
       expect(await readInDoubtResends(url, { keyPrefix: 'email:' })).toEqual(new Map([['email:REQ-1/receipt', 2]]));
       // The same figures through the ledger itself.
       expect(await ledger.inDoubtResends('email:')).toEqual(new Map([['email:REQ-1/receipt', 2]]));
@@ -131,7 +150,10 @@ describe('PostgreSQL send ledger', () => {
       const client = new pg.Client({ connectionString: postgres.url });
       await client.connect();
       try {
-        const r = await client.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'service-journeys-send-ledger'", [database]);
+        const r = await client.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'service-journeys-send-ledger'",
+          [database],
+        );
         return Number(r.rows[0]!.n);
       } finally {
         await client.end();

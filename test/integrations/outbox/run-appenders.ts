@@ -7,5 +7,9 @@ const exec = promisify(execFile);
 
 /** Runs two real processes appending to `path` at the same time (see append-process.ts). */
 export async function runTwoAppenders(kind: 'outbox' | 'ledger', path: string, count: number): Promise<void> {
-  await Promise.all(['a', 'b'].map((prefix) => exec(process.execPath, ['--import', 'tsx', script, kind, path, prefix, String(count)], { timeout: 60_000 })));
+  await Promise.all(
+    ['a', 'b'].map((prefix) =>
+      exec(process.execPath, ['--import', 'tsx', script, kind, path, prefix, String(count)], { timeout: 60_000 }),
+    ),
+  );
 }

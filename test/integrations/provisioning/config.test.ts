@@ -35,26 +35,42 @@ describe('provisioningConfigFromEnv', () => {
       }),
     ).toEqual({
       applications: {
-        expensatron: { baseUrl: 'https://expensatron.example/scim/v2', bearerToken: 'expensatron-token', timeoutMs: 4000 },
+        expensatron: {
+          baseUrl: 'https://expensatron.example/scim/v2',
+          bearerToken: 'expensatron-token',
+          timeoutMs: 4000,
+        },
         'travel-desk': { baseUrl: 'https://travel.example/scim', bearerToken: 'travel-desk-token', timeoutMs: 2500 },
       },
     });
   });
 
   it('is fine with no application at all', () => {
-    expect(provisioningConfigFromEnv({ SCIM_EXPENSATRON_URL: '', SCIM_EXPENSATRON_TOKEN: '' })).toEqual({ applications: {} });
+    expect(provisioningConfigFromEnv({ SCIM_EXPENSATRON_URL: '', SCIM_EXPENSATRON_TOKEN: '' })).toEqual({
+      applications: {},
+    });
   });
 
   it('names each bad variable without showing tokens', () => {
-    expect(configError({ SCIM_EXPENSATRON_URL: 'https://expensatron.example/scim/v2' })).toMatch(/^SCIM_EXPENSATRON_TOKEN: required/m);
-    expect(configError({ SCIM_EXPENSATRON_TOKEN: 'expensatron-token' })).toMatch(/^SCIM_EXPENSATRON_URL: required: the SCIM base URL of expensatron/m);
-    expect(configError({ SCIM_EXPENSATRON_URL: 'expensatron', SCIM_EXPENSATRON_TOKEN: 'expensatron-token' })).toMatch(/^SCIM_EXPENSATRON_URL: must be the SCIM base URL/m);
+    expect(configError({ SCIM_EXPENSATRON_URL: 'https://expensatron.example/scim/v2' })).toMatch(
+      /^SCIM_EXPENSATRON_TOKEN: required/m,
+    );
+    expect(configError({ SCIM_EXPENSATRON_TOKEN: 'expensatron-token' })).toMatch(
+      /^SCIM_EXPENSATRON_URL: required: the SCIM base URL of expensatron/m,
+    );
+    expect(configError({ SCIM_EXPENSATRON_URL: 'expensatron', SCIM_EXPENSATRON_TOKEN: 'expensatron-token' })).toMatch(
+      /^SCIM_EXPENSATRON_URL: must be the SCIM base URL/m,
+    );
     const tooShort = configError({ SCIM_EXPENSATRON_URL: 'https://e.example/scim', SCIM_EXPENSATRON_TOKEN: 'abc' });
     expect(tooShort).toMatch(/SCIM_EXPENSATRON_TOKEN: looks too short/);
     expect(tooShort).not.toContain('"abc"');
-    expect(configError({ SCIM_EXPENSATRON_URL: 'https://e.example/scim', SCIM_EXPENSATRON_TOKEN: 'expensatron-token', SCIM_EXPENSATRON_TIMEOUT_MS: '5' })).toMatch(
-      /SCIM_EXPENSATRON_TIMEOUT_MS: must be at least 100/,
-    );
+    expect(
+      configError({
+        SCIM_EXPENSATRON_URL: 'https://e.example/scim',
+        SCIM_EXPENSATRON_TOKEN: 'expensatron-token',
+        SCIM_EXPENSATRON_TIMEOUT_MS: '5',
+      }),
+    ).toMatch(/SCIM_EXPENSATRON_TIMEOUT_MS: must be at least 100/);
   });
 });
 
@@ -62,7 +78,9 @@ describe('createScimRegistry', () => {
   it('hands out a working provisioner per configured application, the same one each time', async () => {
     const server: TestScimServer = await startScimServer();
     stops.push(() => server.stop());
-    const registry = createScimRegistry(provisioningConfigFromEnv({ SCIM_EXPENSATRON_URL: server.baseUrl, SCIM_EXPENSATRON_TOKEN: server.token }));
+    const registry = createScimRegistry(
+      provisioningConfigFromEnv({ SCIM_EXPENSATRON_URL: server.baseUrl, SCIM_EXPENSATRON_TOKEN: server.token }),
+    );
     expect(registry('expensatron')).toBe(registry('Expensatron'));
     const { created } = await registry('expensatron').ensureAccount(person());
     expect(created).toBe(true);
@@ -70,7 +88,11 @@ describe('createScimRegistry', () => {
   });
 
   it('throws a clear, permanent error for an application it has no settings for', () => {
-    const registry = createScimRegistry({ applications: { expensatron: { baseUrl: 'https://e.example/scim', bearerToken: 'expensatron-token', timeoutMs: 1000 } } });
+    const registry = createScimRegistry({
+      applications: {
+        expensatron: { baseUrl: 'https://e.example/scim', bearerToken: 'expensatron-token', timeoutMs: 1000 },
+      },
+    });
     let thrown: unknown;
     try {
       registry('travel-desk');

@@ -33,7 +33,14 @@ let n = 0;
 export function person(overrides: Partial<AccountRequest> = {}): AccountRequest {
   n++;
   const who = `person${n}-${Math.random().toString(36).slice(2, 8)}`;
-  return { userName: `${who}@eagle5.example`, externalId: who, givenName: 'Steve', familyName: 'Jones', email: `${who}@eagle5.example`, ...overrides };
+  return {
+    userName: `${who}@eagle5.example`,
+    externalId: who,
+    givenName: 'Steve',
+    familyName: 'Jones',
+    email: `${who}@eagle5.example`,
+    ...overrides,
+  };
 }
 
 export function provisionerContract(name: string, setup: () => Promise<ProvisionerSubject>): void {
@@ -52,8 +59,17 @@ export function provisionerContract(name: string, setup: () => Promise<Provision
       const { account, created } = await subject.provisioner.ensureAccount(request);
       expect(created).toBe(true);
       expect(account.id).not.toBe('');
-      expect(account).toEqual({ id: account.id, userName: request.userName, externalId: request.externalId, active: true });
-      expect(await subject.stored(account.id)).toEqual({ userName: request.userName, externalId: request.externalId, active: true });
+      expect(account).toEqual({
+        id: account.id,
+        userName: request.userName,
+        externalId: request.externalId,
+        active: true,
+      });
+      expect(await subject.stored(account.id)).toEqual({
+        userName: request.userName,
+        externalId: request.externalId,
+        active: true,
+      });
       expect(await subject.count()).toBe(before + 1);
     });
 

@@ -3,7 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountsFileSchema, createEmbeddedProvisioners, readAccountsFile } from '../../../integrations/provisioning/embedded-provisioner';
+import {
+  accountsFileSchema,
+  createEmbeddedProvisioners,
+  readAccountsFile,
+} from '../../../integrations/provisioning/embedded-provisioner';
 import { failure, person, provisionerContract } from './contract';
 
 provisionerContract('embedded file-backed provisioner', async () => {
@@ -18,8 +22,21 @@ provisionerContract('embedded file-backed provisioner', async () => {
       const id = randomUUID();
       const now = new Date().toISOString();
       const accounts = data.applications.expensatron?.accounts ?? [];
-      accounts.push({ id, userName, externalId: o.externalId ?? null, givenName: 'Pre', familyName: 'Existing', email: userName, active: o.active ?? true, createdAt: now, updatedAt: now });
-      await writeFile(path, JSON.stringify({ applications: { ...data.applications, expensatron: { accounts } } }, null, 2));
+      accounts.push({
+        id,
+        userName,
+        externalId: o.externalId ?? null,
+        givenName: 'Pre',
+        familyName: 'Existing',
+        email: userName,
+        active: o.active ?? true,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await writeFile(
+        path,
+        JSON.stringify({ applications: { ...data.applications, expensatron: { accounts } } }, null, 2),
+      );
       return id;
     },
     async stored(id) {
@@ -43,7 +60,7 @@ async function accountsPath(): Promise<string> {
 }
 
 describe('createEmbeddedProvisioners', () => {
-  it('keeps each application\'s accounts apart in one readable JSON file', async () => {
+  it("keeps each application's accounts apart in one readable JSON file", async () => {
     const path = await accountsPath();
     const registry = createEmbeddedProvisioners(path);
     const request = person();
@@ -54,7 +71,13 @@ describe('createEmbeddedProvisioners', () => {
     const onDisk: unknown = JSON.parse(await readFile(path, 'utf8'));
     const parsed = accountsFileSchema.parse(onDisk);
     expect(Object.keys(parsed.applications).sort()).toEqual(['expensatron', 'travel-desk']);
-    expect(parsed.applications.expensatron!.accounts[0]).toMatchObject({ userName: request.userName, externalId: request.externalId, givenName: 'Steve', email: request.email, active: true });
+    expect(parsed.applications.expensatron!.accounts[0]).toMatchObject({
+      userName: request.userName,
+      externalId: request.externalId,
+      givenName: 'Steve',
+      email: request.email,
+      active: true,
+    });
   });
 
   it('creates one account when the same request arrives many times at once', async () => {

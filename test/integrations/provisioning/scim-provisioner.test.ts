@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createScimProvisioner, scimFilterValue, type ScimProvisionerConfig } from '../../../integrations/provisioning/scim-provisioner';
+import {
+  createScimProvisioner,
+  scimFilterValue,
+  type ScimProvisionerConfig,
+} from '../../../integrations/provisioning/scim-provisioner';
 import { startScimServer, type TestScimServer } from '../../support/servers';
 import { failure, person, provisionerContract } from './contract';
 
@@ -14,7 +18,9 @@ provisionerContract('SCIM 2.0 adapter', async () => {
     createDirectly: (userName, o = {}) => Promise.resolve(server.createUser({ userName, ...o }).id),
     stored: (id) => {
       const u = server.users().find((x) => x.id === id);
-      return Promise.resolve(u === undefined ? null : { userName: u.userName, externalId: u.externalId ?? null, active: u.active });
+      return Promise.resolve(
+        u === undefined ? null : { userName: u.userName, externalId: u.externalId ?? null, active: u.active },
+      );
     },
     count: () => Promise.resolve(server.userCount()),
     teardown: () => server.stop(),
@@ -50,7 +56,12 @@ describe('createScimProvisioner: the wire', () => {
       active: true,
     });
     const [user] = s.users();
-    expect(user).toMatchObject({ userName: request.userName, externalId: request.externalId, active: true, name: { givenName: 'Steve', familyName: 'Jones' } });
+    expect(user).toMatchObject({
+      userName: request.userName,
+      externalId: request.externalId,
+      active: true,
+      name: { givenName: 'Steve', familyName: 'Jones' },
+    });
   });
 
   it('creates one account however often it is asked: one POST, one user', async () => {
@@ -91,7 +102,9 @@ describe('createScimProvisioner: the wire', () => {
     expect(found?.userName).toBe(userName);
     expect(s.requests[0]!.query.filter).toBe('userName eq "o\\"brien\\\\x@eagle5.example"');
     // A value that would end the string early cannot pull in someone else.
-    expect(await createScimProvisioner(config(s)).findByUserName('nobody" or userName pr or userName eq "x')).toBeNull();
+    expect(
+      await createScimProvisioner(config(s)).findByUserName('nobody" or userName pr or userName eq "x'),
+    ).toBeNull();
   });
 
   it('deactivates with a PatchOp replacing active, and the server holds active=false', async () => {
@@ -102,7 +115,10 @@ describe('createScimProvisioner: the wire', () => {
     const patch = s.requests.at(-1)!;
     expect(patch).toMatchObject({ method: 'PATCH', path: `/scim/v2/Users/${account.id}` });
     expect(patch.contentType).toMatch(/^application\/scim\+json/);
-    expect(patch.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    expect(patch.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
     expect(s.users()[0]!.active).toBe(false);
   });
 });
@@ -149,7 +165,9 @@ describe('createScimProvisioner: failures', () => {
 
   it('turns a refused token into a permanent NotAuthorized, without showing the token', async () => {
     const s = await scim();
-    const err = await failure(createScimProvisioner(config(s, { bearerToken: 'not-the-token' })).ensureAccount(person()));
+    const err = await failure(
+      createScimProvisioner(config(s, { bearerToken: 'not-the-token' })).ensureAccount(person()),
+    );
     expect(err).toMatchObject({ code: 'NotAuthorized', retryable: false });
     expect(err.message).not.toContain('not-the-token');
   });
@@ -161,7 +179,10 @@ describe('createScimProvisioner: failures', () => {
     expect((await failure(provisioner.findByUserName('steve@eagle5.example'))).code).toBe('UnexpectedResponse');
     s.respondNextWith(200, JSON.stringify({ Resources: [] }));
     expect((await failure(provisioner.findByUserName('steve@eagle5.example'))).code).toBe('UnexpectedResponse');
-    s.respondNextWith(200, JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0 }));
+    s.respondNextWith(
+      200,
+      JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0 }),
+    );
     s.respondNextWith(201, JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'x' }));
     const created = await failure(provisioner.ensureAccount(person()));
     expect(created.code).toBe('UnexpectedResponse');

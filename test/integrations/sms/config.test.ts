@@ -17,7 +17,15 @@ function configError(env: Record<string, string | undefined>): string {
 
 describe('smsConfigFromEnv', () => {
   it('reads the account, the sender and the defaults', () => {
-    expect(smsConfigFromEnv({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_FROM: '+447700900000', TWILIO_MESSAGING_SERVICE_SID: '', TWILIO_API_BASE_URL: '' })).toEqual({
+    expect(
+      smsConfigFromEnv({
+        TWILIO_ACCOUNT_SID: sid,
+        TWILIO_AUTH_TOKEN: token,
+        TWILIO_FROM: '+447700900000',
+        TWILIO_MESSAGING_SERVICE_SID: '',
+        TWILIO_API_BASE_URL: '',
+      }),
+    ).toEqual({
       accountSid: sid,
       authToken: token,
       from: '+447700900000',
@@ -37,11 +45,22 @@ describe('smsConfigFromEnv', () => {
       TWILIO_API_BASE_URL: 'http://127.0.0.1:8080',
       SMS_DEFAULT_REGION: 'ie',
     });
-    expect(config).toMatchObject({ from: null, messagingServiceSid: mg, apiBaseUrl: 'http://127.0.0.1:8080', defaultRegion: 'IE' });
+    expect(config).toMatchObject({
+      from: null,
+      messagingServiceSid: mg,
+      apiBaseUrl: 'http://127.0.0.1:8080',
+      defaultRegion: 'IE',
+    });
   });
 
   it('names each bad variable and never shows the token', () => {
-    const message = configError({ TWILIO_ACCOUNT_SID: 'SK123', TWILIO_AUTH_TOKEN: 'short-secret', TWILIO_FROM: '07700 900000', TWILIO_API_BASE_URL: 'ftp://x', SMS_DEFAULT_REGION: 'Britain' });
+    const message = configError({
+      TWILIO_ACCOUNT_SID: 'SK123',
+      TWILIO_AUTH_TOKEN: 'short-secret',
+      TWILIO_FROM: '07700 900000',
+      TWILIO_API_BASE_URL: 'ftp://x',
+      SMS_DEFAULT_REGION: 'Britain',
+    });
     expect(message).toContain('TWILIO_ACCOUNT_SID: must be a Twilio account SID');
     expect(message).toContain('TWILIO_AUTH_TOKEN: looks too short');
     expect(message).toContain('TWILIO_FROM: must be an E.164 number');
@@ -51,6 +70,8 @@ describe('smsConfigFromEnv', () => {
   });
 
   it('wants a sender', () => {
-    expect(configError({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token })).toBe('TWILIO_FROM: required unless TWILIO_MESSAGING_SERVICE_SID is set (not set)');
+    expect(configError({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token })).toBe(
+      'TWILIO_FROM: required unless TWILIO_MESSAGING_SERVICE_SID is set (not set)',
+    );
   });
 });

@@ -7,7 +7,11 @@ describe('createOutboxSms', () => {
   it('appends the normalised number once per key and reports a stable Twilio-shaped sid', async () => {
     const outbox = createMemoryOutbox();
     const sms = createOutboxSms(outbox);
-    const message = { to: '07700 900123', body: '  Your link: https://apps.eagle5.example/x  ', idempotencyKey: 'fulfilment-REQ-1/download-link' };
+    const message = {
+      to: '07700 900123',
+      body: '  Your link: https://apps.eagle5.example/x  ',
+      idempotencyKey: 'fulfilment-REQ-1/download-link',
+    };
     const first = await sms.send(message);
     const again = await sms.send(message);
     expect(first.to).toBe('+447700900123');
@@ -15,7 +19,12 @@ describe('createOutboxSms', () => {
     expect(again).toEqual(first);
     const entries = await outbox.list({ channel: 'sms' });
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ to: '+447700900123', text: 'Your link: https://apps.eagle5.example/x', subject: null, html: null });
+    expect(entries[0]).toMatchObject({
+      to: '+447700900123',
+      text: 'Your link: https://apps.eagle5.example/x',
+      subject: null,
+      html: null,
+    });
   });
 
   it('uses the configured region and rejects what Twilio would', async () => {

@@ -14,15 +14,24 @@ describe('normalisePhone', () => {
     expect(normalisePhone(input, region)).toBe(expected);
   });
 
-  it.each(['', '12345', '0770090012', 'call 07700 900123', '+44 7700 900123 ext. 4', '07700 9001234', '+999 123456', 'x'.repeat(50)])(
-    'rejects %j',
-    (input) => {
-      expect(normalisePhone(input, 'GB')).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    '12345',
+    '0770090012',
+    'call 07700 900123',
+    '+44 7700 900123 ext. 4',
+    '07700 9001234',
+    '+999 123456',
+    'x'.repeat(50),
+  ])('rejects %j', (input) => {
+    expect(normalisePhone(input, 'GB')).toBeNull();
+  });
 
   it('says why a number is refused', () => {
-    expect(parsePhone('+44 7700 900123 ext. 4', 'GB')).toEqual({ ok: false, problem: 'a number with an extension cannot receive SMS' });
+    expect(parsePhone('+44 7700 900123 ext. 4', 'GB')).toEqual({
+      ok: false,
+      problem: 'a number with an extension cannot receive SMS',
+    });
     expect(parsePhone('0770090012', 'GB')).toEqual({ ok: false, problem: 'not a valid number for its country' });
   });
 });

@@ -21,10 +21,23 @@ async function server(options?: Parameters<typeof startTwilioServer>[0]): Promis
 }
 
 function config(s: TestTwilioServer, overrides: Partial<SmsConfig> = {}): SmsConfig {
-  return { accountSid: s.accountSid, authToken: s.authToken, from: '+447700900000', messagingServiceSid: null, apiBaseUrl: s.baseUrl, defaultRegion: 'GB', timeoutMs: 3_000, ...overrides };
+  return {
+    accountSid: s.accountSid,
+    authToken: s.authToken,
+    from: '+447700900000',
+    messagingServiceSid: null,
+    apiBaseUrl: s.baseUrl,
+    defaultRegion: 'GB',
+    timeoutMs: 3_000,
+    ...overrides,
+  };
 }
 
-const link: SmsMessage = { to: '07700 900123', body: 'IT: install Expensatron: https://apps.eagle5.example/expensatron/android', idempotencyKey: 'fulfil-expensatron-REQ-1/download-link' };
+const link: SmsMessage = {
+  to: '07700 900123',
+  body: 'IT: install Expensatron: https://apps.eagle5.example/expensatron/android',
+  idempotencyKey: 'fulfil-expensatron-REQ-1/download-link',
+};
 const minuteAgo = (): Date => new Date(Date.now() - 60_000);
 
 describe('createTwilioSms().findSent', () => {
@@ -74,7 +87,7 @@ describe('createTwilioSms().findSent', () => {
     expect(s.listRequests.every((q) => q.To === '+447700900123' && q['DateSent>'] !== undefined)).toBe(true);
   });
 
-  it('with a messaging service (no From): no From filter, and only that service\'s messages count', async () => {
+  it("with a messaging service (no From): no From filter, and only that service's messages count", async () => {
     const s = await server();
     const service = `MG${'a'.repeat(32)}`;
     const viaService = createTwilioSms(config(s, { from: null, messagingServiceSid: service }));
@@ -93,10 +106,15 @@ describe('createTwilioSms().findSent', () => {
     expect(busy).toBeInstanceOf(IntegrationError);
     expect(busy).toMatchObject({ code: 'Unavailable', retryable: true });
 
-    const refused = await createTwilioSms(config(s, { authToken: 'wrong-token-0000000' })).findSent!(link, minuteAgo()).catch((e: unknown) => e);
+    const refused = await createTwilioSms(config(s, { authToken: 'wrong-token-0000000' })).findSent!(
+      link,
+      minuteAgo(),
+    ).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'NotAuthorized', retryable: false });
 
-    const invalid = await createTwilioSms(config(s)).findSent!({ ...link, to: 'not a number' }, minuteAgo()).catch((e: unknown) => e);
+    const invalid = await createTwilioSms(config(s)).findSent!({ ...link, to: 'not a number' }, minuteAgo()).catch(
+      (e: unknown) => e,
+    );
     expect(invalid).toMatchObject({ code: 'InvalidRequest' });
     for (const err of [busy, refused, invalid]) expect((err as Error).message).not.toContain('7700900123');
   });

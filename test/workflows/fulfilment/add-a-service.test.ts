@@ -18,9 +18,23 @@ const travelDeskPlan: ServicePlan = {
   serviceId: 'travel-desk',
   title: 'Travel desk',
   version: 1,
-  eligibility: { anyOfGroups: ['Sales'], requireEnabled: true, howToGetAccess: 'Ask your manager to add you to the Sales group.' },
-  steps: [{ kind: 'acknowledge' }, { kind: 'check-eligibility' }, { kind: 'provision-account', applicationId: 'travel-desk' }, { kind: 'send-quick-start' }],
-  durations: { takingLongerAfterSeconds: 30, approvalWaitSeconds: 30, correctionWaitSeconds: 30, taskReminderSeconds: 0 },
+  eligibility: {
+    anyOfGroups: ['Sales'],
+    requireEnabled: true,
+    howToGetAccess: 'Ask your manager to add you to the Sales group.',
+  },
+  steps: [
+    { kind: 'acknowledge' },
+    { kind: 'check-eligibility' },
+    { kind: 'provision-account', applicationId: 'travel-desk' },
+    { kind: 'send-quick-start' },
+  ],
+  durations: {
+    takingLongerAfterSeconds: 30,
+    approvalWaitSeconds: 30,
+    correctionWaitSeconds: 30,
+    taskReminderSeconds: 0,
+  },
 };
 
 // Step 3: the page and the form (catalog/services/travel-desk/index.ts).
@@ -32,7 +46,11 @@ const travelDesk = defineService({
   keywords: ['travel', 'trip', 'booking', 'flight', 'hotel', 'train'],
   whatHappensNext: ['We create your Travel desk account and email you the login.'],
   form: z.object({
-    homeAirport: z.string().trim().regex(/^[A-Z]{3}$/, 'Three capital letters, e.g. LHR').meta({ title: 'Your usual airport' }),
+    homeAirport: z
+      .string()
+      .trim()
+      .regex(/^[A-Z]{3}$/, 'Three capital letters, e.g. LHR')
+      .meta({ title: 'Your usual airport' }),
   }),
   plan: travelDeskPlan,
   guide: { title: 'Travel desk in two minutes', sections: [{ heading: 'Book', text: 'Search, pick, confirm.' }] },
@@ -60,9 +78,15 @@ describe('add a service (catalog/README.md)', () => {
     expect(catalog.get('expensatron')).not.toBeNull();
 
     const { worker, taskQueue } = await journeyWorker(testEnv, env);
-    expect(() => catalog.prepareRequest({ serviceId: 'travel-desk', requestId: 'x1', requester: 'steve', fields: { homeAirport: 'heathrow' }, taskQueue })).toThrow(
-      'homeAirport: Three capital letters, e.g. LHR',
-    );
+    expect(() =>
+      catalog.prepareRequest({
+        serviceId: 'travel-desk',
+        requestId: 'x1',
+        requester: 'steve',
+        fields: { homeAirport: 'heathrow' },
+        taskQueue,
+      }),
+    ).toThrow('homeAirport: Three capital letters, e.g. LHR');
     const prepared = catalog.prepareRequest({
       serviceId: 'travel-desk',
       requestId: `td-${Date.now().toString(36)}`,
@@ -78,7 +102,13 @@ describe('add a service (catalog/README.md)', () => {
     const handle = await testEnv.client.workflow.start(fulfilmentWorkflowType, prepared.options);
     const r = await worker.runUntil(result(handle));
     expect(r.outcome).toBe('completed');
-    expect(r.stages.map((s) => s.stage)).toEqual(['received', 'eligibility', 'provisioning', 'quick-start', 'completed']);
+    expect(r.stages.map((s) => s.stage)).toEqual([
+      'received',
+      'eligibility',
+      'provisioning',
+      'quick-start',
+      'completed',
+    ]);
     expect(env.scim['travel-desk']!.users().map((u) => [u.userName, u.active])).toEqual([[org.steve.email, true]]);
     const login = env.emailsTo(org.steve.email).find((m) => m.subject === 'Your Travel desk login');
     expect(login?.text).toContain(`${env.settings.publicUrl}/catalog/travel-desk/guide`);

@@ -21,7 +21,8 @@ afterEach(() => {
 });
 
 const base = serviceById('expensatron');
-const mailsAbout = (address: string, requestId: string) => env.emailsTo(address).filter((m) => m.text?.includes(requestId));
+const mailsAbout = (address: string, requestId: string) =>
+  env.emailsTo(address).filter((m) => m.text?.includes(requestId));
 const accountsOf = (email: string) => env.scim.expensatron!.users().filter((u) => u.userName === email);
 
 describe('not eligible', () => {
@@ -29,8 +30,14 @@ describe('not eligible', () => {
     const { worker, taskQueue } = await journeyWorker(testEnv, env);
     const service = withPlan(base);
     const [dana, olaf] = await worker.runUntil(async () => {
-      const d = await startRequest(testEnv, taskQueue, service, { requester: 'dana', fields: { phone: org.dana.phone, os: 'ios' } });
-      const o = await startRequest(testEnv, taskQueue, service, { requester: 'olaf', fields: { phone: org.olaf.phone, os: 'android' } });
+      const d = await startRequest(testEnv, taskQueue, service, {
+        requester: 'dana',
+        fields: { phone: org.dana.phone, os: 'ios' },
+      });
+      const o = await startRequest(testEnv, taskQueue, service, {
+        requester: 'olaf',
+        fields: { phone: org.olaf.phone, os: 'android' },
+      });
       return [
         { ...d, r: await result(d.handle) },
         { ...o, r: await result(o.handle) },
@@ -39,10 +46,24 @@ describe('not eligible', () => {
 
     expect(dana.r.outcome).toBe('not-eligible');
     expect(dana.r.reason).toContain('the Sales group');
-    expect(dana.r.stages.map((s) => s.state)).toEqual(['done', 'failed', 'skipped', 'skipped', 'skipped', 'skipped', 'skipped']);
-    expect(dana.r.told.map((t) => t.summary)).toEqual(['Request received and being processed', 'You cannot have Expensatron yet: how to get access']);
+    expect(dana.r.stages.map((s) => s.state)).toEqual([
+      'done',
+      'failed',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
+    expect(dana.r.told.map((t) => t.summary)).toEqual([
+      'Request received and being processed',
+      'You cannot have Expensatron yet: how to get access',
+    ]);
     const told = mailsAbout(org.dana.email, dana.requestId);
-    expect(told.map((m) => m.subject)).toEqual(['We have your request for Expensatron', 'Your Expensatron request: you cannot have it yet']);
+    expect(told.map((m) => m.subject)).toEqual([
+      'We have your request for Expensatron',
+      'Your Expensatron request: you cannot have it yet',
+    ]);
     expect(told[1]!.text).toContain('It is for members of the Sales group, and you are not a member.');
     expect(told[1]!.text).toContain('How to get access: Expensatron is for the sales team');
 
@@ -63,22 +84,49 @@ describe('phone not registered to the requester', () => {
     const service = withPlan(base, { correctionWaitSeconds: 60 });
     await worker.runUntil(async () => {
       // Tony's number: registered in the CMDB, but not to Steve.
-      const { handle, requestId } = await startRequest(testEnv, taskQueue, service, { requester: 'steve', fields: { phone: org.tony.phone, os: 'android' } });
-      const waiting = await waitForStatus(handle, (s) => s.waitingFor?.kind === 'device-correction' && s.told.length >= 2);
+      const { handle, requestId } = await startRequest(testEnv, taskQueue, service, {
+        requester: 'steve',
+        fields: { phone: org.tony.phone, os: 'android' },
+      });
+      const waiting = await waitForStatus(
+        handle,
+        (s) => s.waitingFor?.kind === 'device-correction' && s.told.length >= 2,
+      );
       expect(waiting.stage).toBe('device-check');
-      expect(waiting.waitingFor).toMatchObject({ kind: 'device-correction', phone: '+44…0456', attempt: 1, reason: 'That number is not registered to you in our records.' });
+      expect(waiting.waitingFor).toMatchObject({
+        kind: 'device-correction',
+        phone: '+44…0456',
+        attempt: 1,
+        reason: 'That number is not registered to you in our records.',
+      });
       expect(waiting.told[1]!.summary).toBe('Phone +44…0456 not registered to you: please check the number');
-      const asked = mailsAbout(org.steve.email, requestId).find((m) => m.subject === 'Your Expensatron request: please check your phone number');
+      const asked = mailsAbout(org.steve.email, requestId).find(
+        (m) => m.subject === 'Your Expensatron request: please check your phone number',
+      );
       expect(asked?.text).toContain(`${env.settings.publicUrl}/requests/fulfil-expensatron-${requestId}`);
       // Never tells Steve whose number it is.
       expect(asked?.text).not.toMatch(/tony/i);
 
       // Validators: only Steve, only a phone number, only the update this journey waits for.
-      expect(await updateRejection(handle.executeUpdate(correctDeviceUpdate, { args: [{ accountName: 'tony', phone: org.steve.phone }] }))).toMatchObject({ type: 'NotAllowed' });
-      expect(await updateRejection(handle.executeUpdate(correctDeviceUpdate, { args: [{ accountName: 'steve', phone: 'my phone' }] }))).toMatchObject({ type: 'InvalidInput' });
-      expect(await updateRejection(handle.executeUpdate(approvalUpdate, { args: [{ approver: 'mia', approve: true, reason: null }] }))).toMatchObject({ type: 'NotWaiting' });
+      expect(
+        await updateRejection(
+          handle.executeUpdate(correctDeviceUpdate, { args: [{ accountName: 'tony', phone: org.steve.phone }] }),
+        ),
+      ).toMatchObject({ type: 'NotAllowed' });
+      expect(
+        await updateRejection(
+          handle.executeUpdate(correctDeviceUpdate, { args: [{ accountName: 'steve', phone: 'my phone' }] }),
+        ),
+      ).toMatchObject({ type: 'InvalidInput' });
+      expect(
+        await updateRejection(
+          handle.executeUpdate(approvalUpdate, { args: [{ approver: 'mia', approve: true, reason: null }] }),
+        ),
+      ).toMatchObject({ type: 'NotWaiting' });
 
-      const accepted = await handle.executeUpdate(correctDeviceUpdate, { args: [{ accountName: 'steve', phone: '07700 900123' }] });
+      const accepted = await handle.executeUpdate(correctDeviceUpdate, {
+        args: [{ accountName: 'steve', phone: '07700 900123' }],
+      });
       expect(accepted).toEqual({ accepted: true, attempt: 1 });
       const r = await result(handle);
       expect(r.outcome).toBe('completed');
@@ -96,7 +144,10 @@ describe('phone not registered to the requester', () => {
     const smsBefore = env.twilio.messages.length;
     // Tony asks with a number the CMDB has never heard of.
     const { r, requestId } = await worker.runUntil(async () => {
-      const s = await startRequest(testEnv, taskQueue, service, { requester: 'tony', fields: { phone: '+447700900555', os: 'ios' } });
+      const s = await startRequest(testEnv, taskQueue, service, {
+        requester: 'tony',
+        fields: { phone: '+447700900555', os: 'ios' },
+      });
       return { ...s, r: await result(s.handle) };
     });
     expect(r.outcome).toBe('device-not-registered');
@@ -121,7 +172,10 @@ describe('an integration down', () => {
     scim.failNext(503, 8);
     const requestsBefore = scim.requests.length;
     const r = await worker.runUntil(async () => {
-      const s = await startRequest(testEnv, taskQueue, service, { requester: 'steve', fields: { phone: org.steve.phone, os: 'android' } });
+      const s = await startRequest(testEnv, taskQueue, service, {
+        requester: 'steve',
+        fields: { phone: org.steve.phone, os: 'android' },
+      });
       const delayed = await waitForStatus(s.handle, (x) => x.delayed);
       expect(delayed.stage).toBe('provisioning');
       return result(s.handle);
@@ -134,7 +188,9 @@ describe('an integration down', () => {
       'Taking longer than usual',
       `Login id ${org.steve.email} and the quick-start guide`,
     ]);
-    const longer = mailsAbout(org.steve.email, r.requestId).filter((m) => m.subject === 'Your Expensatron request is taking longer than usual');
+    const longer = mailsAbout(org.steve.email, r.requestId).filter(
+      (m) => m.subject === 'Your Expensatron request is taking longer than usual',
+    );
     expect(longer).toHaveLength(1);
     expect(longer[0]!.text).toContain('"Creating your account" is taking longer than usual');
     expect(scim.requests.length - requestsBefore).toBeGreaterThan(8);
@@ -145,7 +201,10 @@ describe('an integration down', () => {
     const service = withPlan(base, { takingLongerAfterSeconds: 20 });
     env.servicenow.failNext(503, 2);
     const r = await worker.runUntil(async () => {
-      const s = await startRequest(testEnv, taskQueue, service, { requester: 'steve', fields: { phone: org.steve.phone, os: 'android' } });
+      const s = await startRequest(testEnv, taskQueue, service, {
+        requester: 'steve',
+        fields: { phone: org.steve.phone, os: 'android' },
+      });
       return result(s.handle);
     });
     expect(r.outcome).toBe('completed');
@@ -162,7 +221,10 @@ describe('provisioning fails for good after the SMS went out', () => {
     // A fresh person for this test: Tony, who has no Expensatron account yet.
     const before = accountsOf(org.tony.email).length;
     const { r, requestId } = await worker.runUntil(async () => {
-      const s = await startRequest(testEnv, taskQueue, service, { requester: 'tony', fields: { phone: org.tony.phone, os: 'ios' } });
+      const s = await startRequest(testEnv, taskQueue, service, {
+        requester: 'tony',
+        fields: { phone: org.tony.phone, os: 'ios' },
+      });
       return { ...s, r: await result(s.handle) };
     });
     expect(before).toBe(0);
@@ -172,7 +234,9 @@ describe('provisioning fails for good after the SMS went out', () => {
     expect(env.smsTo(org.tony.phone)).toHaveLength(1);
     expect(accountsOf(org.tony.email).filter((a) => a.active)).toHaveLength(0);
 
-    const tickets = env.emailsTo(env.settings.serviceDeskEmail).filter((m) => m.subject?.includes(`fulfil-expensatron-${requestId}`));
+    const tickets = env
+      .emailsTo(env.settings.serviceDeskEmail)
+      .filter((m) => m.subject?.includes(`fulfil-expensatron-${requestId}`));
     expect(tickets).toHaveLength(1);
     expect(tickets[0]!.subject).toContain('Please finish: Expensatron for Tony');
     expect(tickets[0]!.text).toContain('stopped at "Creating your account"');

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JourneyKind, Outcome, Requester, ServiceId, Stage } from '../../../workflows/shared/search-attributes';
 import { org, type IntegrationEnv } from '../../support/integration-env';
 import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
-import { activitySummaries, journeyWorker, result, serviceById, startRequest, status, waitForStatus, withPlan } from './helpers';
+import {
+  activitySummaries,
+  journeyWorker,
+  result,
+  serviceById,
+  startRequest,
+  status,
+  waitForStatus,
+  withPlan,
+} from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
@@ -59,7 +68,15 @@ describe('Expensatron for Steve: the happy path', () => {
 
     // The experience figures reached the store (written by an activity, read back here).
     const recorded = await env.deps.experience.journey(workflowId);
-    expect(recorded).toMatchObject({ journeyId: workflowId, serviceId: 'expensatron', requester: 'steve', outcome: 'completed', messagesSent: 3, cameBack: false, nps: null });
+    expect(recorded).toMatchObject({
+      journeyId: workflowId,
+      serviceId: 'expensatron',
+      requester: 'steve',
+      outcome: 'completed',
+      messagesSent: 3,
+      cameBack: false,
+      nps: null,
+    });
     expect(recorded!.timeToOutcomeMs).toBe(r.figures.timeToOutcomeMs);
 
     // What arrived at the real servers.
@@ -103,16 +120,23 @@ describe('Expensatron for Steve: the happy path', () => {
       'recordJourneyExperience',
     ]);
     expect(summaries.every((s) => s.summary.length > 0)).toBe(true);
-    expect(summaries.find((s) => s.type === 'sendDownloadLink')!.summary).toBe('SMS download link to +44…0123 (Android)');
+    expect(summaries.find((s) => s.type === 'sendDownloadLink')!.summary).toBe(
+      'SMS download link to +44…0123 (Android)',
+    );
     const history = JSON.stringify(
-      (await handle.fetchHistory()).events?.filter((e) => e.userMetadata?.summary).map((e) => defaultPayloadConverter.fromPayload(e.userMetadata!.summary!)),
+      (await handle.fetchHistory()).events
+        ?.filter((e) => e.userMetadata?.summary)
+        .map((e) => defaultPayloadConverter.fromPayload(e.userMetadata!.summary!)),
     );
     expect(history).not.toContain('7700900123');
   });
 
   it('answers the status query while it runs and after it finished, with what Steve was told', async () => {
     const { worker, taskQueue } = await journeyWorker(testEnv, env);
-    const { handle } = await startRequest(testEnv, taskQueue, expensatron, { requester: 'steve', fields: { phone: '+447700900123', os: 'android' } });
+    const { handle } = await startRequest(testEnv, taskQueue, expensatron, {
+      requester: 'steve',
+      fields: { phone: '+447700900123', os: 'android' },
+    });
     // Queries are answered by a worker (replaying the history): ask with the worker up.
     await worker.runUntil(async () => {
       const running = await waitForStatus(handle, (s) => s.told.length >= 1);
@@ -120,7 +144,14 @@ describe('Expensatron for Steve: the happy path', () => {
       expect(running.stages.at(-1)).toMatchObject({ stage: 'completed', label: 'Done' });
       await handle.result();
       const s = await status(handle);
-      expect(s).toMatchObject({ running: false, outcome: 'completed', stage: 'completed', stageLabel: 'Done', requester: 'steve', serviceTitle: 'Expensatron' });
+      expect(s).toMatchObject({
+        running: false,
+        outcome: 'completed',
+        stage: 'completed',
+        stageLabel: 'Done',
+        requester: 'steve',
+        serviceTitle: 'Expensatron',
+      });
       expect(s.told).toHaveLength(3);
       const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(meta.currentDetails).toContain('outcome **completed**');

@@ -29,7 +29,10 @@ const expensatron = withPlan(serviceById('expensatron'));
 
 /** Runs Steve's Expensatron request to the end; returns its journey (workflow) id. */
 async function finishedExpensatron(taskQueue: string): Promise<string> {
-  const started = await startRequest(testEnv, taskQueue, expensatron, { requester: 'steve', fields: { phone: '07700 900123', os: 'android' } });
+  const started = await startRequest(testEnv, taskQueue, expensatron, {
+    requester: 'steve',
+    fields: { phone: '07700 900123', os: 'android' },
+  });
   const r = await result(started.handle);
   expect(r.outcome).toBe('completed');
   return started.workflowId;
@@ -59,8 +62,16 @@ describe('journeyFeedbackWorkflow', () => {
       expect(done).toEqual({ journeyId, user: 'steve', score: 9, recordedAt: first.at });
       await recordHistory(testEnv.client, options.workflowId, 'expensatron-rated');
 
-      expect(await env.deps.experience.journey(journeyId)).toMatchObject({ journeyId, requester: 'steve', outcome: 'completed', nps: 9, npsComment: 'Quick and clear' });
-      expect(await activitySummaries(handle)).toEqual([{ type: 'recordNpsAnswer', summary: `NPS 9 from steve for ${journeyId}` }]);
+      expect(await env.deps.experience.journey(journeyId)).toMatchObject({
+        journeyId,
+        requester: 'steve',
+        outcome: 'completed',
+        nps: 9,
+        npsComment: 'Quick and clear',
+      });
+      expect(await activitySummaries(handle)).toEqual([
+        { type: 'recordNpsAnswer', summary: `NPS 9 from steve for ${journeyId}` },
+      ]);
       const described = await handle.describe();
       expect(described.typedSearchAttributes.get(JourneyKind)).toBe('feedback');
       expect(described.typedSearchAttributes.get(ServiceId)).toBe('expensatron');
@@ -69,7 +80,10 @@ describe('journeyFeedbackWorkflow', () => {
 
       // Steve changes his mind: the same id runs again (allow-duplicate) and the new answer wins.
       const second = answer(journeyId, 4, new Date(Date.parse(first.at) + 1000));
-      const again = await testEnv.client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(second, taskQueue));
+      const again = await testEnv.client.workflow.start(
+        journeyFeedbackWorkflowType,
+        journeyFeedbackStartOptions(second, taskQueue),
+      );
       expect(again.firstExecutionRunId).not.toBe(handle.firstExecutionRunId);
       await again.result();
       expect(await env.deps.experience.journey(journeyId)).toMatchObject({ nps: 4, npsComment: null });
@@ -81,10 +95,18 @@ describe('journeyFeedbackWorkflow', () => {
     const journeyId = await worker.runUntil(() => finishedExpensatron(taskQueue));
     // No worker on this queue yet: the first answer's run waits, as it would while workers are down.
     const first = answer(journeyId, 2, new Date());
-    const stuck = await testEnv.client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(first, taskQueue));
+    const stuck = await testEnv.client.workflow.start(
+      journeyFeedbackWorkflowType,
+      journeyFeedbackStartOptions(first, taskQueue),
+    );
     const second = answer(journeyId, 8, new Date(Date.parse(first.at) + 1000));
-    const replacing = await testEnv.client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(second, taskQueue));
-    expect((await testEnv.client.workflow.getHandle(stuck.workflowId, stuck.firstExecutionRunId).describe()).status.name).toBe('TERMINATED');
+    const replacing = await testEnv.client.workflow.start(
+      journeyFeedbackWorkflowType,
+      journeyFeedbackStartOptions(second, taskQueue),
+    );
+    expect(
+      (await testEnv.client.workflow.getHandle(stuck.workflowId, stuck.firstExecutionRunId).describe()).status.name,
+    ).toBe('TERMINATED');
     const { worker: again } = await journeyWorker(testEnv, env, taskQueue);
     await again.runUntil(() => replacing.result());
     expect((await env.deps.experience.journey(journeyId))?.nps).toBe(8);
@@ -95,8 +117,14 @@ describe('journeyFeedbackWorkflow', () => {
     await worker.runUntil(async () => {
       const journeyId = await finishedExpensatron(taskQueue);
       const bad = { ...answer(journeyId, 11, new Date()), comment: 'x'.repeat(501) };
-      const handle = await testEnv.client.workflow.start(journeyFeedbackWorkflowType, journeyFeedbackStartOptions(bad, taskQueue));
-      const err: unknown = await handle.result().then(() => null, (e: unknown) => e);
+      const handle = await testEnv.client.workflow.start(
+        journeyFeedbackWorkflowType,
+        journeyFeedbackStartOptions(bad, taskQueue),
+      );
+      const err: unknown = await handle.result().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause;
       expect(cause).toBeInstanceOf(ApplicationFailure);

@@ -30,7 +30,11 @@ export const fastDurations: ServiceDurations = {
 };
 
 /** The same service with test durations (and optionally other plan changes). */
-export function withPlan(service: CatalogService, durations: Partial<ServiceDurations> = {}, plan: Partial<ServicePlan> = {}): CatalogService {
+export function withPlan(
+  service: CatalogService,
+  durations: Partial<ServiceDurations> = {},
+  plan: Partial<ServicePlan> = {},
+): CatalogService {
   return { ...service, plan: { ...service.plan, ...plan, durations: { ...fastDurations, ...durations } } };
 }
 
@@ -69,7 +73,11 @@ export async function startRequest(
 }
 
 /** A worker with the real activities over the environment's adapters. */
-export async function journeyWorker(testEnv: TestWorkflowEnvironment, env: IntegrationEnv, taskQueue = uniqueTaskQueue('fulfil')): Promise<{ worker: Worker; taskQueue: string }> {
+export async function journeyWorker(
+  testEnv: TestWorkflowEnvironment,
+  env: IntegrationEnv,
+  taskQueue = uniqueTaskQueue('fulfil'),
+): Promise<{ worker: Worker; taskQueue: string }> {
   const worker = await createTestWorker(testEnv, { taskQueue, activities: createActivities(env.deps) });
   return { worker, taskQueue };
 }
@@ -83,7 +91,11 @@ export async function result(handle: WorkflowHandle): Promise<FulfilmentResult> 
 }
 
 /** Polls the status until `predicate` holds (the journey runs on its own timeline). */
-export async function waitForStatus(handle: WorkflowHandle, predicate: (s: FulfilmentStatus) => boolean, timeoutMs = 20_000): Promise<FulfilmentStatus> {
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (s: FulfilmentStatus) => boolean,
+  timeoutMs = 20_000,
+): Promise<FulfilmentStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: FulfilmentStatus | null = null;
   while (Date.now() < deadline) {
@@ -120,7 +132,9 @@ export async function activitySummaries(handle: WorkflowHandle): Promise<{ type:
 }
 
 /** Update failures arrive as WorkflowUpdateFailedError with the validator's ApplicationFailure as cause. */
-export async function updateRejection(promise: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
+export async function updateRejection(
+  promise: Promise<unknown>,
+): Promise<{ type: string | undefined; message: string }> {
   const err = await promise.then(
     () => {
       throw new Error('expected the update to be rejected');

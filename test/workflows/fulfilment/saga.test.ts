@@ -15,7 +15,10 @@ let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
 
 beforeAll(async () => {
-  [testEnv, env] = await Promise.all([connectTestEnv(), startIntegrationEnv({ scimApplications: ['expensatron', 'expensatron-reports'] })]);
+  [testEnv, env] = await Promise.all([
+    connectTestEnv(),
+    startIntegrationEnv({ scimApplications: ['expensatron', 'expensatron-reports'] }),
+  ]);
 });
 afterAll(async () => {
   await env?.stop();
@@ -28,7 +31,9 @@ afterEach(() => {
 /** Expensatron plus a second application provisioned after it (test-only plan). */
 function twoApplications(): CatalogService {
   const base = withPlan(serviceById('expensatron'));
-  const steps = base.plan.steps.flatMap((s): FulfilmentStep[] => (s.kind === 'provision-account' ? [s, { kind: 'provision-account', applicationId: 'expensatron-reports' }] : [s]));
+  const steps = base.plan.steps.flatMap((s): FulfilmentStep[] =>
+    s.kind === 'provision-account' ? [s, { kind: 'provision-account', applicationId: 'expensatron-reports' }] : [s],
+  );
   return { ...base, plan: { ...base.plan, steps } };
 }
 
@@ -39,7 +44,10 @@ describe('compensation', () => {
     const { worker, taskQueue } = await journeyWorker(testEnv, env);
     env.scim['expensatron-reports']!.rejectCreates(true);
     const { r, workflowId } = await worker.runUntil(async () => {
-      const s = await startRequest(testEnv, taskQueue, twoApplications(), { requester: 'steve', fields: { phone: org.steve.phone, os: 'android' } });
+      const s = await startRequest(testEnv, taskQueue, twoApplications(), {
+        requester: 'steve',
+        fields: { phone: org.steve.phone, os: 'android' },
+      });
       return { ...s, r: await result(s.handle) };
     });
     expect(r.outcome).toBe('failed');
@@ -60,11 +68,29 @@ describe('compensation', () => {
     const { worker, taskQueue } = await journeyWorker(testEnv, env);
     env.scim['expensatron-reports']!.rejectCreates(true);
     // Tony already uses Expensatron; Mia had an account that was switched off.
-    env.scim.expensatron!.createUser({ userName: org.tony.email, externalId: 'tony', active: true, givenName: 'Tony', familyName: 'Rossi' });
-    env.scim.expensatron!.createUser({ userName: org.mia.email, externalId: 'mia', active: false, givenName: 'Mia', familyName: 'Novak' });
+    env.scim.expensatron!.createUser({
+      userName: org.tony.email,
+      externalId: 'tony',
+      active: true,
+      givenName: 'Tony',
+      familyName: 'Rossi',
+    });
+    env.scim.expensatron!.createUser({
+      userName: org.mia.email,
+      externalId: 'mia',
+      active: false,
+      givenName: 'Mia',
+      familyName: 'Novak',
+    });
     const [tony, mia] = await worker.runUntil(async () => {
-      const t = await startRequest(testEnv, taskQueue, twoApplications(), { requester: 'tony', fields: { phone: org.tony.phone, os: 'ios' } });
-      const m = await startRequest(testEnv, taskQueue, twoApplications(), { requester: 'mia', fields: { phone: org.mia.phone, os: 'ios' } });
+      const t = await startRequest(testEnv, taskQueue, twoApplications(), {
+        requester: 'tony',
+        fields: { phone: org.tony.phone, os: 'ios' },
+      });
+      const m = await startRequest(testEnv, taskQueue, twoApplications(), {
+        requester: 'mia',
+        fields: { phone: org.mia.phone, os: 'ios' },
+      });
       return [await result(t.handle), await result(m.handle)];
     });
     expect(tony.outcome).toBe('failed');

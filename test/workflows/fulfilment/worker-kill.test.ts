@@ -23,7 +23,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCatalog, listServices } from '../../../catalog';
 import { workerTimeouts } from '../../../worker/create-worker';
 import { fulfilmentWorkflowType, type FulfilmentResult } from '../../../workflows/fulfilment/definitions';
-import { batch, cmdbCall, directoryCall, experienceCall, notification, provisioning } from '../../../workflows/shared/activity-options';
+import {
+  batch,
+  cmdbCall,
+  directoryCall,
+  experienceCall,
+  notification,
+  provisioning,
+} from '../../../workflows/shared/activity-options';
 import { org, type IntegrationEnv } from '../../support/integration-env';
 import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
 import { uniqueTaskQueue, workflowBundle } from '../../support/temporal';
@@ -61,7 +68,13 @@ const workflowTaskTimeoutMs = 10_000;
  * Counted both ways (generous), plus a few seconds for the work itself on a loaded machine.
  */
 function recoveryBoundMs(preset: typeof provisioning): number {
-  return ms(preset.heartbeatTimeout) + ms(preset.retry?.initialInterval) + ms(workerTimeouts.stickyQueueScheduleToStartTimeout) + workflowTaskTimeoutMs + 5_000;
+  return (
+    ms(preset.heartbeatTimeout) +
+    ms(preset.retry?.initialInterval) +
+    ms(workerTimeouts.stickyQueueScheduleToStartTimeout) +
+    workflowTaskTimeoutMs +
+    5_000
+  );
 }
 
 function processConfig(taskQueue: string): WorkerProcessConfig {
@@ -70,7 +83,14 @@ function processConfig(taskQueue: string): WorkerProcessConfig {
     temporal: { address: inject('temporalAddress'), namespace: inject('temporalNamespace'), taskQueue },
     workflowBundlePath: bundlePath,
     ledgerPath: join(dir, `send-ledger-${taskQueue}.jsonl`),
-    ldap: { url: env.slapd.url, bindDn: env.slapd.bindDn, bindPassword: env.slapd.bindPassword, userBaseDn: env.slapd.userBaseDn, groupBaseDn: env.slapd.groupBaseDn, preset: env.slapd.preset },
+    ldap: {
+      url: env.slapd.url,
+      bindDn: env.slapd.bindDn,
+      bindPassword: env.slapd.bindPassword,
+      userBaseDn: env.slapd.userBaseDn,
+      groupBaseDn: env.slapd.groupBaseDn,
+      preset: env.slapd.preset,
+    },
     smtp: { host: env.smtp.host, port: env.smtp.port },
     twilio: { accountSid: env.twilio.accountSid, authToken: env.twilio.authToken, baseUrl: env.twilio.baseUrl },
     servicenow: { baseUrl: env.servicenow.baseUrl, user: env.servicenow.user, password: env.servicenow.password },
@@ -86,11 +106,20 @@ async function worker(taskQueue: string): Promise<WorkerProcess> {
 }
 
 /** Which attempt of `activityType` completed, and how the attempt before it ended (from the history). */
-async function finalAttempt(workflowId: string, activityType: string): Promise<{ attempt: number; lastFailureTimeout: number | null | undefined }> {
+async function finalAttempt(
+  workflowId: string,
+  activityType: string,
+): Promise<{ attempt: number; lastFailureTimeout: number | null | undefined }> {
   const history = await testEnv.client.workflow.getHandle(workflowId).fetchHistory();
   const events = history.events ?? [];
-  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType).map((e) => String(e.eventId));
-  const started = events.filter((e) => e.activityTaskStartedEventAttributes && scheduled.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)));
+  const scheduled = events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+    .map((e) => String(e.eventId));
+  const started = events.filter(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      scheduled.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
+  );
   const last = started[started.length - 1]?.activityTaskStartedEventAttributes;
   return { attempt: last?.attempt ?? 0, lastFailureTimeout: last?.lastFailure?.timeoutFailureInfo?.timeoutType };
 }
@@ -104,7 +133,11 @@ describe('a worker process killed mid-step', () => {
     // The long batch pages heartbeat too (incident notifications), with a short heartbeat timeout.
     expect(ms(batch.heartbeatTimeout)).toBeLessThanOrEqual(10_000);
     // Recording the figures at a journey's end does not heartbeat: its start-to-close is its detection.
-    expect(ms(experienceCall.startToCloseTimeout) + ms(experienceCall.retry?.initialInterval) + ms(workerTimeouts.stickyQueueScheduleToStartTimeout)).toBeLessThanOrEqual(30_000);
+    expect(
+      ms(experienceCall.startToCloseTimeout) +
+        ms(experienceCall.retry?.initialInterval) +
+        ms(workerTimeouts.stickyQueueScheduleToStartTimeout),
+    ).toBeLessThanOrEqual(30_000);
   });
 
   it('no catalog plan tells the requester "taking longer" because of a crash recovered within that bound', () => {
@@ -159,7 +192,9 @@ describe('a worker process killed mid-step', () => {
     console.log(
       `worker-kill (${second} worker): journey completed ${(recovered / 1000).toFixed(1)} s after a worker was available ` +
         `(bound ${(bound / 1000).toFixed(1)} s); ${((doneAt - killedAt) / 1000).toFixed(1)} s after the SIGKILL` +
-        (second === 'restarted' ? `; the new process was ready ${((other.readyAt - other.spawnedAt) / 1000).toFixed(1)} s after its spawn` : '') +
+        (second === 'restarted'
+          ? `; the new process was ready ${((other.readyAt - other.spawnedAt) / 1000).toFixed(1)} s after its spawn`
+          : '') +
         `; the provisioning step took ${((r.figures.stageDurationsMs.provisioning ?? 0) / 1000).toFixed(1)} s ("taking longer" after ${threshold} s)`,
     );
 

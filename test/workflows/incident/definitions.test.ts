@@ -18,7 +18,10 @@ const input: IncidentInput = {
   serviceId: 'crm',
   title: 'CRM web app down',
   message: 'Some CRM users cannot open the web app. The mobile app works.',
-  workaround: { text: 'Use the mobile CRM app.', links: { android: 'https://play.example/crm', ios: 'https://apps.example/crm' } },
+  workaround: {
+    text: 'Use the mobile CRM app.',
+    links: { android: 'https://play.example/crm', ios: 'https://apps.example/crm' },
+  },
   declaredBy: 'ivy',
 };
 
@@ -77,7 +80,9 @@ describe('incident input and message validation', () => {
   it('validators throw a non-retryable InvalidInput failure for malformed clicks', () => {
     expect(() => validateAffected({ accountName: 'Steve Jones' })).toThrow(/accountName/);
     expect(() => validateConfirm({ accountName: 'steve', answer: 'maybe' as 'fixed' })).toThrow(/answer/);
-    expect(() => validateConfirm({ accountName: 'steve', answer: 'still-broken', score: 3 })).toThrow(/only with the answer fixed/);
+    expect(() => validateConfirm({ accountName: 'steve', answer: 'still-broken', score: 3 })).toThrow(
+      /only with the answer fixed/,
+    );
     expect(() => validateNps({ accountName: 'steve', score: 11 })).toThrow(/0 to 10/);
     expect(() => validateNps({ accountName: 'steve', score: 7.5 })).toThrow(/whole number/);
     expect(() => validateNps({ accountName: 'steve', score: 9, comment: 'x'.repeat(501) })).toThrow(/comment/);
@@ -88,7 +93,9 @@ describe('incident input and message validation', () => {
       caught = err;
     }
     expect(caught).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
-    expect(() => validateConfirm({ accountName: 'steve', answer: 'fixed', score: 9, comment: 'quick fix' })).not.toThrow();
+    expect(() =>
+      validateConfirm({ accountName: 'steve', answer: 'fixed', score: 9, comment: 'quick fix' }),
+    ).not.toThrow();
   });
 
   it('start options carry the id, reject-duplicate, a readable summary and the search attributes', () => {

@@ -25,24 +25,43 @@ import { createTestWorker, uniqueTaskQueue } from '../../support/temporal';
 
 type IncidentEnv = Pick<IntegrationEnv, 'deps' | 'settings'>;
 
-export async function incidentWorker(testEnv: TestWorkflowEnvironment, env: IncidentEnv, extra: { maxCachedWorkflows?: number } = {}): Promise<{ worker: Worker; taskQueue: string }> {
+export async function incidentWorker(
+  testEnv: TestWorkflowEnvironment,
+  env: IncidentEnv,
+  extra: { maxCachedWorkflows?: number } = {},
+): Promise<{ worker: Worker; taskQueue: string }> {
   const taskQueue = uniqueTaskQueue('incident');
-  const worker = await createTestWorker(testEnv, { taskQueue, activities: { ...createIncidentActivities(env.deps), ...createExperienceActivities(env.deps) }, ...extra });
+  const worker = await createTestWorker(testEnv, {
+    taskQueue,
+    activities: { ...createIncidentActivities(env.deps), ...createExperienceActivities(env.deps) },
+    ...extra,
+  });
   return { worker, taskQueue };
 }
 
-export async function declare(testEnv: TestWorkflowEnvironment, taskQueue: string, input: IncidentInput): Promise<WorkflowHandle> {
+export async function declare(
+  testEnv: TestWorkflowEnvironment,
+  taskQueue: string,
+  input: IncidentInput,
+): Promise<WorkflowHandle> {
   return testEnv.client.workflow.start(incidentWorkflowType, incidentStartOptions(input, taskQueue));
 }
 
 /** Polls the banner query until `ok` (real timers: the waits in the input are seconds). */
-export async function waitForStatus(handle: WorkflowHandle, ok: (s: IncidentStatus) => boolean, timeoutMs = 45_000): Promise<IncidentStatus> {
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  ok: (s: IncidentStatus) => boolean,
+  timeoutMs = 45_000,
+): Promise<IncidentStatus> {
   const end = Date.now() + timeoutMs;
   let last: IncidentStatus | undefined;
   for (;;) {
     last = await handle.query(incidentStatusQuery);
     if (ok(last)) return last;
-    if (Date.now() > end) throw new Error(`status never matched; last: ${JSON.stringify({ status: last.status, phase: last.phase, counts: last.counts, notifying: last.notifying })}`);
+    if (Date.now() > end)
+      throw new Error(
+        `status never matched; last: ${JSON.stringify({ status: last.status, phase: last.phase, counts: last.counts, notifying: last.notifying })}`,
+      );
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -56,7 +75,10 @@ export async function waitUntil(what: string, ok: () => boolean, timeoutMs = 30_
 }
 
 /** The confirmation links in an email's text part, by answer. */
-export function confirmationLinks(text: string | undefined, incidentId: string): { fixed: string; stillBroken: string } {
+export function confirmationLinks(
+  text: string | undefined,
+  incidentId: string,
+): { fixed: string; stillBroken: string } {
   const links = [...(text ?? '').matchAll(/https?:\/\/\S+\/incidents\/([^/\s]+)\/confirm\?\S+/g)].map((m) => m[0]);
   const fixed = links.find((l) => new URL(l).searchParams.get('answer') === 'fixed');
   const stillBroken = links.find((l) => new URL(l).searchParams.get('answer') === 'still-broken');
@@ -77,13 +99,27 @@ export async function answerByLink(
 ): Promise<{ refused: 'invalid' | 'expired' } | ConfirmResult> {
   const url = new URL(input.url);
   const token = url.searchParams.get('token') ?? '';
-  const link = verifyLinkToken(env.settings.linkSecret, token, { incidentId: input.incidentId, action: 'confirm' }, input.now);
+  const link = verifyLinkToken(
+    env.settings.linkSecret,
+    token,
+    { incidentId: input.incidentId, action: 'confirm' },
+    input.now,
+  );
   if (!link.ok) return { refused: link.reason };
   const answer = url.searchParams.get('answer') === 'fixed' ? 'fixed' : 'still-broken';
   const accountName = link.claims.accountName;
-  return testEnv.client.workflow.getHandle(shardWorkflowIdForUser(input.incidentId, accountName, input.shardCount)).executeUpdate(confirmUpdate, {
-    args: [{ accountName, answer, ...(input.score !== undefined ? { score: input.score } : {}), ...(input.comment !== undefined ? { comment: input.comment } : {}) }],
-  });
+  return testEnv.client.workflow
+    .getHandle(shardWorkflowIdForUser(input.incidentId, accountName, input.shardCount))
+    .executeUpdate(confirmUpdate, {
+      args: [
+        {
+          accountName,
+          answer,
+          ...(input.score !== undefined ? { score: input.score } : {}),
+          ...(input.comment !== undefined ? { comment: input.comment } : {}),
+        },
+      ],
+    });
 }
 
 /** Every run of every workflow of an incident (the incident, its shards, workaround SMS), with its history. */
@@ -91,7 +127,13 @@ export async function incidentHistories(testEnv: TestWorkflowEnvironment, incide
   const runs: { workflowId: string; runId: string; type: string; events: number; payloadText: string }[] = [];
   for await (const e of testEnv.client.workflow.list({ query: `IncidentId = "${incidentId}"` })) {
     const history = await testEnv.client.workflow.getHandle(e.workflowId, e.runId).fetchHistory();
-    runs.push({ workflowId: e.workflowId, runId: e.runId, type: e.type, events: history.events?.length ?? 0, payloadText: payloadText(history) });
+    runs.push({
+      workflowId: e.workflowId,
+      runId: e.runId,
+      type: e.type,
+      events: history.events?.length ?? 0,
+      payloadText: payloadText(history),
+    });
   }
   return runs;
 }

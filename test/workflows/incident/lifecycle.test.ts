@@ -30,7 +30,15 @@ import {
 import { IncidentId, JourneyKind, Outcome, Stage } from '../../../workflows/shared/search-attributes';
 import { org, type IntegrationEnv } from '../../support/integration-env';
 import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
-import { answerByLink, confirmationLinks, declare, incidentHistories, incidentWorker, waitForStatus, waitUntil } from './helpers';
+import {
+  answerByLink,
+  confirmationLinks,
+  declare,
+  incidentHistories,
+  incidentWorker,
+  waitForStatus,
+  waitUntil,
+} from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
@@ -49,7 +57,13 @@ function crmIncident(incidentId: string, overrides: Partial<IncidentInput> = {})
     message: 'Some people cannot open the CRM web app. The mobile CRM app works.',
     workaround: { text: 'Use the mobile CRM app.', links: { android: 'https://play.example/store/apps/crm' } },
     declaredBy: 'ivy',
-    timings: { followUpAfterSeconds: 6, finalDeadlineSeconds: 9, reportIntervalSeconds: 0.2, lingerAfterCloseSeconds: 120, linkValidSeconds: 3600 },
+    timings: {
+      followUpAfterSeconds: 6,
+      finalDeadlineSeconds: 9,
+      reportIntervalSeconds: 0.2,
+      lingerAfterCloseSeconds: 120,
+      linkValidSeconds: 3600,
+    },
     scale: { shardCount, pageSize: 2, pagesPerActivity: 1 },
     reopen: { stillBrokenAbove: 0, stillBrokenShareAbove: 1, maxPhases: 2 },
     retryInitialIntervalMs: 100,
@@ -58,12 +72,18 @@ function crmIncident(incidentId: string, overrides: Partial<IncidentInput> = {})
 }
 
 const mails = (who: string, incidentId: string, subject?: RegExp) =>
-  env.emailsTo(`${who}@eagle5.example`).filter((m) => m.text?.includes(incidentId) && (!subject || subject.test(m.subject ?? '')));
-const shardOf = (incidentId: string, accountName: string) => testEnv.client.workflow.getHandle(shardWorkflowIdForUser(incidentId, accountName, shardCount));
-const affected = (incidentId: string, accountName: string) => shardOf(incidentId, accountName).executeUpdate(affectedUpdate, { args: [{ accountName }] });
+  env
+    .emailsTo(`${who}@eagle5.example`)
+    .filter((m) => m.text?.includes(incidentId) && (!subject || subject.test(m.subject ?? '')));
+const shardOf = (incidentId: string, accountName: string) =>
+  testEnv.client.workflow.getHandle(shardWorkflowIdForUser(incidentId, accountName, shardCount));
+const affected = (incidentId: string, accountName: string) =>
+  shardOf(incidentId, accountName).executeUpdate(affectedUpdate, { args: [{ accountName }] });
 
 async function terminateLeftovers(incidentId: string): Promise<void> {
-  for await (const w of testEnv.client.workflow.list({ query: `IncidentId = "${incidentId}" AND ExecutionStatus = "Running"` })) {
+  for await (const w of testEnv.client.workflow.list({
+    query: `IncidentId = "${incidentId}" AND ExecutionStatus = "Running"`,
+  })) {
     await testEnv.client.workflow.getHandle(w.workflowId).terminate('test finished');
   }
 }
@@ -78,7 +98,13 @@ describe('incident lifecycle (the CRM outage)', () => {
       // --- declared: every subscriber told exactly once, SMS to the one who prefers it ---------
       const declared = await waitForStatus(handle, (s) => s.subscribers !== null && s.shardsNotReported === 0);
       expect(declared).toMatchObject({ status: 'open', phase: 1, serviceName: 'CRM', subscribers: 4, shardCount });
-      expect(declared.notifications[0]!.counts).toEqual({ subscribers: 4, emailsSent: 4, smsSent: 1, alreadySent: 0, failed: 0 });
+      expect(declared.notifications[0]!.counts).toEqual({
+        subscribers: 4,
+        emailsSent: 4,
+        smsSent: 1,
+        alreadySent: 0,
+        failed: 0,
+      });
       for (const who of crmSubscribers) expect(mails(who, id).map((m) => m.subject)).toEqual(['CRM: CRM web app down']);
       expect(mails('dana', id)).toEqual([]);
       expect(env.smsTo(org.steve.phone).filter((m) => m.body.includes('CRM problem'))).toHaveLength(1);
@@ -89,19 +115,46 @@ describe('incident lifecycle (the CRM outage)', () => {
       expect(await affected(id, 'steve')).toMatchObject({ status: 'already-recorded' });
       expect(await affected(id, 'tony')).toMatchObject({ status: 'recorded' });
       expect(await affected(id, 'mia')).toMatchObject({ status: 'recorded' });
-      const content = { incidentId: id, serviceId: 'crm', serviceName: 'CRM', title: declared.title, message: declared.message, workaround: declared.workaround };
-      const sms = () => testEnv.client.workflow.execute(incidentWorkaroundSmsWorkflowType, workaroundSmsStartOptions(content, 'steve', taskQueue));
+      const content = {
+        incidentId: id,
+        serviceId: 'crm',
+        serviceName: 'CRM',
+        title: declared.title,
+        message: declared.message,
+        workaround: declared.workaround,
+      };
+      const sms = () =>
+        testEnv.client.workflow.execute(
+          incidentWorkaroundSmsWorkflowType,
+          workaroundSmsStartOptions(content, 'steve', taskQueue),
+        );
       expect(await sms()).toEqual({ status: 'sent', to: '+44…0123', os: 'android', alreadySent: false });
       expect(await sms()).toEqual({ status: 'sent', to: '+44…0123', os: 'android', alreadySent: true });
-      expect(env.smsTo(org.steve.phone).filter((m) => m.body.includes('https://play.example/store/apps/crm'))).toHaveLength(1);
-      expect(await testEnv.client.workflow.execute(incidentWorkaroundSmsWorkflowType, workaroundSmsStartOptions(content, 'tony', taskQueue))).toEqual({
+      expect(
+        env.smsTo(org.steve.phone).filter((m) => m.body.includes('https://play.example/store/apps/crm')),
+      ).toHaveLength(1);
+      expect(
+        await testEnv.client.workflow.execute(
+          incidentWorkaroundSmsWorkflowType,
+          workaroundSmsStartOptions(content, 'tony', taskQueue),
+        ),
+      ).toEqual({
         status: 'no-link-for-device',
         os: 'ios',
       });
-      expect(await testEnv.client.workflow.execute(incidentWorkaroundSmsWorkflowType, workaroundSmsStartOptions(content, 'ivy', taskQueue))).toEqual({ status: 'no-device' });
+      expect(
+        await testEnv.client.workflow.execute(
+          incidentWorkaroundSmsWorkflowType,
+          workaroundSmsStartOptions(content, 'ivy', taskQueue),
+        ),
+      ).toEqual({ status: 'no-device' });
       // A malformed click is refused by the validator (nothing recorded); an answer before the fix is a clear "not yet".
-      await expect(shardOf(id, 'x').executeUpdate(affectedUpdate, { args: [{ accountName: 'Not A Name' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(await shardOf(id, 'steve').executeUpdate(confirmUpdate, { args: [{ accountName: 'steve', answer: 'fixed' }] })).toEqual({
+      await expect(
+        shardOf(id, 'x').executeUpdate(affectedUpdate, { args: [{ accountName: 'Not A Name' }] }),
+      ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(
+        await shardOf(id, 'steve').executeUpdate(confirmUpdate, { args: [{ accountName: 'steve', answer: 'fixed' }] }),
+      ).toEqual({
         status: 'not-resolved',
         incidentStatus: 'open',
       });
@@ -109,21 +162,41 @@ describe('incident lifecycle (the CRM outage)', () => {
       expect(counted.counts).toMatchObject({ affected: 3, confirmedFixed: 0, stillBroken: 0, noAnswer: 3 });
 
       // --- progress: the banner shows it, the affected people (only) are emailed ----------------
-      const progress = await handle.executeUpdate(progressUpdate, { args: [{ text: 'We found the cause: a full disk on the web server.', notifyAffected: true, by: 'ivy' }] });
+      const progress = await handle.executeUpdate(progressUpdate, {
+        args: [{ text: 'We found the cause: a full disk on the web server.', notifyAffected: true, by: 'ivy' }],
+      });
       expect(progress).toMatchObject({ status: 'posted', note: { seq: 1, by: 'ivy', notifiedAffected: true } });
-      expect((await waitForStatus(handle, (s) => s.latestNote !== null)).latestNote!.text).toBe('We found the cause: a full disk on the web server.');
-      await waitUntil('progress emails', () => ['steve', 'tony', 'mia'].every((w) => mails(w, id, /^Update:/).length === 1));
+      expect((await waitForStatus(handle, (s) => s.latestNote !== null)).latestNote!.text).toBe(
+        'We found the cause: a full disk on the web server.',
+      );
+      await waitUntil('progress emails', () =>
+        ['steve', 'tony', 'mia'].every((w) => mails(w, id, /^Update:/).length === 1),
+      );
       expect(mails('ivy', id, /^Update:/)).toEqual([]);
 
       // --- resolve: affected people get personal links, everyone else the news, each once -------
-      expect(await handle.executeUpdate(resolveUpdate, { args: [{ note: 'The disk was cleaned up and the web app restarted.', by: 'ivy' }] })).toEqual({
+      expect(
+        await handle.executeUpdate(resolveUpdate, {
+          args: [{ note: 'The disk was cleaned up and the web app restarted.', by: 'ivy' }],
+        }),
+      ).toEqual({
         status: 'resolved',
         phase: 1,
       });
-      expect(await handle.executeUpdate(resolveUpdate, { args: [{ note: 'again', by: 'ivy' }] })).toEqual({ status: 'not-open', incidentStatus: 'resolved' });
+      expect(await handle.executeUpdate(resolveUpdate, { args: [{ note: 'again', by: 'ivy' }] })).toEqual({
+        status: 'not-open',
+        incidentStatus: 'resolved',
+      });
       const resolved = await waitForStatus(handle, (s) => s.notifications.length === 2);
-      expect(resolved.notifications[1]!.counts).toMatchObject({ subscribers: 4, emailsSent: 1, alreadySent: 3, smsSent: 1, failed: 0 });
-      for (const who of ['steve', 'tony', 'mia']) expect(mails(who, id, /^Fixed:/).map((m) => m.subject)).toEqual(['Fixed: CRM: is it working for you?']);
+      expect(resolved.notifications[1]!.counts).toMatchObject({
+        subscribers: 4,
+        emailsSent: 1,
+        alreadySent: 3,
+        smsSent: 1,
+        failed: 0,
+      });
+      for (const who of ['steve', 'tony', 'mia'])
+        expect(mails(who, id, /^Fixed:/).map((m) => m.subject)).toEqual(['Fixed: CRM: is it working for you?']);
       expect(mails('ivy', id, /^Fixed:/).map((m) => m.subject)).toEqual(['Fixed: CRM: CRM web app down']);
       expect(env.smsTo(org.steve.phone).filter((m) => m.body.includes('working again'))).toHaveLength(1);
 
@@ -132,33 +205,71 @@ describe('incident lifecycle (the CRM outage)', () => {
       const tonyLinks = confirmationLinks(mails('tony', id, /^Fixed:/)[0]!.text, id);
       // Forged: Steve's signature on a payload naming Tony; and Steve's genuine link used for another incident.
       const steveToken = new URL(steveLinks.fixed).searchParams.get('token')!;
-      const stevePayload = JSON.parse(Buffer.from(steveToken.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
+      const stevePayload = JSON.parse(Buffer.from(steveToken.split('.')[0]!, 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
       const forgedPayload = Buffer.from(JSON.stringify({ ...stevePayload, u: 'tony' })).toString('base64url');
       const forged = new URL(steveLinks.fixed);
       forged.searchParams.set('token', `${forgedPayload}.${steveToken.split('.')[1]}`);
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: forged.toString() })).toEqual({ refused: 'invalid' });
-      expect(await answerByLink(testEnv, env, { incidentId: `${id}-other`, shardCount, url: steveLinks.fixed })).toEqual({ refused: 'invalid' });
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.fixed, now: Date.now() + 2 * 3600_000 })).toEqual({ refused: 'expired' });
+      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: forged.toString() })).toEqual({
+        refused: 'invalid',
+      });
+      expect(
+        await answerByLink(testEnv, env, { incidentId: `${id}-other`, shardCount, url: steveLinks.fixed }),
+      ).toEqual({ refused: 'invalid' });
+      expect(
+        await answerByLink(testEnv, env, {
+          incidentId: id,
+          shardCount,
+          url: steveLinks.fixed,
+          now: Date.now() + 2 * 3600_000,
+        }),
+      ).toEqual({ refused: 'expired' });
 
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.fixed, score: 9, comment: 'Quick and well explained' })).toEqual({
+      expect(
+        await answerByLink(testEnv, env, {
+          incidentId: id,
+          shardCount,
+          url: steveLinks.fixed,
+          score: 9,
+          comment: 'Quick and well explained',
+        }),
+      ).toEqual({
         status: 'recorded',
         answer: 'fixed',
         phase: 1,
       });
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.fixed })).toMatchObject({ status: 'already-recorded' });
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: tonyLinks.stillBroken })).toMatchObject({ status: 'recorded', answer: 'still-broken' });
-      expect(await shardOf(id, 'tony').executeUpdate(npsUpdate, { args: [{ accountName: 'tony', score: 3 }] })).toEqual({ status: 'not-confirmed' });
-      expect(await shardOf(id, 'dana').executeUpdate(confirmUpdate, { args: [{ accountName: 'dana', answer: 'fixed' }] })).toEqual({ status: 'not-affected' });
+      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.fixed })).toMatchObject({
+        status: 'already-recorded',
+      });
+      expect(
+        await answerByLink(testEnv, env, { incidentId: id, shardCount, url: tonyLinks.stillBroken }),
+      ).toMatchObject({ status: 'recorded', answer: 'still-broken' });
+      expect(await shardOf(id, 'tony').executeUpdate(npsUpdate, { args: [{ accountName: 'tony', score: 3 }] })).toEqual(
+        { status: 'not-confirmed' },
+      );
+      expect(
+        await shardOf(id, 'dana').executeUpdate(confirmUpdate, { args: [{ accountName: 'dana', answer: 'fixed' }] }),
+      ).toEqual({ status: 'not-affected' });
       const answered = await waitForStatus(handle, (s) => s.counts.confirmedFixed === 1 && s.counts.stillBroken === 1);
       expect(answered.counts).toMatchObject({ affected: 3, confirmedFixed: 1, stillBroken: 1, noAnswer: 1 });
       expect(answered.npsView).toMatchObject({ responses: 1, average: 9, score: 100 });
 
       // --- follow-up: ONE list to the service desk, a message to each person on it; re-open ------
-      const reopened = await waitForStatus(handle, (s) => s.phase === 2 && s.notifying === null && s.notifications.length === 3);
+      const reopened = await waitForStatus(
+        handle,
+        (s) => s.phase === 2 && s.notifying === null && s.notifications.length === 3,
+      );
       expect(reopened.status).toBe('open');
-      expect(reopened.phases[0]).toMatchObject({ phase: 1, reopenReason: '1 of 3 affected people said it is still broken.' });
+      expect(reopened.phases[0]).toMatchObject({
+        phase: 1,
+        reopenReason: '1 of 3 affected people said it is still broken.',
+      });
       expect(reopened.phases[0]!.followedUpAt).not.toBeNull();
-      const lists = env.emailsTo(env.settings.serviceDeskEmail).filter((m) => m.subject?.startsWith('Follow-up list') && m.text?.includes(id));
+      const lists = env
+        .emailsTo(env.settings.serviceDeskEmail)
+        .filter((m) => m.subject?.startsWith('Follow-up list') && m.text?.includes(id));
       expect(lists).toHaveLength(1);
       expect(lists[0]!.text).toContain('tony — said still broken');
       expect(lists[0]!.text).toContain('mia — no answer');
@@ -169,7 +280,11 @@ describe('incident lifecycle (the CRM outage)', () => {
       for (const who of crmSubscribers) expect(mails(who, id, /^Re-opened:/)).toHaveLength(1);
 
       // --- phase 2: resolve again; only the unconfirmed are asked again --------------------------
-      expect(await handle.executeUpdate(resolveUpdate, { args: [{ note: 'The load balancer sent some people to an old server; fixed now.', by: 'ivy' }] })).toEqual({
+      expect(
+        await handle.executeUpdate(resolveUpdate, {
+          args: [{ note: 'The load balancer sent some people to an old server; fixed now.', by: 'ivy' }],
+        }),
+      ).toEqual({
         status: 'resolved',
         phase: 2,
       });
@@ -178,8 +293,16 @@ describe('incident lifecycle (the CRM outage)', () => {
       expect(mails('mia', id, /is it working for you/)).toHaveLength(2);
       expect(mails('steve', id, /is it working for you/)).toHaveLength(1);
       const tonyPhase2 = confirmationLinks(mails('tony', id, /is it working for you/)[1]!.text, id);
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: tonyPhase2.fixed })).toEqual({ status: 'recorded', answer: 'fixed', phase: 2 });
-      expect(await shardOf(id, 'tony').executeUpdate(npsUpdate, { args: [{ accountName: 'tony', score: 7, comment: 'Took two goes' }] })).toEqual({ status: 'recorded', score: 7 });
+      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: tonyPhase2.fixed })).toEqual({
+        status: 'recorded',
+        answer: 'fixed',
+        phase: 2,
+      });
+      expect(
+        await shardOf(id, 'tony').executeUpdate(npsUpdate, {
+          args: [{ accountName: 'tony', score: 7, comment: 'Took two goes' }],
+        }),
+      ).toEqual({ status: 'recorded', score: 7 });
 
       // --- Mia never answers: followed up again, then the final deadline closes it -------------
       const result = (await handle.result()) as IncidentResult;
@@ -192,17 +315,43 @@ describe('incident lifecycle (the CRM outage)', () => {
         npsView: { responses: 2, sum: 16, promoters: 1, passives: 1, detractors: 0, average: 8, score: 50 },
       });
       expect(result.phases.map((p) => p.phase)).toEqual([1, 2]);
-      expect(result.shards.map((s) => s.workflowId)).toEqual([incidentShardWorkflowId(id, 0), incidentShardWorkflowId(id, 1)]);
-      const lists2 = env.emailsTo(env.settings.serviceDeskEmail).filter((m) => m.subject?.startsWith('Follow-up list') && m.text?.includes(id));
+      expect(result.shards.map((s) => s.workflowId)).toEqual([
+        incidentShardWorkflowId(id, 0),
+        incidentShardWorkflowId(id, 1),
+      ]);
+      const lists2 = env
+        .emailsTo(env.settings.serviceDeskEmail)
+        .filter((m) => m.subject?.startsWith('Follow-up list') && m.text?.includes(id));
       expect(lists2).toHaveLength(2);
       expect(lists2[1]!.text).toContain('mia — no answer');
       expect(lists2[1]!.text).not.toContain('tony');
 
       // The per-person record lives in the shards.
-      expect(await shardOf(id, 'steve').query(personQuery, 'steve')).toMatchObject({ answer: 'fixed', answeredInPhase: 1, score: 9, outcome: 'confirmed' });
-      expect(await shardOf(id, 'tony').query(personQuery, 'tony')).toMatchObject({ answer: 'fixed', answeredInPhase: 2, score: 7, followedUpInPhase: 1, outcome: 'confirmed' });
-      expect(await shardOf(id, 'mia').query(personQuery, 'mia')).toMatchObject({ answer: null, followedUpInPhase: 2, outcome: 'followed-up' });
-      const people = await Promise.all([0, 1].map((n) => testEnv.client.workflow.getHandle(incidentShardWorkflowId(id, n)).query(peopleQuery, { offset: 0, limit: 100 })));
+      expect(await shardOf(id, 'steve').query(personQuery, 'steve')).toMatchObject({
+        answer: 'fixed',
+        answeredInPhase: 1,
+        score: 9,
+        outcome: 'confirmed',
+      });
+      expect(await shardOf(id, 'tony').query(personQuery, 'tony')).toMatchObject({
+        answer: 'fixed',
+        answeredInPhase: 2,
+        score: 7,
+        followedUpInPhase: 1,
+        outcome: 'confirmed',
+      });
+      expect(await shardOf(id, 'mia').query(personQuery, 'mia')).toMatchObject({
+        answer: null,
+        followedUpInPhase: 2,
+        outcome: 'followed-up',
+      });
+      const people = await Promise.all(
+        [0, 1].map((n) =>
+          testEnv.client.workflow
+            .getHandle(incidentShardWorkflowId(id, n))
+            .query(peopleQuery, { offset: 0, limit: 100 }),
+        ),
+      );
       expect(people.reduce((sum, p) => sum + p.total, 0)).toBe(3);
 
       // --- the experience figures, written by the workflows themselves -------------------------
@@ -222,17 +371,25 @@ describe('incident lifecycle (the CRM outage)', () => {
         reopened: 1,
       });
       expect(record!.firstAnnouncementAt).not.toBeNull();
-      expect(record!.timeToFirstAnnouncementMs).toBe(Date.parse(record!.firstAnnouncementAt!) - Date.parse(result.declaredAt));
-      expect(record!.timeToFirstAnnouncementMs!).toBeLessThan(Date.parse(result.phases[0]!.resolvedAt!) - Date.parse(result.declaredAt));
+      expect(record!.timeToFirstAnnouncementMs).toBe(
+        Date.parse(record!.firstAnnouncementAt!) - Date.parse(result.declaredAt),
+      );
+      expect(record!.timeToFirstAnnouncementMs!).toBeLessThan(
+        Date.parse(result.phases[0]!.resolvedAt!) - Date.parse(result.declaredAt),
+      );
       const window = { from: new Date(Date.parse(result.declaredAt) - 60_000), to: new Date(Date.now() + 60_000) };
       const [crm] = await env.deps.experience.summarize(window, { serviceId: 'crm' });
       // Steve 9 (promoter), Tony 7 (passive), each recorded once although reports repeat.
       expect(crm!.nps.incidents).toEqual({ responses: 2, promoters: 1, passives: 1, detractors: 0, score: 50 });
 
       // --- after the close: clear answers, not errors ----------------------------------------
-      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.stillBroken })).toEqual({ status: 'closed' });
+      expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: steveLinks.stillBroken })).toEqual({
+        status: 'closed',
+      });
       expect(await affected(id, 'mia')).toEqual({ status: 'closed' });
-      expect(await shardOf(id, 'mia').executeUpdate(npsUpdate, { args: [{ accountName: 'mia', score: 5 }] })).toEqual({ status: 'closed' });
+      expect(await shardOf(id, 'mia').executeUpdate(npsUpdate, { args: [{ accountName: 'mia', score: 5 }] })).toEqual({
+        status: 'closed',
+      });
 
       // --- findable and readable in the Temporal UI ---------------------------------------------
       const described = await handle.describe();
@@ -269,7 +426,18 @@ describe('incident lifecycle (the CRM outage)', () => {
     const { worker, taskQueue } = await incidentWorker(testEnv, env);
     const id = `crm-quick-${Date.now().toString(36)}`;
     await worker.runUntil(async () => {
-      const handle = await declare(testEnv, taskQueue, crmIncident(id, { timings: { followUpAfterSeconds: 60, finalDeadlineSeconds: 120, reportIntervalSeconds: 0.2, lingerAfterCloseSeconds: 30 } }));
+      const handle = await declare(
+        testEnv,
+        taskQueue,
+        crmIncident(id, {
+          timings: {
+            followUpAfterSeconds: 60,
+            finalDeadlineSeconds: 120,
+            reportIntervalSeconds: 0.2,
+            lingerAfterCloseSeconds: 30,
+          },
+        }),
+      );
       await waitForStatus(handle, (s) => s.subscribers === 4 && s.shardsNotReported === 0);
       await affected(id, 'tony');
       await affected(id, 'mia');
@@ -278,14 +446,27 @@ describe('incident lifecycle (the CRM outage)', () => {
       await waitForStatus(handle, (s) => s.notifications.length === 2);
       for (const who of ['tony', 'mia'] as const) {
         const links = confirmationLinks(mails(who, id, /is it working for you/)[0]!.text, id);
-        expect(await answerByLink(testEnv, env, { incidentId: id, shardCount, url: links.fixed, score: 10 })).toMatchObject({ status: 'recorded' });
+        expect(
+          await answerByLink(testEnv, env, { incidentId: id, shardCount, url: links.fixed, score: 10 }),
+        ).toMatchObject({ status: 'recorded' });
       }
       const result = (await handle.result()) as IncidentResult;
-      expect(result).toMatchObject({ closeReason: 'all-confirmed', outcomes: { confirmed: 2, 'followed-up': 0, 'deadline-passed': 0 }, npsView: { responses: 2, score: 100 } });
+      expect(result).toMatchObject({
+        closeReason: 'all-confirmed',
+        outcomes: { confirmed: 2, 'followed-up': 0, 'deadline-passed': 0 },
+        npsView: { responses: 2, score: 100 },
+      });
       expect(result.phases).toHaveLength(1);
       expect(result.phases[0]!.followedUpAt).toBeNull();
       expect(env.emailsTo(env.settings.serviceDeskEmail).filter((m) => m.text?.includes(id))).toEqual([]);
-      expect(await env.deps.experience.incident(id)).toMatchObject({ affected: 2, confirmedFixed: 2, noAnswer: 0, followedUp: 0, reopened: 0, lastSettledAt: result.closedAt });
+      expect(await env.deps.experience.incident(id)).toMatchObject({
+        affected: 2,
+        confirmedFixed: 2,
+        noAnswer: 0,
+        followedUp: 0,
+        reopened: 0,
+        lastSettledAt: result.closedAt,
+      });
     });
     await terminateLeftovers(id);
   }, 90_000);
@@ -293,13 +474,20 @@ describe('incident lifecycle (the CRM outage)', () => {
   it('fails with ServiceNotFound for a service the CMDB does not know', async () => {
     const { worker, taskQueue } = await incidentWorker(testEnv, env);
     await worker.runUntil(async () => {
-      const handle = await declare(testEnv, taskQueue, crmIncident(`nope-${Date.now().toString(36)}`, { serviceId: 'no-such-service' }));
+      const handle = await declare(
+        testEnv,
+        taskQueue,
+        crmIncident(`nope-${Date.now().toString(36)}`, { serviceId: 'no-such-service' }),
+      );
       const err: unknown = await handle.result().then(
         () => null,
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(WorkflowFailedError);
-      expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'ServiceNotFound', message: 'No service "no-such-service" in the CMDB' });
+      expect((err as WorkflowFailedError).cause).toMatchObject({
+        type: 'ServiceNotFound',
+        message: 'No service "no-such-service" in the CMDB',
+      });
     });
   });
 });

@@ -71,8 +71,22 @@ describe('incident at scale', () => {
   it('keeps every workflow history small with 2,000 subscribers and hundreds of clicks', async () => {
     // Cached workflows here (the lifecycle suite replays every task): this one is about sizes. More
     // SMTP connections than the shared environment's two, so 4,000 emails take seconds, not minutes.
-    const mailer = createSmtpMailer({ host: env.smtp.host, port: env.smtp.port, secure: false, requireTls: false, auth: null, from: { name: 'IT Service Desk', address: 'it@eagle5.example' }, ca: null, timeoutMs: 5_000, maxConnections: 12 });
-    const { worker, taskQueue } = await incidentWorker(testEnv, { ...env, deps: { ...env.deps, mailer } }, { maxCachedWorkflows: 100 });
+    const mailer = createSmtpMailer({
+      host: env.smtp.host,
+      port: env.smtp.port,
+      secure: false,
+      requireTls: false,
+      auth: null,
+      from: { name: 'IT Service Desk', address: 'it@eagle5.example' },
+      ca: null,
+      timeoutMs: 5_000,
+      maxConnections: 12,
+    });
+    const { worker, taskQueue } = await incidentWorker(
+      testEnv,
+      { ...env, deps: { ...env.deps, mailer } },
+      { maxCachedWorkflows: 100 },
+    );
     const id = `bigcrm-${Date.now().toString(36)}`;
     const eventLimit = 300;
     await worker.runUntil(async () => {
@@ -82,8 +96,21 @@ describe('incident at scale', () => {
         title: 'Big CRM slow',
         message: 'Big CRM pages take a minute to load.',
         declaredBy: 'ivy',
-        timings: { followUpAfterSeconds: 30, finalDeadlineSeconds: 32, reportIntervalSeconds: 0.1, lingerAfterCloseSeconds: 60 },
-        scale: { shardCount, pageSize: 50, pagesPerActivity: 2, sendConcurrency: 8, continueAsNewAfterEvents: eventLimit, continueAsNewAfterUpdates: 60, peoplePerActivity: 50 },
+        timings: {
+          followUpAfterSeconds: 30,
+          finalDeadlineSeconds: 32,
+          reportIntervalSeconds: 0.1,
+          lingerAfterCloseSeconds: 60,
+        },
+        scale: {
+          shardCount,
+          pageSize: 50,
+          pagesPerActivity: 2,
+          sendConcurrency: 8,
+          continueAsNewAfterEvents: eventLimit,
+          continueAsNewAfterUpdates: 60,
+          peoplePerActivity: 50,
+        },
         reopen: { stillBrokenAbove: 1000, stillBrokenShareAbove: 1, maxPhases: 1 },
         retryInitialIntervalMs: 100,
       });
@@ -99,14 +126,22 @@ describe('incident at scale', () => {
         outcomes[r.status] = (outcomes[r.status] ?? 0) + 1;
       });
       expect(outcomes).toEqual({ recorded: clickers, 'already-recorded': 150 });
-      const counted = await waitForStatus(handle, (s) => s.counts.affected === clickers && s.subscribers !== null, 120_000);
+      const counted = await waitForStatus(
+        handle,
+        (s) => s.counts.affected === clickers && s.subscribers !== null,
+        120_000,
+      );
       expect(counted.subscribers).toBe(subscribers);
       expect(counted.notifications[0]!.counts).toMatchObject({ subscribers, emailsSent: subscribers, failed: 0 });
 
       await handle.executeUpdate(resolveUpdate, { args: [{ note: 'Added an index.', by: 'ivy' }] });
       // Answers are taken as soon as every shard is resolved (while the subscribers are still being emailed).
       await waitUntil('every shard resolved', async () => {
-        const states = await Promise.all(Array.from({ length: shardCount }, (_, n) => testEnv.client.workflow.getHandle(incidentShardWorkflowId(id, n)).query(shardStatusQuery)));
+        const states = await Promise.all(
+          Array.from({ length: shardCount }, (_, n) =>
+            testEnv.client.workflow.getHandle(incidentShardWorkflowId(id, n)).query(shardStatusQuery),
+          ),
+        );
         return states.every((st) => st.status === 'resolved');
       });
       // Half of them confirm (a tenth of those: still broken), with scores.
@@ -116,18 +151,34 @@ describe('incident at scale', () => {
         const broken = i % 10 === 0;
         const r = await testEnv.client.workflow
           .getHandle(shardWorkflowIdForUser(id, accountName, shardCount))
-          .executeUpdate(confirmUpdate, { args: [{ accountName, answer: broken ? 'still-broken' : 'fixed', ...(broken ? {} : { score: i % 11 }) }] });
+          .executeUpdate(confirmUpdate, {
+            args: [{ accountName, answer: broken ? 'still-broken' : 'fixed', ...(broken ? {} : { score: i % 11 }) }],
+          });
         answers[r.status] = (answers[r.status] ?? 0) + 1;
       });
       expect(answers).toEqual({ recorded: clickers / 2 });
       const result = (await handle.result()) as IncidentResult;
-      expect(result.counts).toMatchObject({ affected: clickers, confirmedFixed: 270, stillBroken: 30, noAnswer: 300, followedUp: 330 });
+      expect(result.counts).toMatchObject({
+        affected: clickers,
+        confirmedFixed: 270,
+        stillBroken: 30,
+        noAnswer: 300,
+        followedUp: 330,
+      });
       expect(result.outcomes).toEqual({ confirmed: 270, 'followed-up': 330, 'deadline-passed': 0 });
       expect(result.npsView.responses).toBe(270);
       // Each NPS answer reached the experience store once, across the shards' continue-as-new.
-      const [bigcrm] = await env.deps.experience.summarize({ from: new Date(Date.parse(result.declaredAt) - 60_000), to: new Date(Date.now() + 60_000) }, { serviceId: 'bigcrm' });
+      const [bigcrm] = await env.deps.experience.summarize(
+        { from: new Date(Date.parse(result.declaredAt) - 60_000), to: new Date(Date.now() + 60_000) },
+        { serviceId: 'bigcrm' },
+      );
       expect(bigcrm!.nps.incidents.responses).toBe(270);
-      expect(await env.deps.experience.incident(id)).toMatchObject({ subscribersTold: subscribers, affected: clickers, confirmedFixed: 270, followedUp: 330 });
+      expect(await env.deps.experience.incident(id)).toMatchObject({
+        subscribersTold: subscribers,
+        affected: clickers,
+        confirmedFixed: 270,
+        followedUp: 330,
+      });
     });
 
     // Every subscriber got the announcement exactly once.
@@ -141,7 +192,9 @@ describe('incident at scale', () => {
     const shardRuns = runs.filter((r) => r.type === incidentShardWorkflowType);
     const largestShard = Math.max(...shardRuns.map((r) => r.events));
     const largestIncident = Math.max(...incidentRuns.map((r) => r.events));
-    console.log(`scale: ${runs.length} runs (incident ${incidentRuns.length}, shards ${shardRuns.length}); largest history ${largest} events (incident ${largestIncident}, shard ${largestShard})`);
+    console.log(
+      `scale: ${runs.length} runs (incident ${incidentRuns.length}, shards ${shardRuns.length}); largest history ${largest} events (incident ${largestIncident}, shard ${largestShard})`,
+    );
     // The bound, and why: a run checks its thresholds (eventLimit events, 60 updates) between
     // steps and continues as new at the first check past one, so it ends within one step of it.
     // A step is one command (here at most 4 notification batches of 50 people in parallel) or one
@@ -163,8 +216,14 @@ describe('incident at scale', () => {
       for (const r of shardRuns.filter((run) => run.payloadText.includes(shardNpsReportBoundPatch))) {
         const events = (await testEnv.client.workflow.getHandle(r.workflowId, r.runId).fetchHistory()).events ?? [];
         const marker = events.findIndex((e) => patchIdOf(e) === shardNpsReportBoundPatch);
-        const writesBefore = events.slice(0, marker).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordNpsAnswers');
-        const path = writesBefore ? 'report-leaves-answers' : events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ? 'resumed-with-answers' : null;
+        const writesBefore = events
+          .slice(0, marker)
+          .some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordNpsAnswers');
+        const path = writesBefore
+          ? 'report-leaves-answers'
+          : events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId
+            ? 'resumed-with-answers'
+            : null;
         if (path && !taken[path]) {
           taken[path] = true;
           await recordHistory(testEnv.client, r.workflowId, `bigcrm-shard-nps-${path}`, r.runId);
@@ -183,7 +242,9 @@ describe('incident at scale', () => {
     }
 
     await mailer.close();
-    for await (const w of testEnv.client.workflow.list({ query: `IncidentId = "${id}" AND ExecutionStatus = "Running"` })) {
+    for await (const w of testEnv.client.workflow.list({
+      query: `IncidentId = "${id}" AND ExecutionStatus = "Running"`,
+    })) {
       await testEnv.client.workflow.getHandle(w.workflowId).terminate('test finished');
     }
   }, 240_000);
