@@ -72,18 +72,33 @@ export interface ChaosReport {
   elapsedSeconds: number;
 }
 
-/** Ofcom's drama range holds 1,000 numbers (+44 7700 900000–900999); Eagle5 uses a few. */
-const reservedNumbers = new Set(['000', '123', '456', '789', '321', '987']);
-export const maxChaosPeople = 1000 - reservedNumbers.size;
+/**
+ * Numbers reserved for fiction, so a chaos run can never text a real person even if pointed at a
+ * real provider: Ofcom's drama range (+44 7700 900000–900999, less the few Eagle5 uses), then the
+ * North American 555-0100–0199 block in a few area codes. libphonenumber accepts both.
+ */
+const eagle5Suffixes = new Set(['000', '123', '456', '789', '321', '987']);
+const northAmericanAreaCodes = ['202', '312', '617', '415', '503'];
+function fictionalNumbers(): string[] {
+  const numbers: string[] = [];
+  for (let n = 0; n < 1000; n++) {
+    const suffix = String(n).padStart(3, '0');
+    if (!eagle5Suffixes.has(suffix)) numbers.push(`+447700900${suffix}`);
+  }
+  for (const area of northAmericanAreaCodes) {
+    for (let n = 100; n < 200; n++) numbers.push(`+1${area}5550${n}`);
+  }
+  return numbers;
+}
+const chaosNumbers = fictionalNumbers();
+export const maxChaosPeople = chaosNumbers.length;
 
 function chaosPeople(count: number, affected: number): ExtraPerson[] {
   if (count > maxChaosPeople)
-    throw new Error(`at most ${maxChaosPeople} synthetic people fit the drama phone range (asked for ${count})`);
+    throw new Error(`at most ${maxChaosPeople} synthetic people fit the fictional phone ranges (asked for ${count})`);
   const people: ExtraPerson[] = [];
-  for (let n = 0; people.length < count; n++) {
-    const suffix = String(n).padStart(3, '0');
-    if (reservedNumbers.has(suffix)) continue;
-    const i = people.length + 1;
+  for (let i = 1; i <= count; i++) {
+    const phone = chaosNumbers[i - 1]!;
     const name = `chaos${String(i).padStart(4, '0')}`;
     const os = i % 2 === 0 ? 'ios' : 'android';
     people.push({
@@ -91,11 +106,11 @@ function chaosPeople(count: number, affected: number): ExtraPerson[] {
       givenName: 'Chaos',
       familyName: `Tester ${i}`,
       email: `${name}@eagle5.example`,
-      mobile: `+447700900${suffix}`,
+      mobile: phone,
       enabled: true,
       groups: ['Sales'],
       prefersSms: i % 3 === 0,
-      device: { phone: `+447700900${suffix}`, os, model: os === 'ios' ? 'iPhone 15' : 'Pixel 8' },
+      device: { phone, os, model: os === 'ios' ? 'iPhone 15' : 'Pixel 8' },
       subscribedTo: i <= affected ? ['crm'] : [],
     });
   }
