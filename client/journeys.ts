@@ -77,7 +77,14 @@ export interface Journeys {
   requestsOf(accountName: string): Promise<RequestView[]>;
   awaitingApproval(approver: string): Promise<RequestView[]>;
   decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void>;
-  correctDevice(id: string, accountName: string, phone: string, os: 'ios' | 'android' | null): Promise<void>;
+  /** With an idempotency key, the same correction sent again is answered by the first one's outcome. */
+  correctDevice(
+    id: string,
+    accountName: string,
+    phone: string,
+    os: 'ios' | 'android' | null,
+    idempotencyKey?: string,
+  ): Promise<void>;
   /** The service desk marks a request's manual task (e.g. delivering a desk phone) done. */
   markDelivered(id: string, by: string, note: string | null): Promise<void>;
   /**

@@ -46,6 +46,17 @@ function fingerprint(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
+/**
+ * The update id of a person's step. A request takes one decision and one delivery, ever, so the
+ * same answer sent again (a client retrying after a lost response) gets the same id, and Temporal
+ * answers it with the first one's outcome instead of refusing it as "not waiting". A different
+ * answer is a new update, which the journey refuses once it has decided. A device correction may
+ * repeat legitimately, so only a client's Idempotency-Key makes it one.
+ */
+function actionId(action: 'decision' | 'device' | 'delivery', args: object): string {
+  return `${action}-${fingerprint(args)}`;
+}
+
 function summaryOf(fields: Record<string, string>): string | null {
   const parts = Object.entries(fields).map(([k, v]) => `${k}: ${/phone|mobile/i.test(k) ? maskForPeople(v) : v}`);
   return parts.length > 0 ? parts.join(', ') : null;
@@ -274,21 +285,35 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       return views.filter((v) => v.waitingFor?.kind === 'manual-task');
     },
     async decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void> {
+      const args = { approver, approve: decision.approve, reason: decision.reason };
       await update(id, () =>
         client.workflow
           .getHandle(id)
-          .executeUpdate(approvalUpdate, { args: [{ approver, approve: decision.approve, reason: decision.reason }] }),
+          .executeUpdate(approvalUpdate, { args: [args], updateId: actionId('decision', args) }),
       );
     },
-    async correctDevice(id: string, accountName: string, phone: string, os: 'ios' | 'android' | null): Promise<void> {
+    async correctDevice(
+      id: string,
+      accountName: string,
+      phone: string,
+      os: 'ios' | 'android' | null,
+      idempotencyKey?: string,
+    ): Promise<void> {
+      const args = { accountName, phone, ...(os ? { os } : {}) };
       await update(id, () =>
-        client.workflow
-          .getHandle(id)
-          .executeUpdate(correctDeviceUpdate, { args: [{ accountName, phone, ...(os ? { os } : {}) }] }),
+        client.workflow.getHandle(id).executeUpdate(correctDeviceUpdate, {
+          args: [args],
+          ...(idempotencyKey ? { updateId: actionId('device', { idempotencyKey }) } : {}),
+        }),
       );
     },
     async markDelivered(id: string, by: string, note: string | null): Promise<void> {
-      await update(id, () => client.workflow.getHandle(id).executeUpdate(deliveredUpdate, { args: [{ by, note }] }));
+      const args = { by, note };
+      await update(id, () =>
+        client.workflow
+          .getHandle(id)
+          .executeUpdate(deliveredUpdate, { args: [args], updateId: actionId('delivery', args) }),
+      );
     },
     /**
      * The requester's NPS answer about a finished request: starts `journeyFeedbackWorkflow`

@@ -249,7 +249,7 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
         operationId: 'decideRequest',
         summary: 'Approve or turn down a request waiting for approval, as its approver',
         description:
-          'Only the approver the request waits for may decide, never the requester (403); only while it waits for approval (409). Turning down needs a reason: the requester is told.',
+          'Only the approver the request waits for may decide, never the requester (403); only while it waits for approval (409). Turning down needs a reason: the requester is told. Sending the same decision again (a retry after a lost answer) answers 200 with the first one’s outcome; a different decision after one was taken answers 409.',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
         body: requestDecisionBody,
@@ -272,8 +272,10 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
         tags: ['requests'],
         operationId: 'correctRequestDevice',
         summary: 'Correct the phone number the CMDB did not know for the requester; the check runs again',
-        description: 'Only the requester may correct it (403); only while the request waits for a phone number (409).',
+        description:
+          'Only the requester may correct it (403); only while the request waits for a phone number (409). With an `Idempotency-Key`, the same correction retried (after a lost answer) gets the first one’s answer instead of a 409.',
         security: [{ bearerAuth: [] }],
+        headers: idempotencyHeaders,
         params: requestIdParams,
         body: requestDeviceBody,
         response: { 200: acceptedSchema, ...actionErrors },
@@ -282,7 +284,15 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
     async (request) => {
       const b = request.body;
       await existing(request.params.id);
-      await journeys.correctDevice(request.params.id, b.requester, b.phone, b.os ?? null);
+      const key = request.headers['idempotency-key'];
+      const caller = request.apiCaller?.name ?? 'api';
+      await journeys.correctDevice(
+        request.params.id,
+        b.requester,
+        b.phone,
+        b.os ?? null,
+        key ? `api:${caller}:${key}` : undefined,
+      );
       return { ok: true as const, message: 'Number recorded; checking it again' };
     },
   );
@@ -295,7 +305,8 @@ export function registerApiRequestRoutes(api: FastifyInstance, deps: ApiRouteDep
         tags: ['requests'],
         operationId: 'markRequestDelivered',
         summary: 'Mark the request’s manual task (e.g. delivering a desk phone) done, as the service desk',
-        description: 'Only while the request waits for the service desk (409). The requester is told it is done.',
+        description:
+          'Only while the request waits for the service desk (409). The requester is told it is done. The same body sent again (a retry after a lost answer) answers 200 with the first one’s outcome.',
         security: [{ bearerAuth: [] }],
         params: requestIdParams,
         body: requestDeliveryBody,

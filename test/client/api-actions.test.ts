@@ -65,10 +65,14 @@ describe('a desk phone driven over the API', () => {
     expect(approved.statusCode).toBe(200);
     expect(approved.json()).toEqual({ ok: true, message: 'Approved' });
 
-    // Deciding again: the request no longer waits for a decision.
+    // The same decision again (a client retrying after a lost answer) gets the first answer.
     const twice = await act(id, 'decision', { approver: 'mia', approve: true });
-    expect(twice.statusCode).toBe(409);
-    expect(asProblem(twice)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for approval' });
+    expect(twice.statusCode).toBe(200);
+    expect(twice.json()).toEqual({ ok: true, message: 'Approved' });
+    // A different decision after it was taken: the request no longer waits for one.
+    const changed = await act(id, 'decision', { approver: 'mia', approve: false, reason: 'Changed my mind' });
+    expect(changed.statusCode).toBe(409);
+    expect(asProblem(changed)).toMatchObject({ kind: 'conflict', detail: 'This request is not waiting for approval' });
 
     await waitingFor(id, 'manual-task');
     const delivered = await act(id, 'delivery', { by: 'ivy', note: 'On the desk and connected' });
@@ -77,7 +81,9 @@ describe('a desk phone driven over the API', () => {
 
     const done = await finished(id);
     expect(done.outcome).toBe('completed');
-    // Delivering again after it finished changes nothing.
+    // The same delivery retried after the journey finished gets the first answer; another one is refused.
+    const again = await act(id, 'delivery', { by: 'ivy', note: 'On the desk and connected' });
+    expect(again.statusCode).toBe(200);
     expect((await act(id, 'delivery', { by: 'ivy' })).statusCode).toBe(409);
   }, 60_000);
 
@@ -117,12 +123,22 @@ describe('an Expensatron request with a phone the CMDB does not know', () => {
     expect(bad.statusCode).toBe(400);
     expect(asProblem(bad).fields).toEqual(['os', 'phone']);
 
-    const fixed = await act(id, 'device', { requester: 'Steve', phone: '+44 (0)7700-900123' });
+    const correct = (key: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/requests/${id}/device`,
+        headers: { ...headers(), 'idempotency-key': key },
+        payload: { requester: 'Steve', phone: '+44 (0)7700-900123' },
+      });
+    const fixed = await correct('fix-1');
     expect(fixed.statusCode).toBe(200);
     expect(fixed.json()).toEqual({ ok: true, message: 'Number recorded; checking it again' });
 
     const done = await finished(id);
     expect(done.outcome).toBe('completed');
+    // The same correction retried with its key gets the first answer; under a new key it is refused.
+    expect((await correct('fix-1')).statusCode).toBe(200);
+    expect((await correct('fix-2')).statusCode).toBe(409);
   }, 60_000);
 });
 
