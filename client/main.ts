@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
     demoPassword: secrets.demoPassword,
   });
-  const connection = await Connection.connect({
+  // Lazy: the portal and API come up (and answer 503 for journey calls) even while the Temporal
+  // server is down or restarting; the connection is made on first use and re-made after a loss.
+  const connection = Connection.lazy({
     address: config.TEMPORAL_ADDRESS ?? 'localhost:7233',
     ...(config.TEMPORAL_TLS || config.TEMPORAL_API_KEY ? { tls: true } : {}),
     ...(config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {}),
