@@ -5,7 +5,12 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  InternalConnectionLikeSymbol,
+  type Client,
+  type InternalConnectionLike,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { InvalidRequestError, type PreparedRequest } from '../catalog';
 import {
@@ -44,6 +49,17 @@ const publicIdPattern = /^fulfil-[a-z0-9-]+-[A-Za-z0-9_.:-]{1,80}$/;
 
 function fingerprint(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Eager workflow start: when this client is built on the NativeConnection of a worker in the same
+ * process (as `npm start` does), the server hands the journey's first workflow task straight back
+ * in the start response to that worker, saving a trip through matching. The SDK offers it only on
+ * such a connection (and falls back to the task queue when the local worker has no free slot);
+ * over a plain gRPC connection, as the separate API process has, journeys start as before.
+ */
+function sharesWorkerConnection(client: Client): boolean {
+  return (client.connection as InternalConnectionLike)[InternalConnectionLikeSymbol]?.supportsEagerStart === true;
 }
 
 /**
@@ -106,6 +122,7 @@ export function statusToView(s: FulfilmentStatus, fields: Record<string, string>
  */
 export function createRequestJourneys(deps: RequestJourneysDeps) {
   const { client, timeouts, catalog } = deps;
+  const eagerStart = sharesWorkerConnection(client);
 
   /** From search attributes only: what a page shows when the journey is slow to answer. */
   function fromVisibility(info: WorkflowExecutionInfo): RequestView {
@@ -236,6 +253,7 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
         client.workflow.start(fulfilmentWorkflowType, {
           ...options,
           memo: { inputFingerprint: inputPrint, summary: summaryOf(fields) },
+          ...(eagerStart ? { requestEagerStart: true } : {}),
         }),
       );
       return { id: options.workflowId, created: true };

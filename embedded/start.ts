@@ -7,7 +7,7 @@
  * Ctrl-C stops everything cleanly; starting again resumes journeys that were in flight.
  */
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createLogger, installRuntime } from '../worker/logger';
 import { ConfigError, loadCoreConfig } from '../worker/config';
@@ -90,8 +90,8 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: integrations.deps,
   });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // The API shares the worker's connection, so submissions start eagerly on this worker.
+  const client = new Client({ connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE });
   const api = await startApiServer({
     config,
     secrets,
@@ -131,7 +131,6 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   await running;
   await api.close();
-  await connection.close();
   await nativeConnection.close();
   await integrations.close();
   await devServer?.stop();
