@@ -60,12 +60,56 @@ export default tseslint.config(
     },
   },
   {
-    // Integrations are plain adapters: they never know about Temporal.
+    // Integrations are plain adapters: they never know about Temporal, and they sit below
+    // everything that uses them. What they need (configuration, demo data) is passed in.
     files: ['integrations/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' }] },
+        {
+          patterns: [
+            { group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' },
+            {
+              group: [
+                '**/worker/**',
+                '**/embedded/**',
+                '**/client/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/wiring/**',
+              ],
+              message: 'integrations/ sits below the worker, the API and the journeys: pass what it needs in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The ground floor: configuration and logging import no project code above them.
+    files: ['config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/integrations/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/catalog/**',
+                '**/client/**',
+                '**/worker/**',
+                '**/embedded/**',
+                '**/wiring/**',
+                '**/cluster/**',
+                '**/scripts/**',
+              ],
+              message: 'config/ is the ground floor: it imports nothing of the floors above.',
+            },
+          ],
+        },
       ],
     },
   },

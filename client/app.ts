@@ -45,7 +45,7 @@ import { registerRequestPages } from './portal/requests';
 import { readSession, type SessionOptions } from './session';
 import { validatorCompiler } from './validation';
 
-/** Settings of the portal and API (from worker/config.ts and the secrets). */
+/** Settings of the portal and API (from config/core.ts and the secrets). */
 export interface PortalConfig {
   /** Where people reach the portal, e.g. https://it.eagle5.example (cookies are Secure when https). */
   publicUrl: string;

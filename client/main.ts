@@ -4,9 +4,10 @@
  * the HTTP server on HTTP_HOST:HTTP_PORT. SIGINT/SIGTERM stop it after requests in flight.
  */
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadCoreConfig } from '../worker/config';
-import { createIntegrations } from '../worker/integrations';
-import { activitySettings, requireSecrets } from '../worker/settings';
+import { ConfigError } from '../config/env';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
+import { activitySettings, requireSecrets } from '../config/settings';
 import { createFileOutbox } from '../integrations/outbox/file-outbox';
 import { apiKeysFromEnv } from './api-keys';
 import { startApiServer } from './server';

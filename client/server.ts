@@ -5,15 +5,15 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import type { LocalSecrets } from '../embedded/local-secrets';
+import type { LocalSecrets } from '../config/local-secrets';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
 import { createExperienceStoreFromConfig, experienceConfigFromEnv } from '../integrations/experience/config';
 import type { ExperienceStore } from '../integrations/experience/types';
 import type { Outbox } from '../integrations/outbox/types';
-import type { CoreConfig } from '../worker/config';
-import { createLogger } from '../worker/logger';
-import { publicUrl } from '../worker/settings';
+import type { CoreConfig } from '../config/core';
+import { createLogger } from '../config/logger';
+import { publicUrl } from '../config/settings';
 import { apiKeysFromEnv, type ApiKeyEntry } from './api-keys';
 import { buildApp } from './app';
 

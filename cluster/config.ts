@@ -4,7 +4,7 @@
  * passed through to the workers and the API unchanged.
  */
 import { z } from 'zod';
-import { parseEnv } from '../worker/config';
+import { parseEnv } from '../config/env';
 
 type Env = Record<string, string | undefined>;
 

@@ -2,7 +2,7 @@
  * `npm run cluster`: Service Journeys in its production shape on this machine (see
  * cluster/cluster.ts). Ctrl-C stops everything; starting again resumes journeys in flight.
  */
-import { ConfigError } from '../worker/config';
+import { ConfigError } from '../config/env';
 import { startCluster } from './cluster';
 import { loadClusterConfig } from './config';
 

@@ -9,11 +9,13 @@
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createLogger, installRuntime } from '../worker/logger';
-import { ConfigError, loadCoreConfig } from '../worker/config';
-import { createIntegrations } from '../worker/integrations';
+import { createLogger } from '../config/logger';
+import { installRuntime } from '../worker/runtime';
+import { ConfigError } from '../config/env';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
 import { createWorker } from '../worker/create-worker';
-import { activitySettings, publicUrl, requireSecrets } from '../worker/settings';
+import { activitySettings, publicUrl, requireSecrets } from '../config/settings';
 import { apiKeysFromEnv, demoApiKeyEntry } from '../client/api-keys';
 import { startApiServer } from '../client/server';
 import { startDevServer, type DevServer } from './dev-server';

@@ -4,11 +4,13 @@
  * task queue until SIGINT/SIGTERM, then drains in-flight activities and exits.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { createLogger, installRuntime } from './logger';
-import { ConfigError, loadCoreConfig } from './config';
-import { createIntegrations } from './integrations';
+import { createLogger } from '../config/logger';
+import { installRuntime } from './runtime';
+import { ConfigError } from '../config/env';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
 import { createWorker } from './create-worker';
-import { activitySettings, requireSecrets } from './settings';
+import { activitySettings, requireSecrets } from '../config/settings';
 
 async function main(): Promise<void> {
   const config = loadCoreConfig();

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../worker/config';
+import { ConfigError } from '../../config/env';
 import { createFileExperienceBackend } from './file-backend';
 import { createPostgresExperienceBackend } from './postgres-backend';
 import { createExperienceStore } from './store';

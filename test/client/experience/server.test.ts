@@ -16,17 +16,19 @@ import { createFileExperienceBackend } from '../../../integrations/experience/fi
 import { createExperienceStore } from '../../../integrations/experience/store';
 import type { ExperienceReport } from '../../../integrations/experience/report';
 import type { ExperienceStore } from '../../../integrations/experience/types';
-import { ConfigError, loadCoreConfig } from '../../../worker/config';
-import { requireSecrets } from '../../../worker/settings';
+import { ConfigError } from '../../../config/env';
+import { loadCoreConfig } from '../../../config/core';
+import { requireSecrets } from '../../../config/settings';
 import { journey } from '../../integrations/experience/fixtures';
 import { connectTestEnv } from '../../support/temporal';
+import { demoCmdbData, demoOrganisation } from '../../../embedded/demo-org';
 
 const key = 'sj_prometheus_test_key_0001';
 let dataDir: string;
 let env: TestWorkflowEnvironment;
 let writer: ExperienceStore;
 let deps: ApiServerDeps;
-const directory = createEmbeddedDirectory({ password: 'unused-password' });
+const directory = createEmbeddedDirectory({ organisation: demoOrganisation, password: 'unused-password' });
 
 beforeAll(async () => {
   // This file runs in its own process (pool: forks): the variable is ours to clear.
@@ -39,7 +41,7 @@ beforeAll(async () => {
     secrets: requireSecrets(config),
     client: env.client,
     directory,
-    cmdb: createFileCmdb(join(dataDir, 'cmdb.json')),
+    cmdb: createFileCmdb(join(dataDir, 'cmdb.json'), demoCmdbData()),
     outbox: null,
     temporalUiUrl: null,
     apiKeys: [{ name: 'prometheus', hash: hashApiKey(key), scopes: ['experience:read'] }],

@@ -27,6 +27,7 @@ import type { Outbox } from '../../../integrations/outbox/types';
 import { createEmbeddedProvisioners } from '../../../integrations/provisioning/embedded-provisioner';
 import { createOutboxSms } from '../../../integrations/sms/outbox-sms';
 import { connectTestEnv, createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { demoCmdbData, demoOrganisation } from '../../../embedded/demo-org';
 
 export const demoPassword = 'demo-password-for-tests';
 
@@ -91,10 +92,10 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
   const linkSecret = randomBytes(32).toString('hex');
   const port = options.listen ? await freePort() : null;
   const publicUrl = port !== null ? `http://127.0.0.1:${port}` : (options.publicUrl ?? 'http://portal.test');
-  const directory = createEmbeddedDirectory({ password: demoPassword });
+  const directory = createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword });
   const deps: ActivityDeps = {
     directory,
-    cmdb: createFileCmdb(join(dir, 'cmdb.json')),
+    cmdb: createFileCmdb(join(dir, 'cmdb.json'), demoCmdbData()),
     mailer: createOutboxMailer(outbox),
     sms: createOutboxSms(outbox),
     provisioners: createEmbeddedProvisioners(join(dir, 'accounts.json')),

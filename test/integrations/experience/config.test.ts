@@ -8,7 +8,7 @@ import {
   experienceConfigFromEnv,
 } from '../../../integrations/experience/config';
 import { journey } from './fixtures';
-import { ConfigError } from '../../../worker/config';
+import { ConfigError } from '../../../config/env';
 
 describe('experienceConfigFromEnv', () => {
   it('uses the embedded file under DATA_DIR when EXPERIENCE_DATABASE_URL is unset or empty', () => {
