@@ -86,6 +86,35 @@ export default tseslint.config(
     },
   },
   {
+    // Experience figures are pure calculation over records: no storage, no web, no Temporal.
+    files: ['experience/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*', 'pg', 'node:*'], message: 'experience/ is pure calculation.' },
+            {
+              group: [
+                '**/integrations/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/catalog/**',
+                '**/client/**',
+                '**/worker/**',
+                '**/embedded/**',
+                '**/wiring/**',
+                '**/cluster/**',
+                '**/scripts/**',
+              ],
+              message: 'experience/ sits below its users (catalog, client, the stores): it imports none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The ground floor: configuration and logging import no project code above them.
     files: ['config/**/*.ts'],
     rules: {

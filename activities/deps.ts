@@ -1,6 +1,6 @@
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
-import type { ExperienceStore } from '../integrations/experience/types';
+import type { ExperienceStore } from '../experience/types';
 import type { Mailer } from '../integrations/email/types';
 import type { SendLedger } from '../integrations/ledger/types';
 import type { ProvisionerRegistry } from '../integrations/provisioning/types';

@@ -18,7 +18,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } fr
 import type { Logger as PinoLogger } from 'pino';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
-import type { ExperienceStore } from '../integrations/experience/types';
+import type { ExperienceStore } from '../experience/types';
 import type { Outbox } from '../integrations/outbox/types';
 import type { ApiKeyEntry } from './api-keys';
 import { registerApiRequestRoutes } from './api/requests';
@@ -249,16 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
       env,
       title,
-      html`<h1>${title}</h1>
-        <p>${detail}</p>
-        ${
-          httpError.issues
-            ? html`<ul>
-                ${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}
-              </ul>`
-            : null
-        }
-        <p><a href="/">Back to the home page</a></p>`,
+      html`<h1>${title}</h1><p>${detail}</p>${httpError.issues ? html`<ul>${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}</ul>` : null}<p><a href="/">Back to the home page</a></p>`,
       httpError.statusCode,
     );
   });
@@ -276,9 +267,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
       env,
       'Not found',
-      html`<h1>Page not found</h1>
-        <p>There is no page at this address.</p>
-        <p><a href="/">Go to the home page</a></p>`,
+      html`<h1>Page not found</h1><p>There is no page at this address.</p><p><a href="/">Go to the home page</a></p>`,
       404,
     );
   });

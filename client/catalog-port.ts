@@ -9,7 +9,7 @@ import {
   type PreparedRequest,
   type RequestToStart,
 } from '../catalog';
-import type { ServiceXlaDefinition } from '../integrations/experience/report';
+import type { ServiceXlaDefinition } from '../experience/report';
 import { planStages } from '../workflows/fulfilment/definitions';
 import type { ServiceView } from './views';
 

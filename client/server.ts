@@ -9,7 +9,7 @@ import type { LocalSecrets } from '../config/local-secrets';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
 import { createExperienceStoreFromConfig, experienceConfigFromEnv } from '../integrations/experience/config';
-import type { ExperienceStore } from '../integrations/experience/types';
+import type { ExperienceStore } from '../experience/types';
 import type { Outbox } from '../integrations/outbox/types';
 import type { CoreConfig } from '../config/core';
 import { createLogger } from '../config/logger';

@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { describeXla, xlaId, xlaTargetSchema } from '../../integrations/experience/xla';
+import { describeXla, xlaId, xlaTargetSchema } from '../../experience/xla';
 import type { ApiKeyEntry } from '../api-keys';
 import type { CatalogPort } from '../catalog-port';
 import { notFound } from '../errors';

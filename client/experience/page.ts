@@ -4,10 +4,10 @@
  * scoped headers, status in words (not colour alone), no script needed. Every value from the
  * report is escaped — NPS comments and ids are user input.
  */
-import { percentileOf } from '../../integrations/experience/aggregate';
-import { formatDuration, formatNps, formatPercent } from '../../integrations/experience/format';
-import type { ExperienceReport, ServiceReport } from '../../integrations/experience/report';
-import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../integrations/experience/types';
+import { percentileOf } from '../../experience/aggregate';
+import { formatDuration, formatNps, formatPercent } from '../../experience/format';
+import type { ExperienceReport, ServiceReport } from '../../experience/report';
+import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../experience/types';
 
 export interface ExperiencePageOptions {
   /** Where people open the Temporal UI, e.g. http://localhost:8233; null: journey ids without links. */

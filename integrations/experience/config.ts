@@ -8,7 +8,7 @@ import { ConfigError } from '../../config/env';
 import { createFileExperienceBackend } from './file-backend';
 import { createPostgresExperienceBackend } from './postgres-backend';
 import { createExperienceStore } from './store';
-import type { ExperienceStore } from './types';
+import type { ExperienceStore } from '../../experience/types';
 
 type Env = Record<string, string | undefined>;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createExperienceReports } from '../../../client/experience/reports';
 import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
-import type { ExperienceStore, IncidentRecord } from '../../../integrations/experience/types';
+import type { ExperienceStore, IncidentRecord } from '../../../experience/types';
 import { createThrowawayExperienceStore } from '../../support/experience';
 import { demoCmdbData } from '../../../embedded/demo-org';
 

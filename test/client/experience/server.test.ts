@@ -14,12 +14,12 @@ import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
 import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
 import { createExperienceStore } from '../../../integrations/experience/store';
-import type { ExperienceReport } from '../../../integrations/experience/report';
-import type { ExperienceStore } from '../../../integrations/experience/types';
+import type { ExperienceReport } from '../../../experience/report';
+import type { ExperienceStore } from '../../../experience/types';
 import { ConfigError } from '../../../config/env';
 import { loadCoreConfig } from '../../../config/core';
 import { requireSecrets } from '../../../config/settings';
-import { journey } from '../../integrations/experience/fixtures';
+import { journey } from '../../experience/fixtures';
 import { connectTestEnv } from '../../support/temporal';
 import { demoCmdbData, demoOrganisation } from '../../../embedded/demo-org';
 

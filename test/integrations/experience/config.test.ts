@@ -7,7 +7,7 @@ import {
   describeExperienceConfig,
   experienceConfigFromEnv,
 } from '../../../integrations/experience/config';
-import { journey } from './fixtures';
+import { journey } from '../../experience/fixtures';
 import { ConfigError } from '../../../config/env';
 
 describe('experienceConfigFromEnv', () => {
