@@ -143,6 +143,17 @@ export default tseslint.config(
     },
   },
   {
+    // The environment is read in config/ (and by tests and scripts), nowhere else.
+    files: ['**/*.ts'],
+    ignores: ['config/**', 'test/**', 'scripts/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment through config/ (environment()).' },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', '**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -14,8 +14,9 @@ import type { Outbox } from '../integrations/outbox/types';
 import type { CoreConfig } from '../config/core';
 import { createLogger } from '../config/logger';
 import { publicUrl } from '../config/settings';
-import { apiKeysFromEnv, type ApiKeyEntry } from './api-keys';
+import { apiKeysFromEnv, type ApiKeyEntry } from './api/keys';
 import { buildApp } from './app';
+import { environment } from '../config/env';
 
 /** What `npm start` and the API process hand the server (they own and close these). */
 export interface ApiServerDeps {
@@ -56,11 +57,11 @@ export async function startApiServer(
   deps: ApiServerDeps,
   listen?: { host?: string; port?: number },
 ): Promise<ApiServer> {
-  const apiKeys = deps.apiKeys ?? apiKeysFromEnv(process.env);
+  const apiKeys = deps.apiKeys ?? apiKeysFromEnv(environment());
   // Without a store from the caller, this server owns one: readied now, closed with the app.
   const ownsStore = deps.experience === undefined;
   const experience =
-    deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(process.env, deps.config.DATA_DIR));
+    deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(environment(), deps.config.DATA_DIR));
   try {
     if (ownsStore) await experience.ready();
     const app = await buildApp({

@@ -1,8 +1,8 @@
 /**
  * The process configuration, parsed once from the environment at start-up. The worker, the
- * API and `npm start` all read it through here; outside config/, only tests and scripts read
- * `process.env` (each integration's own variables are parsed by its `config.ts` from the env
- * the process passes in).
+ * API and `npm start` all read it through here; each integration's own variables are parsed by
+ * its `config.ts` from the env the process passes in. Outside config/, tests and scripts,
+ * nothing reads `process.env` (eslint enforces it; see `environment()` in env.ts).
  */
 import { z } from 'zod';
 import { ConfigError, parseEnv, type Env } from './env';

@@ -7,6 +7,15 @@ import type { z } from 'zod';
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * The process's environment. Outside config/, tests and scripts, code reads variables through
+ * here or from the `env` it is handed (eslint forbids `process.env` elsewhere), so what a process
+ * can be configured with is what config/ and the integrations' `config.ts` files parse.
+ */
+export function environment(): Env {
+  return process.env;
+}
+
 /** One line per problem, each naming the variable: what a person needs to fix it. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

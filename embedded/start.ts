@@ -11,12 +11,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createLogger } from '../config/logger';
 import { installRuntime } from '../worker/runtime';
-import { ConfigError } from '../config/env';
+import { ConfigError, environment } from '../config/env';
 import { loadCoreConfig } from '../config/core';
 import { createIntegrations } from '../wiring/integrations';
 import { createWorker } from '../worker/create-worker';
 import { activitySettings, publicUrl, requireSecrets } from '../config/settings';
-import { apiKeysFromEnv, demoApiKeyEntry } from '../client/api-keys';
+import { apiKeysFromEnv, demoApiKeyEntry } from '../client/api/keys';
 import { startApiServer } from '../client/server';
 import { startDevServer, type DevServer } from './dev-server';
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
   // Parsed before anything starts, so a bad API_KEYS fails fast with the variable's name.
-  const configuredKeys = apiKeysFromEnv(process.env);
+  const configuredKeys = apiKeysFromEnv(environment());
   // The embedded default also has a demo key (kept in DATA_DIR/secrets.json), printed below.
   const demoKey = config.INTEGRATIONS === 'embedded' ? secrets.demoApiKey : null;
   const dataDir = resolve(config.DATA_DIR);
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     uiUrl ??= devServer.uiUrl;
   }
 
-  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
+  const integrations = createIntegrations(config, activitySettings(config, secrets), environment(), {
     demoPassword: secrets.demoPassword,
   });
   await integrations.deps.experience.ready();

@@ -19,8 +19,8 @@
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createJourneys, type Journeys } from '../client/journeys';
-import type { RequestView } from '../client/views';
+import { createJourneys, type Journeys } from '../client/journeys/gateway';
+import type { RequestView } from '../client/journeys/views';
 import { loadCoreConfig } from '../config/core';
 import { ConfigError } from '../config/env';
 import { requireSecrets, publicUrl } from '../config/settings';

@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../embedded/dev-server';
 import { demoPeople } from '../embedded/demo-org';
-import { hashApiKey } from '../client/api-keys';
+import { hashApiKey } from '../client/api/keys';
 import { startApiServer } from '../client/server';
 import { loadCoreConfig } from '../config/core';
 import { createIntegrations } from '../wiring/integrations';

@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Directory } from '../../integrations/directory/types';
 import { isIntegrationError } from '../../integrations/errors';
-import { html } from '../html';
-import { textProblem } from '../text';
-import { endSession, startSession, type SessionOptions } from '../session';
+import { html } from '../web/html';
+import { textProblem } from '../web/text';
+import { endSession, startSession, type SessionOptions } from '../web/session';
 import { csrfCheck, csrfField, renderPage, safeNext, type PortalEnv } from './context';
 
 const signInBody = z.object({

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { checkForm, formFields, renderField } from '../forms';
-import { html, type SafeHtml } from '../html';
-import type { ServiceView } from '../views';
+import { checkForm, formFields, renderField } from '../web/forms';
+import { html, type SafeHtml } from '../web/html';
+import type { ServiceView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, requireSession } from './context';
 import type { PortalDeps } from './deps';
 

@@ -8,14 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isIntegrationError } from '../../integrations/errors';
 import { HttpError } from '../errors';
-import { asSentence, textProblem } from '../text';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { IncidentView } from '../views';
-import { csrfCheck, csrfField, renderPage, requireRole } from './context';
+import { asSentence, textProblem } from '../web/text';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { IncidentView } from '../journeys/views';
+import { csrfCheck, csrfField, itOnly, renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
-
-/** The refusal every IT console page gives people outside the IT staff group. */
-export const itOnly = 'The IT console is for IT staff.';
 
 /** Form messages for people: the same checks as the API's (client/text.ts), worded for a page. */
 const controlCharacters =

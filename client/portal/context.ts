@@ -3,9 +3,9 @@
  * rendering inside the page frame.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import { html, type HtmlValue } from '../html';
-import { page } from '../layout';
-import type { Session, PortalRole } from '../session';
+import { html, type HtmlValue } from '../web/html';
+import { page } from '../web/layout';
+import type { Session, PortalRole } from '../web/session';
 
 /** Facts about this deployment the page frame needs. */
 export interface PortalEnv {
@@ -110,3 +110,6 @@ declare module 'fastify' {
 export function csrfCheck(app: FastifyInstance): preHandlerHookHandler {
   return (request, reply, done) => app.csrfProtection(request, reply, done);
 }
+
+/** The refusal every IT console page gives people outside the IT staff group. */
+export const itOnly = 'The IT console is for IT staff.';

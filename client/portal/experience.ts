@@ -17,8 +17,8 @@ import {
   type ExperienceQuery,
   type ExperienceReports,
 } from '../experience/reports';
-import { html, raw, type SafeHtml } from '../html';
-import { itOnly } from './console';
+import { html, raw, type SafeHtml } from '../web/html';
+import { itOnly } from './context';
 import { renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
 

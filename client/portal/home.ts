@@ -5,8 +5,8 @@
  * them when they are slow.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { IncidentView } from '../views';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { IncidentView } from '../journeys/views';
 import { csrfField, renderPage, requireSession } from './context';
 import type { PortalDeps } from './deps';
 

@@ -6,13 +6,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { MarkAffectedResult } from '../journeys';
-import { orAfter } from '../temporal-reads';
-import { asSentence, textProblem } from '../text';
-import type { IncidentView } from '../views';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { MarkAffectedResult } from '../journeys/gateway';
+import { orAfter } from '../journeys/temporal-reads';
+import { asSentence, textProblem } from '../web/text';
+import type { IncidentView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, requireSession } from './context';
 import type { PortalDeps } from './deps';
+import { maskPhone } from '../../integrations/sms/phone';
 
 const incidentIdParam = z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/);
 const tokenField = z.string().min(10).max(2048);
@@ -44,13 +45,6 @@ const npsBody = z.object({
 /** Form posts send empty strings for untouched optional fields. */
 function blanksRemoved(body: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')));
-}
-
-/** A phone number for a page: country code and last four digits. */
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/\s+/g, '');
-  if (digits.length <= 7) return '…' + digits.slice(-2);
-  return `${digits.slice(0, 3)}…${digits.slice(-4)}`;
 }
 
 /** "This affects me", the workaround SMS, and the confirmation and NPS pages. */

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Outbox, OutboxEntry } from '../../integrations/outbox/types';
-import { escapeHtml, html, raw, timeTag, type SafeHtml } from '../html';
+import { escapeHtml, html, raw, timeTag, type SafeHtml } from '../web/html';
 import { renderPage, type PortalEnv } from './context';
 
 const outboxQuery = z.object({

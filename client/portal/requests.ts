@@ -8,10 +8,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import { HttpError } from '../errors';
-import { asSentence, textProblem } from '../text';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { Session } from '../session';
-import type { RequestView } from '../views';
+import { asSentence, textProblem } from '../web/text';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { Session } from '../web/session';
+import type { RequestView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, requireRole, requireSession } from './context';
 import type { PortalDeps } from './deps';
 

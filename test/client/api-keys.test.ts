@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { apiKeysFromEnv, findApiKey, hashApiKey, parseApiKeys } from '../../client/api-keys';
+import { apiKeysFromEnv, findApiKey, hashApiKey, parseApiKeys } from '../../client/api/keys';
 import { ConfigError } from '../../config/env';
 
 const key = 'sj_test-key-for-the-crm-bot-0001';

@@ -4,9 +4,9 @@
  * `npm start` wires it, with the real catalog's XLA targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseApiKeys, hashApiKey } from '../../../client/api-keys';
+import { parseApiKeys, hashApiKey } from '../../../client/api/keys';
 import { experienceReportSchema } from '../../../client/api/experience-schemas';
-import { createCatalogPort } from '../../../client/catalog-port';
+import { createCatalogPort } from '../../../client/journeys/catalog-port';
 import { createExperienceReports } from '../../../client/experience/reports';
 import { renderReportJson } from '../../../experience/export';
 import { prometheusContentType } from '../../../experience/prometheus';

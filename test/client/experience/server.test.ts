@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../../client/api-keys';
+import { hashApiKey } from '../../../client/api/keys';
 import { startApiServer, type ApiServerDeps } from '../../../client/server';
 import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
