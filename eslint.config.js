@@ -60,12 +60,96 @@ export default tseslint.config(
     },
   },
   {
-    // Integrations are plain adapters: they never know about Temporal.
+    // Integrations are plain adapters: they never know about Temporal, and they sit below
+    // everything that uses them. What they need (configuration, demo data) is passed in.
     files: ['integrations/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' }] },
+        {
+          patterns: [
+            { group: ['@temporalio/*'], message: 'integrations/ never imports Temporal.' },
+            {
+              group: [
+                '**/worker/**',
+                '**/embedded/**',
+                '**/client/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/wiring/**',
+              ],
+              message: 'integrations/ sits below the worker, the API and the journeys: pass what it needs in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Experience figures are pure calculation over records: no storage, no web, no Temporal.
+    files: ['experience/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*', 'pg', 'node:*'], message: 'experience/ is pure calculation.' },
+            {
+              group: [
+                '**/integrations/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/catalog/**',
+                '**/client/**',
+                '**/worker/**',
+                '**/embedded/**',
+                '**/wiring/**',
+                '**/cluster/**',
+                '**/scripts/**',
+              ],
+              message: 'experience/ sits below its users (catalog, client, the stores): it imports none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The ground floor: configuration and logging import no project code above them.
+    files: ['config/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/integrations/**',
+                '**/activities/**',
+                '**/workflows/**',
+                '**/catalog/**',
+                '**/client/**',
+                '**/worker/**',
+                '**/embedded/**',
+                '**/wiring/**',
+                '**/cluster/**',
+                '**/scripts/**',
+              ],
+              message: 'config/ is the ground floor: it imports nothing of the floors above.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The environment is read in config/ (and by tests and scripts), nowhere else.
+    files: ['**/*.ts'],
+    ignores: ['config/**', 'test/**', 'scripts/**', '**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read the environment through config/ (environment()).' },
       ],
     },
   },

@@ -4,11 +4,11 @@ import {
   parseIncidentRecord,
   parseJourneyRecord,
   parseNpsAnswer,
-} from '../integrations/experience/schemas';
-import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../integrations/experience/types';
+} from '../experience/schemas';
+import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 import { classifyFailures, failureTypes } from './errors';
 
-export type { IncidentRecord, JourneyRecord, NpsAnswer } from '../integrations/experience/types';
+export type { IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 
 /** What the experience activities need. */
 export interface ExperienceActivityDeps {

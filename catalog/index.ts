@@ -8,7 +8,7 @@
  * - The workflow never imports this module: the service's plain-data plan travels in its input.
  */
 import { z } from 'zod';
-import { xlaTargetSchema } from '../integrations/experience/xla';
+import { xlaTargetSchema } from '../experience/xla';
 import {
   fieldsNeededBy,
   fulfilmentInputProblems,

@@ -5,7 +5,7 @@
  * experience targets). See catalog/README.md, "Add a service".
  */
 import type { z } from 'zod';
-import type { XlaTarget } from '../integrations/experience/types';
+import type { XlaTarget } from '../experience/types';
 import type { RequestFields, ServicePlan } from '../workflows/fulfilment/definitions';
 
 export type { RequestFields, ServicePlan } from '../workflows/fulfilment/definitions';
@@ -37,7 +37,7 @@ export interface CatalogService {
   form: z.ZodType<RequestFields>;
   plan: ServicePlan;
   guide: QuickStartGuide;
-  /** Experience level agreement targets (integrations/experience). */
+  /** Experience level agreement targets (experience/xla.ts). */
   xla: XlaTarget[];
   /** A few words about one request for the Temporal UI's summary, e.g. `Android`. */
   describeRequest?: (fields: RequestFields) => string;

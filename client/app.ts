@@ -18,21 +18,22 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } fr
 import type { Logger as PinoLogger } from 'pino';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
-import type { ExperienceStore } from '../integrations/experience/types';
+import type { ExperienceStore } from '../experience/types';
 import type { Outbox } from '../integrations/outbox/types';
-import type { ApiKeyEntry } from './api-keys';
+import type { ApiKeyEntry } from './api/keys';
 import { registerApiRequestRoutes } from './api/requests';
 import { registerApiIncidentRoutes } from './api/incidents';
 import { registerApiExperienceRoutes } from './api/experience';
 import { registerHealthRoutes } from './api/health';
 import { problemOf, registerProblemRoutes } from './api/problems';
 import { registerApiServiceRoutes } from './api/services';
-import { assetPaths, css, js } from './assets';
-import { createCatalogPort } from './catalog-port';
+import { assetPaths, css, js } from './web/assets';
+import { createCatalogPort } from './journeys/catalog-port';
 import { badRequest, issueLabel, notFound, problemMediaType, toHttpError } from './errors';
 import { createExperienceReports } from './experience/reports';
-import { escapeHtml, html } from './html';
-import { createJourneys, type JourneysDeps, type JourneyTimeouts } from './journeys';
+import { escapeHtml, html } from './web/html';
+import { createJourneys } from './journeys/gateway';
+import type { PortalConfig } from './portal/deps';
 import { registerAuthRoutes } from './portal/auth';
 import { registerCatalogRoutes } from './portal/catalog';
 import { registerConsoleRoutes } from './portal/console';
@@ -42,34 +43,8 @@ import { registerHomeRoutes } from './portal/home';
 import { registerIncidentPages } from './portal/incidents';
 import { registerOutboxRoutes } from './portal/outbox';
 import { registerRequestPages } from './portal/requests';
-import { readSession, type SessionOptions } from './session';
+import { readSession, type SessionOptions } from './web/session';
 import { validatorCompiler } from './validation';
-
-/** Settings of the portal and API (from worker/config.ts and the secrets). */
-export interface PortalConfig {
-  /** Where people reach the portal, e.g. https://it.eagle5.example (cookies are Secure when https). */
-  publicUrl: string;
-  /** Signs the session and CSRF cookies. */
-  sessionSecret: string;
-  /** Verifies the signed links in emails (incident confirmation). */
-  linkSecret: string;
-  /** Link target for "see this journey in Temporal" on the IT console; null hides the links. */
-  temporalUiUrl: string | null;
-  namespace: string;
-  /** Directory group of IT staff (nested groups count). Default "IT Staff". */
-  itStaffGroup?: string;
-  /** Directory group of people who approve requests. Default "Managers". */
-  approverGroup?: string;
-  /** Default 8 hours. */
-  sessionTtlSeconds?: number;
-  timeouts?: Partial<JourneyTimeouts>;
-  /** Settings for new incidents (waits, shards); tests use seconds instead of hours. */
-  incidentDefaults?: JourneysDeps['incidentDefaults'];
-  /** The service catalog; default: catalog/registry.ts as it is. Tests pass shorter waits. */
-  catalog?: JourneysDeps['catalog'];
-  /** Tests and demos: first retry interval of new journeys' activities, in ms. */
-  retryInitialIntervalMs?: number;
-}
 
 /** Everything the app is built over (injected: tests and `npm start` wire different integrations). */
 export interface AppDeps {
@@ -249,16 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
       env,
       title,
-      html`<h1>${title}</h1>
-        <p>${detail}</p>
-        ${
-          httpError.issues
-            ? html`<ul>
-                ${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}
-              </ul>`
-            : null
-        }
-        <p><a href="/">Back to the home page</a></p>`,
+      html`<h1>${title}</h1><p>${detail}</p>${httpError.issues ? html`<ul>${httpError.issues.map((i) => html`<li>${issueLabel(i)}: ${i.message}</li>`)}</ul>` : null}<p><a href="/">Back to the home page</a></p>`,
       httpError.statusCode,
     );
   });
@@ -276,9 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply,
       env,
       'Not found',
-      html`<h1>Page not found</h1>
-        <p>There is no page at this address.</p>
-        <p><a href="/">Go to the home page</a></p>`,
+      html`<h1>Page not found</h1><p>There is no page at this address.</p><p><a href="/">Go to the home page</a></p>`,
       404,
     );
   });

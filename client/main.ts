@@ -4,19 +4,20 @@
  * the HTTP server on HTTP_HOST:HTTP_PORT. SIGINT/SIGTERM stop it after requests in flight.
  */
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadCoreConfig } from '../worker/config';
-import { createIntegrations } from '../worker/integrations';
-import { activitySettings, requireSecrets } from '../worker/settings';
+import { ConfigError, environment } from '../config/env';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
+import { activitySettings, requireSecrets } from '../config/settings';
 import { createFileOutbox } from '../integrations/outbox/file-outbox';
-import { apiKeysFromEnv } from './api-keys';
+import { apiKeysFromEnv } from './api/keys';
 import { startApiServer } from './server';
 
 async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
   // Parsed before connecting anything, so a bad API_KEYS fails fast with the variable's name.
-  const apiKeys = apiKeysFromEnv(process.env);
-  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
+  const apiKeys = apiKeysFromEnv(environment());
+  const integrations = createIntegrations(config, activitySettings(config, secrets), environment(), {
     demoPassword: secrets.demoPassword,
   });
   // Lazy: the portal and API come up (and answer 503 for journey calls) even while the Temporal

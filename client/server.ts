@@ -5,17 +5,18 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
-import type { LocalSecrets } from '../embedded/local-secrets';
+import type { LocalSecrets } from '../config/local-secrets';
 import type { Cmdb } from '../integrations/cmdb/types';
 import type { Directory } from '../integrations/directory/types';
 import { createExperienceStoreFromConfig, experienceConfigFromEnv } from '../integrations/experience/config';
-import type { ExperienceStore } from '../integrations/experience/types';
+import type { ExperienceStore } from '../experience/types';
 import type { Outbox } from '../integrations/outbox/types';
-import type { CoreConfig } from '../worker/config';
-import { createLogger } from '../worker/logger';
-import { publicUrl } from '../worker/settings';
-import { apiKeysFromEnv, type ApiKeyEntry } from './api-keys';
+import type { CoreConfig } from '../config/core';
+import { createLogger } from '../config/logger';
+import { publicUrl } from '../config/settings';
+import { apiKeysFromEnv, type ApiKeyEntry } from './api/keys';
 import { buildApp } from './app';
+import { environment } from '../config/env';
 
 /** What `npm start` and the API process hand the server (they own and close these). */
 export interface ApiServerDeps {
@@ -56,11 +57,11 @@ export async function startApiServer(
   deps: ApiServerDeps,
   listen?: { host?: string; port?: number },
 ): Promise<ApiServer> {
-  const apiKeys = deps.apiKeys ?? apiKeysFromEnv(process.env);
+  const apiKeys = deps.apiKeys ?? apiKeysFromEnv(environment());
   // Without a store from the caller, this server owns one: readied now, closed with the app.
   const ownsStore = deps.experience === undefined;
   const experience =
-    deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(process.env, deps.config.DATA_DIR));
+    deps.experience ?? createExperienceStoreFromConfig(experienceConfigFromEnv(environment(), deps.config.DATA_DIR));
   try {
     if (ownsStore) await experience.ready();
     const app = await buildApp({

@@ -18,11 +18,12 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { hashApiKey } from '../client/api-keys';
+import { hashApiKey } from '../client/api/keys';
 import { readInDoubtResends } from '../integrations/ledger/postgres-ledger';
 import { startCluster, type Cluster } from './cluster';
 import { freeClusterPorts } from './free-ports';
 import type { ExtraPerson } from './local-systems';
+import { environment } from '../config/env';
 
 export interface ChaosOptions {
   workers: number;
@@ -206,8 +207,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         TEMPORAL_TASK_QUEUE: 'service-journeys',
       },
       env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
+        PATH: environment().PATH,
+        HOME: environment().HOME,
         LOG_LEVEL: 'warn',
         API_KEYS: JSON.stringify([
           {

@@ -25,6 +25,7 @@ import {
   type TemporalServer,
   type TemporalServerOptions,
 } from './temporal-server';
+import { environment } from '../config/env';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -99,7 +100,7 @@ const systemOfVariable = (name: string): string | null =>
 
 export interface StartClusterOptions {
   config: ClusterConfig;
-  /** The environment to pass through (the product's variables); defaults to process.env. */
+  /** The environment to pass through (the product's variables); defaults to environment(). */
   env?: Record<string, string | undefined>;
   log: (line: string) => void;
   /** Extra variables for every worker (e.g. faster retries in tests). */
@@ -112,7 +113,7 @@ export interface StartClusterOptions {
 
 export async function startCluster(options: StartClusterOptions): Promise<Cluster> {
   const { config, log } = options;
-  const passEnv = options.env ?? process.env;
+  const passEnv = options.env ?? environment();
   const dir = resolve(config.DATA_DIR, 'cluster');
   mkdirSync(dir, { recursive: true });
   const secrets = clusterSecrets(dir);
@@ -177,7 +178,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         name: 'temporal-ui',
         command: binaries.uiServer,
         args: ['--root', uiDir, '--env', 'cluster', 'start'],
-        env: { PATH: process.env.PATH ?? '' },
+        env: { PATH: environment().PATH ?? '' },
         cwd: uiDir,
         logFile: join(dir, 'logs', 'temporal-ui.log'),
         restartAfterMs: 2_000,

@@ -4,7 +4,7 @@
  * passed through to the workers and the API unchanged.
  */
 import { z } from 'zod';
-import { parseEnv } from '../worker/config';
+import { parseEnv, environment } from '../config/env';
 
 type Env = Record<string, string | undefined>;
 
@@ -40,6 +40,6 @@ export const clusterConfigSchema = z.object({
 });
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
-export function loadClusterConfig(env: Env = process.env): ClusterConfig {
+export function loadClusterConfig(env: Env = environment()): ClusterConfig {
   return parseEnv(clusterConfigSchema, env);
 }

@@ -2,7 +2,7 @@
  * `npm run cluster`: Service Journeys in its production shape on this machine (see
  * cluster/cluster.ts). Ctrl-C stops everything; starting again resumes journeys in flight.
  */
-import { ConfigError } from '../worker/config';
+import { ConfigError, environment } from '../config/env';
 import { startCluster } from './cluster';
 import { loadClusterConfig } from './config';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   say('');
   say(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`  Portal      ${cluster.portalUrl}/`);
-  if (local && !process.env.LDAP_URL) {
+  if (local && !environment().LDAP_URL) {
     say(
       `              sign in as steve, tony, dana, mia or ivy; each password is "<name>:Pässw0rd ✓" (the local directory)`,
     );

@@ -14,6 +14,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { allSearchAttributes } from '../workflows/shared/search-attributes';
 import type { TemporalBinaries } from '../embedded/temporal-server-binaries';
 import { waitForExit } from '../embedded/child-exit';
+import { environment } from '../config/env';
 
 export interface TemporalDatabase {
   host: string;
@@ -102,7 +103,7 @@ function sqlTool(options: TemporalServerOptions, database: string, args: string[
       ...args,
     ],
     // The password through the environment: a command line is visible to every user in `ps`.
-    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SQL_PASSWORD: db.password } },
+    { encoding: 'utf8', timeout: 120_000, env: { ...environment(), SQL_PASSWORD: db.password } },
   );
   if (r.status !== 0) {
     const out = `${r.stdout}\n${r.stderr}`;

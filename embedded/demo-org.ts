@@ -3,7 +3,9 @@
  * Plain data: the embedded directory and CMDB stand-ins are seeded from it. Phone numbers are
  * from Ofcom's drama range (+44 7700 900xxx), which no real phone uses.
  */
+import type { FileCmdbSeed } from '../integrations/cmdb/file-cmdb';
 import type { DeviceOs } from '../integrations/cmdb/types';
+import type { Organisation } from '../integrations/directory/embedded-directory';
 
 export interface DemoPerson {
   accountName: string;
@@ -99,4 +101,23 @@ export function effectiveGroups(p: DemoPerson): string[] {
   };
   p.groups.forEach(visit);
   return [...seen].sort();
+}
+
+/** The organisation the embedded directory serves. */
+export const demoOrganisation: Organisation = { domain: demoDomain, groups: demoGroups, people: demoPeople };
+
+/** The demo organisation in the embedded CMDB file's format. */
+export function demoCmdbData(): FileCmdbSeed {
+  return {
+    people: demoPeople.map((p) => ({
+      accountName: p.accountName,
+      displayName: `${p.givenName} ${p.familyName}`,
+      email: p.email,
+      mobile: p.mobile,
+      prefersSms: p.prefersSms,
+      active: p.enabled,
+    })),
+    devices: demoDevices.map((d) => ({ ...d })),
+    services: demoServices.map((s) => ({ id: s.id, name: s.name, subscribers: [...s.subscribers] })),
+  };
 }

@@ -10,11 +10,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { environment } from '../config/env';
 
 export type Log = (line: string) => void;
 
 export function cacheRoot(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  const base = environment().XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'service-journeys');
 }
 
@@ -28,7 +29,7 @@ export function isExecutable(path: string): boolean {
 }
 
 export function findOnPath(name: string): string | null {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+  for (const dir of (environment().PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
   return null;
@@ -75,7 +76,7 @@ export async function goInstall(go: string, build: GoBuild, log: Log): Promise<s
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', '-trimpath', ...build.packages], {
-        env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
+        env: { ...environment(), GOBIN: staging, CGO_ENABLED: '0' },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       child.on('error', reject);

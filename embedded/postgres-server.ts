@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { postgresBinary } from './debian';
 import { waitForExit } from './child-exit';
+import { environment } from '../config/env';
 
 export interface PostgresServerOptions {
   /** Folder of the server: `data/` (the cluster files) and `socket/` are made inside. */
@@ -57,7 +58,7 @@ function run(command: string, args: string[], user: RunAs | null, cwd: string): 
     const child = spawn(command, args, {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+      env: { ...environment(), LC_ALL: 'C', LANG: 'C' },
       ...(user ?? {}),
     });
     let output = '';
@@ -131,7 +132,12 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       `max_connections=${options.maxConnections ?? 40}`,
       ...speed,
     ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' }, ...(user ?? {}) },
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...environment(), LC_ALL: 'C', LANG: 'C' },
+      ...(user ?? {}),
+    },
   );
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8000)));

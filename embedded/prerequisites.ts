@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { debianLibDir, postgresBinary } from './debian';
 import { resolveTemporalBinaries } from './temporal-server-binaries';
 import { resolveTemporalCli } from './temporal-cli';
+import { environment } from '../config/env';
 
 /** Debian packages and the file that proves each is installed. */
 const testPackages: { pkg: string; proof: string; why: string }[] = [
@@ -49,7 +50,7 @@ function isRoot(): boolean {
 }
 
 function run(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...environment(), DEBIAN_FRONTEND: 'noninteractive' } });
   return r.status === 0;
 }
 

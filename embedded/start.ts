@@ -9,12 +9,14 @@
 import { join, resolve } from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createLogger, installRuntime } from '../worker/logger';
-import { ConfigError, loadCoreConfig } from '../worker/config';
-import { createIntegrations } from '../worker/integrations';
+import { createLogger } from '../config/logger';
+import { installRuntime } from '../worker/runtime';
+import { ConfigError, environment } from '../config/env';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
 import { createWorker } from '../worker/create-worker';
-import { activitySettings, publicUrl, requireSecrets } from '../worker/settings';
-import { apiKeysFromEnv, demoApiKeyEntry } from '../client/api-keys';
+import { activitySettings, publicUrl, requireSecrets } from '../config/settings';
+import { apiKeysFromEnv, demoApiKeyEntry } from '../client/api/keys';
 import { startApiServer } from '../client/server';
 import { startDevServer, type DevServer } from './dev-server';
 
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   const config = loadCoreConfig();
   const secrets = requireSecrets(config);
   // Parsed before anything starts, so a bad API_KEYS fails fast with the variable's name.
-  const configuredKeys = apiKeysFromEnv(process.env);
+  const configuredKeys = apiKeysFromEnv(environment());
   // The embedded default also has a demo key (kept in DATA_DIR/secrets.json), printed below.
   const demoKey = config.INTEGRATIONS === 'embedded' ? secrets.demoApiKey : null;
   const dataDir = resolve(config.DATA_DIR);
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     uiUrl ??= devServer.uiUrl;
   }
 
-  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
+  const integrations = createIntegrations(config, activitySettings(config, secrets), environment(), {
     demoPassword: secrets.demoPassword,
   });
   await integrations.deps.experience.ready();

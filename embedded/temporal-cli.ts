@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import { cacheRoot, findGo, findOnPath, goInstall, isExecutable, type Log } from './go-install';
+import { environment } from '../config/env';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const GO_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
@@ -57,7 +58,7 @@ async function buildWithGo(go: string, log: Log): Promise<string> {
  * SDK's download, which fails loudly on a machine without internet access.
  */
 export async function resolveTemporalCli(log: Log = (l) => console.error(l)): Promise<ResolvedCli> {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = environment().TEMPORAL_CLI_PATH;
   if (fromEnv) {
     if (!isExecutable(fromEnv)) throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
     return { source: 'env', path: fromEnv, executable: { type: 'existing-path', path: fromEnv } };

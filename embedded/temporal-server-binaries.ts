@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot, findGo, goEnv, goInstall, isExecutable, type Log } from './go-install';
+import { environment } from '../config/env';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const TEMPORAL_UI_SERVER_VERSION = 'v2.42.1';
@@ -25,7 +26,7 @@ export interface TemporalBinaries {
 }
 
 function fromEnv(variable: string): string | null {
-  const path = process.env[variable];
+  const path = environment()[variable];
   if (!path) return null;
   if (!isExecutable(path)) throw new Error(`${variable}=${path} is not an executable file`);
   return path;
@@ -74,7 +75,7 @@ export async function resolveTemporalBinaries(log: Log = (l) => console.error(l)
     server = join(serverDir, 'server');
     sqlTool = join(serverDir, 'sql');
   }
-  const schemaDir = process.env.TEMPORAL_SCHEMA_DIR || moduleSchemaDir(findGo());
+  const schemaDir = environment().TEMPORAL_SCHEMA_DIR || moduleSchemaDir(findGo());
   if (!schemaDir) {
     throw new Error(
       `the SQL schema of the Temporal server ${TEMPORAL_SERVER_VERSION} is not in the Go module cache; ` +

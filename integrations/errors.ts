@@ -41,3 +41,15 @@ export class IntegrationError extends Error {
 export function isIntegrationError(err: unknown): err is IntegrationError {
   return err instanceof IntegrationError;
 }
+
+/**
+ * An HTTP Retry-After header (seconds or an HTTP date) in milliseconds from now; undefined when
+ * absent or unreadable, so each adapter picks its own default.
+ */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}

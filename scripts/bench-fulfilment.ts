@@ -208,7 +208,7 @@ async function main(): Promise<number> {
     for (const l of table(['workflow', 'p50', 'p99', 'per second'], [...seq.lines, seq.ratio, ...con.lines, con.ratio]))
       console.log(`  ${l}`);
     console.log(
-      '  targets (issue 12, not asserted): journey p50 ≤ 300 ms one at a time on the dev server; journey/bare ≤ ×1.25 at p50 and p99; throughput ≥ ×0.8 of bare',
+      '  targets (not asserted): journey p50 ≤ 300 ms one at a time on the dev server; journey/bare ≤ ×1.25 at p50 and p99; throughput ≥ ×0.8 of bare',
     );
   } catch (err) {
     problems.add(err instanceof Error ? err.message : String(err));

@@ -321,7 +321,7 @@ async function main(): Promise<number> {
       );
     console.log(`  worker peak RSS over the whole run: ${fmtMb(worker.peakRss())}`);
     console.log(
-      "  targets (issue 12, not asserted): notify-all ≥ ×0.9 of the floor's rate; every history under 10,240 events; worker RSS under 1 GiB",
+      "  targets (not asserted): notify-all ≥ ×0.9 of the floor's rate; every history under 10,240 events; worker RSS under 1 GiB",
     );
   }
   if (problems.list.length > 0) {

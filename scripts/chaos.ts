@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { formatChaosReport, maxChaosPeople, runChaos } from '../cluster/chaos';
-import { parseEnv } from '../worker/config';
+import { parseEnv } from '../config/env';
 
 const count = (fallback: number, max: number) =>
   z.coerce.number({ error: 'must be a number' }).int().min(0).max(max).default(fallback);

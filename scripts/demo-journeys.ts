@@ -19,13 +19,15 @@
  */
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createJourneys, type Journeys } from '../client/journeys';
-import type { RequestView } from '../client/views';
-import { loadCoreConfig, ConfigError } from '../worker/config';
-import { requireSecrets, publicUrl } from '../worker/settings';
-import { createLogger } from '../worker/logger';
+import { createJourneys, type Journeys } from '../client/journeys/gateway';
+import type { RequestView } from '../client/journeys/views';
+import { loadCoreConfig } from '../config/core';
+import { ConfigError } from '../config/env';
+import { requireSecrets, publicUrl } from '../config/settings';
+import { createLogger } from '../config/logger';
 import { createFileCmdb } from '../integrations/cmdb/file-cmdb';
 import { createEmbeddedDirectory } from '../integrations/directory/embedded-directory';
+import { demoCmdbData, demoOrganisation } from '../embedded/demo-org';
 
 /** Demo incident timings: the follow-up after 15 s, the final deadline after 30 s. */
 const demoIncidentTimings = { followUpAfterSeconds: 15, finalDeadlineSeconds: 30, reportIntervalSeconds: 1 };
@@ -202,8 +204,8 @@ async function main(): Promise<void> {
   const journeys = createJourneys({
     client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    cmdb: createFileCmdb(join(dataDir, 'cmdb.json')),
-    directory: createEmbeddedDirectory({ password: secrets.demoPassword }),
+    cmdb: createFileCmdb(join(dataDir, 'cmdb.json'), demoCmdbData()),
+    directory: createEmbeddedDirectory({ organisation: demoOrganisation, password: secrets.demoPassword }),
     linkSecret: secrets.linkSecret,
     log: createLogger({ level: 'warn', pretty: false }),
     incidentDefaults: { timings: demoIncidentTimings },

@@ -7,7 +7,7 @@
  * The key is printed once and never stored; only its SHA-256 goes into the configuration.
  */
 import { randomBytes } from 'node:crypto';
-import { apiKeySchema, apiScopes, hashApiKey } from '../client/api-keys';
+import { apiKeySchema, apiScopes, hashApiKey } from '../client/api/keys';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -17,12 +17,12 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../embedded/dev-server';
 import { demoPeople } from '../embedded/demo-org';
-import { hashApiKey } from '../client/api-keys';
+import { hashApiKey } from '../client/api/keys';
 import { startApiServer } from '../client/server';
-import { loadCoreConfig } from '../worker/config';
-import { createIntegrations } from '../worker/integrations';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
 import { createWorker } from '../worker/create-worker';
-import { activitySettings, requireSecrets } from '../worker/settings';
+import { activitySettings, requireSecrets } from '../config/settings';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,7 +5,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import { loadCoreConfig } from '../worker/config';
+import { loadCoreConfig } from '../config/core';
 import { allSearchAttributes } from '../workflows/shared/search-attributes';
 
 const config = loadCoreConfig();

@@ -4,11 +4,13 @@
  * task queue until SIGINT/SIGTERM, then drains in-flight activities and exits.
  */
 import { NativeConnection } from '@temporalio/worker';
-import { createLogger, installRuntime } from './logger';
-import { ConfigError, loadCoreConfig } from './config';
-import { createIntegrations } from './integrations';
+import { createLogger } from '../config/logger';
+import { installRuntime } from './runtime';
+import { ConfigError, environment } from '../config/env';
+import { loadCoreConfig } from '../config/core';
+import { createIntegrations } from '../wiring/integrations';
 import { createWorker } from './create-worker';
-import { activitySettings, requireSecrets } from './settings';
+import { activitySettings, requireSecrets } from '../config/settings';
 
 async function main(): Promise<void> {
   const config = loadCoreConfig();
@@ -16,7 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, pretty: config.NODE_ENV !== 'production' });
   // SDK and worker metrics (task queue backlog, schedule-to-start latency, activity failures) for Prometheus.
   installRuntime(logger, `0.0.0.0:${config.METRICS_PORT}`);
-  const integrations = createIntegrations(config, activitySettings(config, secrets), process.env, {
+  const integrations = createIntegrations(config, activitySettings(config, secrets), environment(), {
     demoPassword: secrets.demoPassword,
   });
   await integrations.deps.experience.ready();
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     deps: integrations.deps,
-    ...(process.env.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH } : {}),
+    ...(environment().WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: environment().WORKFLOW_BUNDLE_PATH } : {}),
   });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();

@@ -4,8 +4,72 @@
  * their inputs, so a retried activity sends exactly the same words and links.
  */
 import { renderMessage, type RenderedMessage } from '../../integrations/email/render';
-import type { ApproverNotice, JourneyRef, RequesterContact, RequesterNotice, ServiceDeskTicket } from '../fulfilment';
 import type { DeviceOs } from '../../workflows/fulfilment/definitions';
+
+// ---------------------------------------------------------------------------------------------
+// What the messages are about (the journey passes these to its activities)
+// ---------------------------------------------------------------------------------------------
+
+/** Which journey a message belongs to: ids for keys and links, the service's name for words. */
+export interface JourneyRef {
+  workflowId: string;
+  requestId: string;
+  serviceId: string;
+  serviceTitle: string;
+  requester: string;
+}
+
+/** The requester as the directory knows them (what messages and accounts need). */
+export interface RequesterContact {
+  accountName: string;
+  displayName: string;
+  givenName: string;
+  familyName: string;
+  email: string;
+}
+
+/** A message the requester was sent. `to` is an address or a masked phone number. */
+export interface Told {
+  channel: 'email' | 'sms';
+  to: string;
+  summary: string;
+  /** true when a retry found it already sent (the ledger): nothing was sent again. */
+  alreadySent: boolean;
+}
+
+/** Every email to the requester besides the receipt and the quick start. Times are ISO. */
+export type RequesterNotice =
+  | { kind: 'not-eligible'; reasons: string[]; howToGetAccess: string }
+  | { kind: 'device-not-registered'; phone: string; reason: string; until: string; attemptsLeft: number }
+  | { kind: 'device-not-verified'; phone: string; why: 'expired' | 'too-many-attempts' }
+  | { kind: 'approval-requested'; approverName: string; until: string }
+  | { kind: 'approved'; approverName: string }
+  | { kind: 'rejected'; approverName: string; reason: string }
+  | { kind: 'approval-expired'; approverName: string }
+  | { kind: 'approver-invalid'; approver: string; reason: string }
+  | { kind: 'task-booked'; task: string }
+  | { kind: 'task-done'; task: string; doneMessage: string; note: string | null }
+  | { kind: 'taking-longer'; stageLabel: string }
+  | { kind: 'failed'; stageLabel: string; smsSent: boolean }
+  | { kind: 'cancelled' };
+
+/** Emails to an approver. `details` are shown as facts (e.g. the delivery location). */
+export type ApproverNotice =
+  | { kind: 'approval-request'; requesterName: string; until: string; details: { label: string; value: string }[] }
+  | { kind: 'approval-expired'; requesterName: string; details: { label: string; value: string }[] };
+
+/** A ticket for the service desk (an email to its mailbox). `fields` are the request form's values. */
+export type ServiceDeskTicket =
+  | { kind: 'task'; task: string; fields: Record<string, string> }
+  | { kind: 'task-reminder'; task: string; since: string; fields: Record<string, string> }
+  | {
+      kind: 'failure';
+      stageLabel: string;
+      error: string;
+      undone: string[];
+      smsSent: boolean;
+      fields: Record<string, string>;
+    };
 
 /** Links every message may carry. */
 export interface MessageLinks {

@@ -3,7 +3,7 @@
  * the body is read, so an unauthenticated caller learns nothing about the body's shape.
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { findApiKey, type ApiCaller, type ApiKeyEntry, type ApiScope } from '../api-keys';
+import { findApiKey, type ApiCaller, type ApiKeyEntry, type ApiScope } from './keys';
 import { HttpError } from '../errors';
 
 function bearer(request: FastifyRequest): string | null {

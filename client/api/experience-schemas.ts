@@ -1,10 +1,10 @@
 /**
  * The experience report's JSON shape in zod, for the OpenAPI document of
- * `GET /api/v1/experience`. It mirrors integrations/experience/report.ts; a test parses a real
+ * `GET /api/v1/experience`. It mirrors experience/report.ts; a test parses a real
  * answer with it and compares, so the document cannot drift from what is sent.
  */
 import { z } from 'zod';
-import { xlaTargetSchema } from '../../integrations/experience/xla';
+import { xlaTargetSchema } from '../../experience/xla';
 
 const distributionSchema = z
   .object({

@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { prometheusContentType, renderPrometheus } from '../../integrations/experience/prometheus';
-import type { ApiKeyEntry } from '../api-keys';
+import { prometheusContentType, renderPrometheus } from '../../experience/prometheus';
+import type { ApiKeyEntry } from './keys';
 import { notFound } from '../errors';
 import {
   experienceCsvTables,

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { badField, conflict, notFound, unavailable } from '../errors';
-import type { IncidentView } from '../views';
+import type { IncidentView } from '../journeys/views';
 import { requireScope } from './auth';
 import { problemResponses, readProblems, writeProblems } from './problems';
 import type { ApiRouteDeps } from './requests';

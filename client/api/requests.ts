@@ -12,10 +12,10 @@ import { z } from 'zod';
 import { mobileNumber } from '../../catalog/services/expensatron';
 import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import type { Directory } from '../../integrations/directory/types';
-import type { ApiKeyEntry } from '../api-keys';
+import type { ApiKeyEntry } from './keys';
 import { badField, notFound, unavailable } from '../errors';
-import type { Journeys } from '../journeys';
-import { textField } from '../text';
+import type { Journeys } from '../journeys/gateway';
+import { textField } from '../web/text';
 import { requireScope } from './auth';
 import { problemResponses, readProblems, writeProblems } from './problems';
 import {

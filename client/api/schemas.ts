@@ -3,8 +3,8 @@
  * from these.
  */
 import { z } from 'zod';
-import { formTextProblems, plainText, textField } from '../text';
-import type { ServiceView } from '../views';
+import { formTextProblems, plainText, textField } from '../web/text';
+import type { ServiceView } from '../journeys/views';
 
 /** A directory account name, lower-cased. */
 export const accountName = z

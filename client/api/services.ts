@@ -9,12 +9,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { describeXla, xlaId, xlaTargetSchema } from '../../integrations/experience/xla';
-import type { ApiKeyEntry } from '../api-keys';
-import type { CatalogPort } from '../catalog-port';
+import { describeXla, xlaId, xlaTargetSchema } from '../../experience/xla';
+import type { ApiKeyEntry } from './keys';
+import type { CatalogPort } from '../journeys/catalog-port';
 import { notFound } from '../errors';
-import { plainText } from '../text';
-import type { ServiceView } from '../views';
+import { plainText } from '../web/text';
+import type { ServiceView } from '../journeys/views';
 import { requireScope } from './auth';
 import { problemResponses } from './problems';
 

@@ -4,10 +4,11 @@
  * scoped headers, status in words (not colour alone), no script needed. Every value from the
  * report is escaped — NPS comments and ids are user input.
  */
-import { percentileOf } from '../../integrations/experience/aggregate';
-import { formatDuration, formatNps, formatPercent } from '../../integrations/experience/format';
-import type { ExperienceReport, ServiceReport } from '../../integrations/experience/report';
-import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../integrations/experience/types';
+import { percentileOf } from '../../experience/aggregate';
+import { formatDuration, formatNps, formatPercent } from '../../experience/format';
+import type { ExperienceReport, ServiceReport } from '../../experience/report';
+import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../experience/types';
+import { escapeHtml } from '../web/html';
 
 export interface ExperiencePageOptions {
   /** Where people open the Temporal UI, e.g. http://localhost:8233; null: journey ids without links. */
@@ -15,9 +16,8 @@ export interface ExperiencePageOptions {
   namespace: string;
 }
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 function esc(value: string | number): string {
-  return String(value).replace(/[&<>"']/g, (c) => escapes[c] ?? c);
+  return escapeHtml(String(value));
 }
 
 /** Link to a workflow in the Temporal UI (`<ui>/namespaces/<ns>/workflows/<workflowId>`). */

@@ -4,19 +4,14 @@
  * the catalog's XLA targets. Every view renders the same {@link ExperienceReport}, so they agree.
  */
 import { z } from 'zod';
-import {
-  renderDailyCsv,
-  renderServicesCsv,
-  renderWorstJourneysCsv,
-  renderXlaCsv,
-} from '../../integrations/experience/export';
+import { renderDailyCsv, renderServicesCsv, renderWorstJourneysCsv, renderXlaCsv } from '../../experience/export';
 import {
   buildExperienceReport,
   lastDays,
   type ExperienceReport,
   type ServiceXlaDefinition,
-} from '../../integrations/experience/report';
-import type { ExperienceStore } from '../../integrations/experience/types';
+} from '../../experience/report';
+import type { ExperienceStore } from '../../experience/types';
 
 /** The windows people may choose, in days. */
 export const experienceWindows = ['7', '30', '90'] as const;

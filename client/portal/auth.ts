@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Directory } from '../../integrations/directory/types';
 import { isIntegrationError } from '../../integrations/errors';
-import { html } from '../html';
-import { textProblem } from '../text';
-import { endSession, startSession, type SessionOptions } from '../session';
+import { html } from '../web/html';
+import { textProblem } from '../web/text';
+import { endSession, startSession, type SessionOptions } from '../web/session';
 import { csrfCheck, csrfField, renderPage, safeNext, type PortalEnv } from './context';
 
 const signInBody = z.object({
@@ -39,26 +39,16 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
     error: string | null,
   ) =>
     html`<h1>Sign in</h1>
-      <p>Use your usual Windows account name and password.</p>
-      ${error ? html`<div class="alert" role="alert" id="signin-error">${error}</div>` : null}
-      <form method="post" action="/signin" data-once>
-        ${csrfField(reply)}<input type="hidden" name="next" value="${values.next}" />
-        <label for="username">Account name</label>
-        <input
-          id="username"
-          name="username"
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck="false"
-          required
-          value="${values.username}"
-          ${error ? html` aria-describedby="signin-error"` : null}
-          autofocus
-        />
-        <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required />
-        <button type="submit">Sign in</button>
-      </form>`;
+<p>Use your usual Windows account name and password.</p>
+${error ? html`<div class="alert" role="alert" id="signin-error">${error}</div>` : null}
+<form method="post" action="/signin" data-once>
+${csrfField(reply)}<input type="hidden" name="next" value="${values.next}">
+<label for="username">Account name</label>
+<input id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${values.username}"${error ? html` aria-describedby="signin-error"` : null} autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>`;
 
   app.get('/signin', async (request, reply) => {
     const next = safeNext((request.query as Record<string, unknown>).next);
@@ -146,8 +136,7 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
       reply,
       env,
       'Signed out',
-      html`<h1>You are signed out</h1>
-        <p><a href="/signin">Sign in again</a></p>`,
+      html`<h1>You are signed out</h1><p><a href="/signin">Sign in again</a></p>`,
     );
   });
 }

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { checkForm, formFields, renderField } from '../forms';
-import { html, type SafeHtml } from '../html';
-import type { ServiceView } from '../views';
+import { checkForm, formFields, renderField } from '../web/forms';
+import { html, type SafeHtml } from '../web/html';
+import type { ServiceView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, requireSession } from './context';
 import type { PortalDeps } from './deps';
 
@@ -15,10 +15,7 @@ const searchQuery = z.object({ q: z.string().trim().max(200).optional().catch(un
 const submissionId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/);
 
 function serviceSummary(s: ServiceView): SafeHtml {
-  return html`<li>
-    <h2><a href="/catalog/${s.id}">${s.title}</a></h2>
-    <p>${s.summary}</p>
-  </li>`;
+  return html`<li><h2><a href="/catalog/${s.id}">${s.title}</a></h2><p>${s.summary}</p></li>`;
 }
 
 /** The request form of a service, generated from its zod form; `submission` makes a double submit one journey. */
@@ -31,33 +28,20 @@ export function requestForm(
 ): SafeHtml {
   const fields = formFields(service.form);
   const summary = Object.keys(errors).length
-    ? html`<div class="alert" role="alert" tabindex="-1" id="form-errors">
-        <strong>Please check the form:</strong>
-        <ul>
-          ${Object.entries(errors).map(
-            ([name, message]) =>
-              html`<li>
-                <a href="#f-${name}">${fields.find((f) => f.name === name)?.label ?? 'Form'}: ${message}</a>
-              </li>`,
-          )}
-        </ul>
-      </div>`
+    ? html`<div class="alert" role="alert" tabindex="-1" id="form-errors"><strong>Please check the form:</strong><ul>${Object.entries(
+        errors,
+      ).map(
+        ([name, message]) =>
+          html`<li><a href="#f-${name}">${fields.find((f) => f.name === name)?.label ?? 'Form'}: ${message}</a></li>`,
+      )}</ul></div>`
     : null;
-  return html`<section aria-labelledby="request-heading">
-    <h2 id="request-heading">Ask for ${service.title}</h2>
-    ${summary}
-    <form
-      method="post"
-      action="/catalog/${service.id}/request"
-      data-validate="/catalog/${service.id}/validate"
-      data-once
-      novalidate
-    >
-      ${csrfField(reply)}<input type="hidden" name="submissionId" value="${submission}" />
-      ${fields.length === 0 ? html`<p>There is nothing to fill in: we know who you are.</p>` : fields.map((f) => renderField(f, values, errors))}
-      <div><button type="submit">OK, ask for ${service.title}</button></div>
-    </form>
-  </section>`;
+  return html`<section aria-labelledby="request-heading"><h2 id="request-heading">Ask for ${service.title}</h2>
+${summary}
+<form method="post" action="/catalog/${service.id}/request" data-validate="/catalog/${service.id}/validate" data-once novalidate>
+${csrfField(reply)}<input type="hidden" name="submissionId" value="${submission}">
+${fields.length === 0 ? html`<p>There is nothing to fill in: we know who you are.</p>` : fields.map((f) => renderField(f, values, errors))}
+<div><button type="submit">OK, ask for ${service.title}</button></div>
+</form></section>`;
 }
 
 /** `/catalog`, `/catalog/:id`, its guide, live validation and the request itself. */
@@ -71,16 +55,13 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PortalDeps): v
     const { q } = searchQuery.parse(request.query ?? {});
     const results = q ? journeys.search(q) : journeys.catalog();
     const body = html`<h1>Service catalog</h1>
-      <form method="get" action="/catalog" role="search">
-        <label for="q">Search for a service</label>
-        <input id="q" name="q" type="search" value="${q ?? ''}" placeholder="e.g. expenses, phone, Expensatron" />
-        <button type="submit">Search</button>
-      </form>
-      ${q ? html`<p role="status">${results.length} service${results.length === 1 ? '' : 's'} found for “${q}”</p>` : null}
-      ${results.length === 0 && q ? html`<p>Try another word, or <a href="/catalog">see every service</a>.</p>` : null}
-      <ul class="cards" id="results">
-        ${results.map(serviceSummary)}
-      </ul>`;
+<form method="get" action="/catalog" role="search">
+<label for="q">Search for a service</label>
+<input id="q" name="q" type="search" value="${q ?? ''}" placeholder="e.g. expenses, phone, Expensatron">
+<button type="submit">Search</button></form>
+${q ? html`<p role="status">${results.length} service${results.length === 1 ? '' : 's'} found for “${q}”</p>` : null}
+${results.length === 0 && q ? html`<p>Try another word, or <a href="/catalog">see every service</a>.</p>` : null}
+<ul class="cards" id="results">${results.map(serviceSummary)}</ul>`;
     return renderPage(request, reply, env, q ? `Search: ${q}` : 'Service catalog', body);
   });
 
@@ -92,15 +73,13 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PortalDeps): v
     submission: string,
   ) =>
     html`<p><a href="/catalog">← Service catalog</a></p>
-      <h1>${service.title}</h1>
-      ${service.description.map((p) => html`<p>${p}</p>`)}
-      <h2>What happens next</h2>
-      <ol>
-        ${service.whatHappensNext.map((step) => html`<li>${step}</li>`)}
-      </ol>
-      ${service.needsApproval ? html`<p class="notice">This service needs your manager's approval; you can follow your request on “My requests”.</p>` : null}
-      ${requestForm(reply, service, values, errors, submission)}
-      <p><a href="/catalog/${service.id}/guide">Read the quick-start guide</a></p>`;
+<h1>${service.title}</h1>
+${service.description.map((p) => html`<p>${p}</p>`)}
+<h2>What happens next</h2>
+<ol>${service.whatHappensNext.map((step) => html`<li>${step}</li>`)}</ol>
+${service.needsApproval ? html`<p class="notice">This service needs your manager's approval; you can follow your request on “My requests”.</p>` : null}
+${requestForm(reply, service, values, errors, submission)}
+<p><a href="/catalog/${service.id}/guide">Read the quick-start guide</a></p>`;
 
   app.get<{ Params: { serviceId: string } }>('/catalog/:serviceId', async (request, reply) => {
     const session = requireSession(request, reply, env);
@@ -112,8 +91,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PortalDeps): v
         reply,
         env,
         'Not found',
-        html`<h1>No such service</h1>
-          <p><a href="/catalog">See the service catalog</a></p>`,
+        html`<h1>No such service</h1><p><a href="/catalog">See the service catalog</a></p>`,
         404,
       );
     return renderPage(request, reply, env, service.title, servicePage(reply, service, {}, {}, randomUUID()));
@@ -127,8 +105,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PortalDeps): v
         reply,
         env,
         'Not found',
-        html`<h1>No such service</h1>
-          <p><a href="/catalog">See the service catalog</a></p>`,
+        html`<h1>No such service</h1><p><a href="/catalog">See the service catalog</a></p>`,
         404,
       );
     const g = service.guide;
@@ -137,13 +114,7 @@ export function registerCatalogRoutes(app: FastifyInstance, deps: PortalDeps): v
       reply,
       env,
       g.title,
-      html`<h1>${g.title}</h1>
-        ${g.sections.map(
-          (s) =>
-            html`<h2>${s.heading}</h2>
-              <p>${s.text}</p>`,
-        )}
-        <p><a href="/catalog/${service.id}">About ${service.title}</a></p>`,
+      html`<h1>${g.title}</h1>${g.sections.map((s) => html`<h2>${s.heading}</h2><p>${s.text}</p>`)}<p><a href="/catalog/${service.id}">About ${service.title}</a></p>`,
     );
   });
 

@@ -8,14 +8,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isIntegrationError } from '../../integrations/errors';
 import { HttpError } from '../errors';
-import { asSentence, textProblem } from '../text';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { IncidentView } from '../views';
-import { csrfCheck, csrfField, renderPage, requireRole } from './context';
+import { asSentence, textProblem } from '../web/text';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { IncidentView } from '../journeys/views';
+import { csrfCheck, csrfField, itOnly, renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
-
-/** The refusal every IT console page gives people outside the IT staff group. */
-export const itOnly = 'The IT console is for IT staff.';
 
 /** Form messages for people: the same checks as the API's (client/text.ts), worded for a page. */
 const controlCharacters =
@@ -112,34 +109,19 @@ function textField(
   const hint = opts.hint ? html`<span class="hint" id="${name}-hint">${opts.hint}</span>` : null;
   const described = `${opts.hint ? `${name}-hint ` : ''}${name}-error`;
   return html`<label for="f-${name}">${label}${hint}</label>${
-      opts.area
-        ? html`<textarea id="f-${name}" name="${name}" rows="3" aria-describedby="${described}" ${req}${invalid}>
-${value}</textarea>`
-        : html`<input
-            id="f-${name}"
-            name="${name}"
-            value="${value}"
-            aria-describedby="${described}"
-            ${req}${invalid}
-          />`
-    }<span class="error" id="${name}-error">${errors[name] ?? ''}</span>`;
+    opts.area
+      ? html`<textarea id="f-${name}" name="${name}" rows="3" aria-describedby="${described}"${req}${invalid}>${value}</textarea>`
+      : html`<input id="f-${name}" name="${name}" value="${value}" aria-describedby="${described}"${req}${invalid}>`
+  }<span class="error" id="${name}-error">${errors[name] ?? ''}</span>`;
 }
 
 function countsTable(i: IncidentView): SafeHtml {
   const c = i.counts;
   const row = (label: string, value: number | null) =>
-    html`<tr>
-      <th scope="row">${label}</th>
-      <td data-count="${label}">${value ?? '…'}</td>
-    </tr>`;
-  return html`<table>
-    <caption class="muted">
-      Counts
-    </caption>
-    <tbody>
-      ${row('Subscribers', c.subscribers)}${row('Notified', c.notified)}${row('Affected', c.affected)}${row('Confirmed fixed', c.fixed)}${row('Still broken', c.stillBroken)}${row('No answer yet', c.noAnswer)}
-    </tbody>
-  </table>`;
+    html`<tr><th scope="row">${label}</th><td data-count="${label}">${value ?? '…'}</td></tr>`;
+  return html`<table><caption class="muted">Counts</caption><tbody>
+${row('Subscribers', c.subscribers)}${row('Notified', c.notified)}${row('Affected', c.affected)}${row('Confirmed fixed', c.fixed)}${row('Still broken', c.stillBroken)}${row('No answer yet', c.noAnswer)}
+</tbody></table>`;
 }
 
 /** `/console`: incidents and service desk tasks, for IT staff. */
@@ -149,64 +131,41 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
 
   const uiLink = (i: IncidentView): SafeHtml | null =>
     config.temporalUiUrl
-      ? html`<a
-          href="${config.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(i.workflowId)}"
-          >See it in the Temporal UI</a
-        >`
+      ? html`<a href="${config.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(i.workflowId)}">See it in the Temporal UI</a>`
       : null;
 
   const consoleHome = async (reply: FastifyReply, errors: Errors, values: Record<string, unknown>) => {
     const [open, tasks] = await Promise.all([journeys.openIncidents(null), journeys.awaitingServiceDesk()]);
     return html`<h1>IT console</h1>
-      <p>
-        <a href="/console/experience">Experience metrics</a>: time to outcome, NPS, incident settle times and experience
-        level agreements per service.
-      </p>
-      <h2>Open incidents</h2>
-      ${open.complete ? null : html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`}
-      ${open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}
-      <ul class="cards">
-        ${open.incidents.map(
-          (i) =>
-            html`<li data-incident="${i.id}">
-              <h3><a href="/console/incidents/${i.id}">${i.serviceName}: ${i.title}</a></h3>
-              <p>${i.status} · declared ${timeTag(i.declaredAt)} · ${i.counts.affected} affected</p>
-            </li>`,
-        )}
-      </ul>
-      <h2>Service desk tasks</h2>
-      ${tasks.length === 0 ? html`<p>No requests are waiting for the service desk.</p>` : null}
-      <ul class="cards">
-        ${tasks.map(
-          (r) =>
-            html`<li data-request="${r.id}">
-              <h3>${r.serviceTitle} for ${r.requester}</h3>
-              <p>
-                ${r.waitingFor?.kind === 'manual-task' ? html`${r.waitingFor.task}, waiting since ${timeTag(r.waitingFor.since)}` : null}${r.summary ? html` · ${r.summary}` : null}
-              </p>
-              <form method="post" action="/console/tasks/${r.id}" data-once>
-                ${csrfField(reply)} <label for="note-${r.id}">Note for the requester (optional)</label
-                ><input id="note-${r.id}" name="note" maxlength="1000" /> <button type="submit">Mark done</button>
-              </form>
-            </li>`,
-        )}
-      </ul>
-      <h2 id="declare-heading">Declare an incident</h2>
-      <form method="post" action="/console/incidents" aria-labelledby="declare-heading" data-once>
-        ${csrfField(reply)}
-        <input
-          type="hidden"
-          name="submissionId"
-          value="${typeof values.submissionId === 'string' ? values.submissionId : randomUUID()}"
-        />
-        ${textField('serviceId', 'Service', errors, values, { hint: 'The business service id in the CMDB, e.g. crm' })}
-        ${textField('title', 'Title', errors, values, { hint: 'Short, e.g. “CRM web app unavailable”' })}
-        ${textField('message', 'Message to users', errors, values, { area: true, hint: 'What users see and what IT is doing, in plain words' })}
-        ${textField('workaround', 'Workaround (optional)', errors, values, { area: true, required: false, hint: 'e.g. “The mobile CRM app works”' })}
-        ${textField('iosLink', 'Download link for iPhone (optional)', errors, values, { required: false, hint: 'Affected people with an iPhone can have it texted to them' })}
-        ${textField('androidLink', 'Download link for Android (optional)', errors, values, { required: false, hint: 'Affected people with an Android phone can have it texted to them' })}
-        <div><button type="submit">Declare and notify subscribers</button></div>
-      </form>`;
+<p><a href="/console/experience">Experience metrics</a>: time to outcome, NPS, incident settle times and experience level agreements per service.</p>
+<h2>Open incidents</h2>
+${open.complete ? null : html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`}
+${open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}
+<ul class="cards">${open.incidents.map(
+      (
+        i,
+      ) => html`<li data-incident="${i.id}"><h3><a href="/console/incidents/${i.id}">${i.serviceName}: ${i.title}</a></h3>
+<p>${i.status} · declared ${timeTag(i.declaredAt)} · ${i.counts.affected} affected</p></li>`,
+    )}</ul>
+<h2>Service desk tasks</h2>
+${tasks.length === 0 ? html`<p>No requests are waiting for the service desk.</p>` : null}
+<ul class="cards">${tasks.map(
+      (r) => html`<li data-request="${r.id}"><h3>${r.serviceTitle} for ${r.requester}</h3>
+<p>${r.waitingFor?.kind === 'manual-task' ? html`${r.waitingFor.task}, waiting since ${timeTag(r.waitingFor.since)}` : null}${r.summary ? html` · ${r.summary}` : null}</p>
+<form method="post" action="/console/tasks/${r.id}" data-once>${csrfField(reply)}
+<label for="note-${r.id}">Note for the requester (optional)</label><input id="note-${r.id}" name="note" maxlength="1000">
+<button type="submit">Mark done</button></form></li>`,
+    )}</ul>
+<h2 id="declare-heading">Declare an incident</h2>
+<form method="post" action="/console/incidents" aria-labelledby="declare-heading" data-once>${csrfField(reply)}
+<input type="hidden" name="submissionId" value="${typeof values.submissionId === 'string' ? values.submissionId : randomUUID()}">
+${textField('serviceId', 'Service', errors, values, { hint: 'The business service id in the CMDB, e.g. crm' })}
+${textField('title', 'Title', errors, values, { hint: 'Short, e.g. “CRM web app unavailable”' })}
+${textField('message', 'Message to users', errors, values, { area: true, hint: 'What users see and what IT is doing, in plain words' })}
+${textField('workaround', 'Workaround (optional)', errors, values, { area: true, required: false, hint: 'e.g. “The mobile CRM app works”' })}
+${textField('iosLink', 'Download link for iPhone (optional)', errors, values, { required: false, hint: 'Affected people with an iPhone can have it texted to them' })}
+${textField('androidLink', 'Download link for Android (optional)', errors, values, { required: false, hint: 'Affected people with an Android phone can have it texted to them' })}
+<div><button type="submit">Declare and notify subscribers</button></div></form>`;
   };
 
   app.get('/console', async (request, reply) => {
@@ -271,47 +230,23 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
 
   const incidentPage = (reply: FastifyReply, i: IncidentView, errors: Errors, values: Record<string, unknown>) =>
     html`<p><a href="/console">← IT console</a></p>
-      <h1>${i.serviceName}: ${i.title}</h1>
-      <p>
-        Status:
-        <strong id="incident-status">${i.status}</strong>${i.phase > 1 ? html` (phase ${i.phase}: reopened)` : null} ·
-        declared ${timeTag(i.declaredAt)}${i.declaredBy ? ` by ${i.declaredBy}` : ''} · ${uiLink(i)}
-      </p>
-      <p>${i.message}</p>
-      ${i.workaround ? html`<p><strong>Workaround:</strong> ${i.workaround}</p>` : null}
-      <div data-live="/console/incidents/${i.id}/live" data-live-every="2000">${incidentLive(i)}</div>
-      ${
-        i.running && i.status === 'open'
-          ? html`<h2 id="progress-heading">Post progress</h2>
-              <form
-                method="post"
-                action="/console/incidents/${i.id}/progress"
-                aria-labelledby="progress-heading"
-                data-once
-              >
-                ${csrfField(reply)} ${textField('text', 'Update for the banner', errors, values, { area: true })}
-                <div>
-                  <input type="checkbox" id="f-notify" name="notifyAffected" value="yes" /><label
-                    for="f-notify"
-                    class="inline"
-                    >Also email the affected users</label
-                  >
-                </div>
-                <button type="submit">Post update</button>
-              </form>
-              <h2 id="resolve-heading">Resolve</h2>
-              <form
-                method="post"
-                action="/console/incidents/${i.id}/resolve"
-                aria-labelledby="resolve-heading"
-                data-once
-              >
-                ${csrfField(reply)}
-                ${textField('note', 'What was fixed', errors, values, { area: true, hint: 'Subscribers are emailed that the service is back; affected users get confirmation links' })}
-                <button type="submit">Resolve and tell everyone</button>
-              </form>`
-          : null
-      }`;
+<h1>${i.serviceName}: ${i.title}</h1>
+<p>Status: <strong id="incident-status">${i.status}</strong>${i.phase > 1 ? html` (phase ${i.phase}: reopened)` : null} · declared ${timeTag(i.declaredAt)}${i.declaredBy ? ` by ${i.declaredBy}` : ''} · ${uiLink(i)}</p>
+<p>${i.message}</p>${i.workaround ? html`<p><strong>Workaround:</strong> ${i.workaround}</p>` : null}
+<div data-live="/console/incidents/${i.id}/live" data-live-every="2000">${incidentLive(i)}</div>
+${
+  i.running && i.status === 'open'
+    ? html`<h2 id="progress-heading">Post progress</h2>
+<form method="post" action="/console/incidents/${i.id}/progress" aria-labelledby="progress-heading" data-once>${csrfField(reply)}
+${textField('text', 'Update for the banner', errors, values, { area: true })}
+<div><input type="checkbox" id="f-notify" name="notifyAffected" value="yes"><label for="f-notify" class="inline">Also email the affected users</label></div>
+<button type="submit">Post update</button></form>
+<h2 id="resolve-heading">Resolve</h2>
+<form method="post" action="/console/incidents/${i.id}/resolve" aria-labelledby="resolve-heading" data-once>${csrfField(reply)}
+${textField('note', 'What was fixed', errors, values, { area: true, hint: 'Subscribers are emailed that the service is back; affected users get confirmation links' })}
+<button type="submit">Resolve and tell everyone</button></form>`
+    : null
+}`;
 
   app.get<{ Params: { id: string } }>('/console/incidents/:id', async (request, reply) => {
     if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
@@ -322,8 +257,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
         reply,
         env,
         'Not found',
-        html`<h1>No such incident</h1>
-          <p><a href="/console">IT console</a></p>`,
+        html`<h1>No such incident</h1><p><a href="/console">IT console</a></p>`,
         404,
       );
     return renderPage(request, reply, env, `Incident ${incident.id}`, incidentPage(reply, incident, {}, {}));
@@ -370,8 +304,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
           reply,
           env,
           'Not possible now',
-          html`<div class="alert" role="alert">${err.message}</div>
-            ${incidentPage(reply, fresh, {}, {})}`,
+          html`<div class="alert" role="alert">${err.message}</div>${incidentPage(reply, fresh, {}, {})}`,
           409,
         );
       }
@@ -390,8 +323,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
         reply,
         env,
         'Not done',
-        html`<div class="alert" role="alert">${parsedNote.error.issues[0]?.message ?? 'Check the note'}</div>
-          <p><a href="/console">Back to the IT console</a></p>`,
+        html`<div class="alert" role="alert">${parsedNote.error.issues[0]?.message ?? 'Check the note'}</div><p><a href="/console">Back to the IT console</a></p>`,
         400,
       );
     }
@@ -405,8 +337,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
           reply,
           env,
           'Not done',
-          html`<div class="alert" role="alert">${err.message}</div>
-            <p><a href="/console">Back to the IT console</a></p>`,
+          html`<div class="alert" role="alert">${err.message}</div><p><a href="/console">Back to the IT console</a></p>`,
           err.statusCode,
         );
       }
@@ -428,36 +359,15 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
 /** Counts, updates and the follow-up list: the part of the console page that refreshes itself. */
 export function incidentLive(i: IncidentView): SafeHtml {
   return html`${countsTable(i)}
-    ${
-      i.updates.length > 0
-        ? html`<h2>Updates</h2>
-            <ol class="timeline">
-              ${i.updates.map((u) => html`<li>${timeTag(u.at)}: ${u.text}</li>`)}
-            </ol>`
-        : null
-    }
-    ${i.resolvedAt ? html`<p>Resolved ${timeTag(i.resolvedAt)}${i.resolutionNote ? `: ${i.resolutionNote}` : ''}</p>` : null}
-    <h2>Follow-up list</h2>
-    ${
-      i.followUp.length === 0
-        ? html`<p class="muted">Nobody to follow up${i.status === 'open' ? ' yet' : ''}.</p>`
-        : html`<table id="follow-up">
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${i.followUp.map(
-                (f) =>
-                  html`<tr>
-                    <td>${f.accountName}</td>
-                    <td>${f.reason}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-    }
-    ${i.running ? null : html`<span data-final hidden></span>`}`;
+${i.updates.length > 0 ? html`<h2>Updates</h2><ol class="timeline">${i.updates.map((u) => html`<li>${timeTag(u.at)}: ${u.text}</li>`)}</ol>` : null}
+${i.resolvedAt ? html`<p>Resolved ${timeTag(i.resolvedAt)}${i.resolutionNote ? `: ${i.resolutionNote}` : ''}</p>` : null}
+<h2>Follow-up list</h2>
+${
+  i.followUp.length === 0
+    ? html`<p class="muted">Nobody to follow up${i.status === 'open' ? ' yet' : ''}.</p>`
+    : html`<table id="follow-up"><thead><tr><th scope="col">Person</th><th scope="col">Why</th></tr></thead><tbody>${i.followUp.map(
+        (f) => html`<tr><td>${f.accountName}</td><td>${f.reason}</td></tr>`,
+      )}</tbody></table>`
+}
+${i.running ? null : html`<span data-final hidden></span>`}`;
 }

@@ -3,9 +3,9 @@
  * rendering inside the page frame.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import { html, type HtmlValue } from '../html';
-import { page } from '../layout';
-import type { Session, PortalRole } from '../session';
+import { html, type HtmlValue } from '../web/html';
+import { page } from '../web/layout';
+import type { Session, PortalRole } from '../web/session';
 
 /** Facts about this deployment the page frame needs. */
 export interface PortalEnv {
@@ -46,7 +46,7 @@ export function renderPage(
 
 /** A hidden CSRF field for a form on the page being rendered. */
 export function csrfField(reply: FastifyReply): HtmlValue {
-  return html`<input type="hidden" name="_csrf" value="${csrfToken(reply)}" />`;
+  return html`<input type="hidden" name="_csrf" value="${csrfToken(reply)}">`;
 }
 
 /** Only local paths, so `?next=` can never send someone to another site. */
@@ -70,8 +70,7 @@ export function requireSession(request: FastifyRequest, reply: FastifyReply, env
       reply,
       env,
       'Please sign in',
-      html`<h1>Please sign in</h1>
-        <p>Your session has ended. <a href="/signin">Sign in again</a> and repeat what you were doing.</p>`,
+      html`<h1>Please sign in</h1><p>Your session has ended. <a href="/signin">Sign in again</a> and repeat what you were doing.</p>`,
       401,
     );
   }
@@ -94,9 +93,7 @@ export function requireRole(
     reply,
     env,
     'Not available',
-    html`<h1>Not available to you</h1>
-      <p>${what}</p>
-      <p><a href="/">Back to the home page</a></p>`,
+    html`<h1>Not available to you</h1><p>${what}</p><p><a href="/">Back to the home page</a></p>`,
     403,
   );
   return null;
@@ -113,3 +110,6 @@ declare module 'fastify' {
 export function csrfCheck(app: FastifyInstance): preHandlerHookHandler {
   return (request, reply, done) => app.csrfProtection(request, reply, done);
 }
+
+/** The refusal every IT console page gives people outside the IT staff group. */
+export const itOnly = 'The IT console is for IT staff.';

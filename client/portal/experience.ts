@@ -4,8 +4,8 @@
  * are for machines, people download from here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { renderReportJson } from '../../integrations/experience/export';
-import type { ExperienceReport } from '../../integrations/experience/report';
+import { renderReportJson } from '../../experience/export';
+import type { ExperienceReport } from '../../experience/report';
 import { issuesFromZod, notFound, type FieldIssue } from '../errors';
 import { renderExperiencePage } from '../experience/page';
 import {
@@ -17,8 +17,8 @@ import {
   type ExperienceQuery,
   type ExperienceReports,
 } from '../experience/reports';
-import { html, raw, type SafeHtml } from '../html';
-import { itOnly } from './console';
+import { html, raw, type SafeHtml } from '../web/html';
+import { itOnly } from './context';
 import { renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
 
@@ -51,28 +51,14 @@ export function registerExperiencePages(app: FastifyInstance, deps: PortalDeps &
     for (const s of report?.services ?? []) if (!names.has(s.serviceId)) names.set(s.serviceId, s.name);
     if (query.service && !names.has(query.service)) names.set(query.service, query.service);
     const options = [...names].sort((a, b) => a[1].localeCompare(b[1], 'en'));
-    return html`<form
-      method="get"
-      action="/console/experience"
-      class="experience-filter"
-      aria-label="Choose what to show"
-    >
-      <label for="f-days">Window</label
-      ><select id="f-days" name="days">
-        ${experienceWindows.map(
-          (d) =>
-            html`<option value="${d}" ${String(query.days) === d ? html` selected` : null}>Last ${d} days</option>`,
-        )}
-      </select>
-      <label for="f-service">Service</label
-      ><select id="f-service" name="service">
-        <option value="">All services</option>
-        ${options.map(
-          ([id, name]) => html`<option value="${id}" ${query.service === id ? html` selected` : null}>${name}</option>`,
-        )}
-      </select>
-      <div><button type="submit">Show</button></div>
-    </form>`;
+    return html`<form method="get" action="/console/experience" class="experience-filter" aria-label="Choose what to show">
+<label for="f-days">Window</label><select id="f-days" name="days">${experienceWindows.map(
+      (d) => html`<option value="${d}"${String(query.days) === d ? html` selected` : null}>Last ${d} days</option>`,
+    )}</select>
+<label for="f-service">Service</label><select id="f-service" name="service"><option value="">All services</option>${options.map(
+      ([id, name]) => html`<option value="${id}"${query.service === id ? html` selected` : null}>${name}</option>`,
+    )}</select>
+<div><button type="submit">Show</button></div></form>`;
   };
 
   const parse = (
@@ -89,14 +75,9 @@ export function registerExperiencePages(app: FastifyInstance, deps: PortalDeps &
       env,
       'Please check',
       html`<p><a href="/console">← IT console</a></p>
-        <h1>Experience metrics</h1>
-        <div class="alert" role="alert">
-          <p>This page cannot show that:</p>
-          <ul>
-            ${issues.map((i) => html`<li>${i.message}</li>`)}
-          </ul>
-        </div>
-        ${filterForm({ days: 30 }, null)}`,
+<h1>Experience metrics</h1>
+<div class="alert" role="alert"><p>This page cannot show that:</p><ul>${issues.map((i) => html`<li>${i.message}</li>`)}</ul></div>
+${filterForm({ days: 30 }, null)}`,
       400,
     );
 
@@ -115,15 +96,13 @@ export function registerExperiencePages(app: FastifyInstance, deps: PortalDeps &
       env,
       'Experience metrics',
       html`<p><a href="/console">← IT console</a></p>
-        <h1>Experience metrics</h1>
-        ${filterForm(q.query, report)}
-        <p class="experience-downloads">
-          Download these figures: <a href="/console/experience/report.json?${qs}">JSON</a> · CSV:
-          ${tableNames.map((t, i) => html`${i > 0 ? ', ' : ''}<a href="/console/experience/${t}.csv?${qs}">${t}</a>`)}.
-          Prometheus scrapes <code>/api/v1/experience/metrics</code> with an API key (scope experience:read).
-        </p>
-        ${ui ? html`<p><a href="${ui}/namespaces/${encodeURIComponent(config.namespace)}/workflows">Open every journey in the Temporal UI</a>; the worst journeys below link to theirs.</p>` : null}
-        ${fragment}`,
+<h1>Experience metrics</h1>
+${filterForm(q.query, report)}
+<p class="experience-downloads">Download these figures: <a href="/console/experience/report.json?${qs}">JSON</a> · CSV: ${tableNames.map(
+        (t, i) => html`${i > 0 ? ', ' : ''}<a href="/console/experience/${t}.csv?${qs}">${t}</a>`,
+      )}. Prometheus scrapes <code>/api/v1/experience/metrics</code> with an API key (scope experience:read).</p>
+${ui ? html`<p><a href="${ui}/namespaces/${encodeURIComponent(config.namespace)}/workflows">Open every journey in the Temporal UI</a>; the worst journeys below link to theirs.</p>` : null}
+${fragment}`,
     );
   });
 

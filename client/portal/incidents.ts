@@ -6,13 +6,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { MarkAffectedResult } from '../journeys';
-import { orAfter } from '../temporal-reads';
-import { asSentence, textProblem } from '../text';
-import type { IncidentView } from '../views';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { MarkAffectedResult } from '../journeys/gateway';
+import { orAfter } from '../journeys/temporal-reads';
+import { asSentence, textProblem } from '../web/text';
+import type { IncidentView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, requireSession } from './context';
 import type { PortalDeps } from './deps';
+import { maskPhone } from '../../integrations/sms/phone';
 
 const incidentIdParam = z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/);
 const tokenField = z.string().min(10).max(2048);
@@ -46,13 +47,6 @@ function blanksRemoved(body: Record<string, unknown> | undefined): Record<string
   return Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')));
 }
 
-/** A phone number for a page: country code and last four digits. */
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/\s+/g, '');
-  if (digits.length <= 7) return '…' + digits.slice(-2);
-  return `${digits.slice(0, 3)}…${digits.slice(-4)}`;
-}
-
 /** "This affects me", the workaround SMS, and the confirmation and NPS pages. */
 export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): void {
   const csrf = csrfCheck(app);
@@ -64,8 +58,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       reply,
       env,
       'Not found',
-      html`<h1>No such incident</h1>
-        <p><a href="/">Go to the home page</a></p>`,
+      html`<h1>No such incident</h1><p><a href="/">Go to the home page</a></p>`,
       404,
     );
 
@@ -76,11 +69,8 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       env,
       'This incident is closed',
       html`<h1>This incident is already closed</h1>
-        <p>
-          ${incident ? html`The incident “${incident.title}” on ${incident.serviceName} was closed${incident.resolvedAt ? html` after it was resolved on ${timeTag(incident.resolvedAt)}` : null}. ` : null}Your
-          answer was not needed any more, but thank you for taking the time.
-        </p>
-        <p>If something still does not work, <a href="/">tell us from the portal</a> or call the Service Desk.</p>`,
+<p>${incident ? html`The incident “${incident.title}” on ${incident.serviceName} was closed${incident.resolvedAt ? html` after it was resolved on ${timeTag(incident.resolvedAt)}` : null}. ` : null}Your answer was not needed any more, but thank you for taking the time.</p>
+<p>If something still does not work, <a href="/">tell us from the portal</a> or call the Service Desk.</p>`,
       410,
     );
 
@@ -91,11 +81,8 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       env,
       'Link not valid',
       html`<h1>This link is not valid</h1>
-        <p>
-          ${reason === 'expired' ? 'The link has expired.' : 'The link is not one we sent, or it was changed on the way.'}
-          Links in our emails only work for the person they were sent to.
-        </p>
-        <p>If the service still does not work for you, <a href="/">tell us from the portal</a>.</p>`,
+<p>${reason === 'expired' ? 'The link has expired.' : 'The link is not one we sent, or it was changed on the way.'} Links in our emails only work for the person they were sent to.</p>
+<p>If the service still does not work for you, <a href="/">tell us from the portal</a>.</p>`,
       403,
     );
 
@@ -110,13 +97,9 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
     const devices = await orAfter(1500, cmdb.devicesOf(accountName), []);
     const phone = devices.value[0]?.phone;
     if (!phone) return html`<p><strong>Meanwhile:</strong> ${incident.workaround}</p>`;
-    return html`<section aria-labelledby="wa-heading">
-      <h2 id="wa-heading">Work around it</h2>
-      <p>${incident.workaround}</p>
-      <form method="post" action="/incidents/${incident.id}/workaround" data-once>
-        ${csrfField(reply)} <button type="submit">Text me the download link (to ${maskPhone(phone)})</button>
-      </form>
-    </section>`;
+    return html`<section aria-labelledby="wa-heading"><h2 id="wa-heading">Work around it</h2><p>${incident.workaround}</p>
+<form method="post" action="/incidents/${incident.id}/workaround" data-once>${csrfField(reply)}
+<button type="submit">Text me the download link (to ${maskPhone(phone)})</button></form></section>`;
   };
 
   /** Pages for the outcomes every click can have besides "recorded". */
@@ -133,13 +116,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
         reply,
         env,
         'Already resolved',
-        html`<h1>IT have already resolved this</h1>
-          <p>
-            “${result.incident.title}” on ${result.incident.serviceName} was
-            resolved${result.incident.resolvedAt ? html` on ${timeTag(result.incident.resolvedAt)}` : null}. If it still
-            does not work for you, use the link in the email we sent you, or call the Service Desk.
-          </p>
-          <p><a href="/">Back to the home page</a></p>`,
+        html`<h1>IT have already resolved this</h1><p>“${result.incident.title}” on ${result.incident.serviceName} was resolved${result.incident.resolvedAt ? html` on ${timeTag(result.incident.resolvedAt)}` : null}. If it still does not work for you, use the link in the email we sent you, or call the Service Desk.</p><p><a href="/">Back to the home page</a></p>`,
         409,
       );
     }
@@ -148,11 +125,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       reply,
       env,
       'Please call us',
-      html`<h1>We could not add you to the list</h1>
-        <p>
-          Too many people are affected for the list to take more right now. Please call the Service Desk so we know it
-          affects you.
-        </p>`,
+      html`<h1>We could not add you to the list</h1><p>Too many people are affected for the list to take more right now. Please call the Service Desk so we know it affects you.</p>`,
       503,
     );
   };
@@ -171,12 +144,9 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       env,
       'Thank you',
       html`<h1>Thank you, IT now know this affects you</h1>
-        <p class="notice" role="status">
-          ${result.alreadyRecorded ? 'You were already on' : 'You are now on'} the list of people affected by
-          “${incident.title}” on ${incident.serviceName}. We will email you as soon as it is fixed.
-        </p>
-        ${await workaroundOffer(reply, incident, session.accountName)}
-        <p><a href="/">Back to the home page</a></p>`,
+<p class="notice" role="status">${result.alreadyRecorded ? 'You were already on' : 'You are now on'} the list of people affected by “${incident.title}” on ${incident.serviceName}. We will email you as soon as it is fixed.</p>
+${await workaroundOffer(reply, incident, session.accountName)}
+<p><a href="/">Back to the home page</a></p>`,
     );
   });
 
@@ -190,14 +160,9 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
     const sms = result.sms;
     const words =
       sms?.status === 'sent'
-        ? html`<p class="notice" role="status">
-            ${sms.alreadySent ? 'We already texted you the link' : 'We have texted you the link'} to ${sms.to}. Tap it
-            on your phone to install the app.
-          </p>`
+        ? html`<p class="notice" role="status">${sms.alreadySent ? 'We already texted you the link' : 'We have texted you the link'} to ${sms.to}. Tap it on your phone to install the app.</p>`
         : sms?.status === 'no-device'
-          ? html`<p class="alert" role="alert">
-              We have no phone registered for you, so we cannot text you the link. The Service Desk can register it.
-            </p>`
+          ? html`<p class="alert" role="alert">We have no phone registered for you, so we cannot text you the link. The Service Desk can register it.</p>`
           : sms?.status === 'no-link-for-device'
             ? html`<p class="alert" role="alert">There is no download link for your phone's system (${sms.os}).</p>`
             : sms?.status === 'failed'
@@ -208,9 +173,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       reply,
       env,
       'Workaround',
-      html`<h1>Work around it</h1>
-        ${words}
-        <p><a href="/">Back to the home page</a></p>`,
+      html`<h1>Work around it</h1>${words}<p><a href="/">Back to the home page</a></p>`,
     );
   });
 
@@ -224,59 +187,32 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
     errors: Record<string, string> = {},
   ) =>
     html`<h1>Is ${incident.serviceName} working for you again?</h1>
-      <p>
-        IT resolved
-        “${incident.title}”${incident.resolvedAt ? html` on ${timeTag(incident.resolvedAt)}` : null}.${incident.resolutionNote ? html` ${incident.resolutionNote}` : null}
-      </p>
-      ${error ? html`<div class="alert" role="alert">${error}</div>` : null}
-      <form method="post" action="/incidents/${incident.id}/confirm" data-once>
-        ${csrfField(reply)}<input type="hidden" name="token" value="${token}" />
-        <fieldset>
-          <legend>Please tell us</legend>
-          <input
-            type="radio"
-            id="answer-fixed"
-            name="answer"
-            value="fixed"
-            required${preselect === 'fixed' ? html` checked` : null}
-          /><label for="answer-fixed">Yes, it is fixed</label>
-          <input
-            type="radio"
-            id="answer-broken"
-            name="answer"
-            value="still-broken"
-            ${preselect === 'still-broken' ? html` checked` : null}
-          /><label for="answer-broken">No, it is still broken</label>
-        </fieldset>
-        ${npsFields(errors)}
-        <button type="submit">Send</button>
-      </form>`;
+<p>IT resolved “${incident.title}”${incident.resolvedAt ? html` on ${timeTag(incident.resolvedAt)}` : null}.${incident.resolutionNote ? html` ${incident.resolutionNote}` : null}</p>
+${error ? html`<div class="alert" role="alert">${error}</div>` : null}
+<form method="post" action="/incidents/${incident.id}/confirm" data-once>${csrfField(reply)}<input type="hidden" name="token" value="${token}">
+<fieldset><legend>Please tell us</legend>
+<input type="radio" id="answer-fixed" name="answer" value="fixed" required${preselect === 'fixed' ? html` checked` : null}><label for="answer-fixed">Yes, it is fixed</label>
+<input type="radio" id="answer-broken" name="answer" value="still-broken"${preselect === 'still-broken' ? html` checked` : null}><label for="answer-broken">No, it is still broken</label>
+</fieldset>
+${npsFields(errors)}
+<button type="submit">Send</button></form>`;
 
   /**
    * The NPS question rides with the "fixed" answer: the answer that settles the last affected
    * person closes the incident, and a closed incident takes no more answers.
    */
   const npsFields = (errors: Record<string, string>) =>
-    html`<fieldset aria-describedby="score-hint score-error">
-        <legend>If it is fixed: on a scale of 0 to 10, how satisfied are you with the support IT provided?</legend>
-        ${Array.from({ length: 11 }, (_, n) => html`<input type="radio" id="score-${n}" name="score" value="${n}" /><label for="score-${n}">${n}</label>`)}
-        <div><span class="muted" id="score-hint">0 = not at all, 10 = extremely (optional)</span></div>
-        <span class="error" id="score-error">${errors.score ?? ''}</span>
-      </fieldset>
-      <label for="comment">Anything you want to tell us? (optional)</label>
-      <textarea id="comment" name="comment" rows="3" maxlength="500" aria-describedby="comment-error"></textarea
-      ><span class="error" id="comment-error">${errors.comment ?? ''}</span>`;
+    html`<fieldset aria-describedby="score-hint score-error"><legend>If it is fixed: on a scale of 0 to 10, how satisfied are you with the support IT provided?</legend>
+${Array.from({ length: 11 }, (_, n) => html`<input type="radio" id="score-${n}" name="score" value="${n}"><label for="score-${n}">${n}</label>`)}
+<div><span class="muted" id="score-hint">0 = not at all, 10 = extremely (optional)</span></div><span class="error" id="score-error">${errors.score ?? ''}</span></fieldset>
+<label for="comment">Anything you want to tell us? (optional)</label>
+<textarea id="comment" name="comment" rows="3" maxlength="500" aria-describedby="comment-error"></textarea><span class="error" id="comment-error">${errors.comment ?? ''}</span>`;
 
   const npsForm = (reply: FastifyReply, incident: IncidentView, token: string, errors: Record<string, string>) =>
-    html`<h1>Thank you for confirming</h1>
-      <p class="notice" role="status">
-        Glad ${incident.serviceName} is working again. You are off the list of affected people.
-      </p>
-      <form method="post" action="/incidents/${incident.id}/nps" data-once>
-        ${csrfField(reply)}<input type="hidden" name="token" value="${token}" />
-        ${npsFields(errors)}
-        <div><button type="submit">Send</button></div>
-      </form>`;
+    html`<h1>Thank you for confirming</h1><p class="notice" role="status">Glad ${incident.serviceName} is working again. You are off the list of affected people.</p>
+<form method="post" action="/incidents/${incident.id}/nps" data-once>${csrfField(reply)}<input type="hidden" name="token" value="${token}">
+${npsFields(errors)}
+<div><button type="submit">Send</button></div></form>`;
 
   /** Checks the link; answers the page itself (403 / 404 / 410) and returns null when it cannot go on. */
   const withLink = async (request: FastifyRequest, reply: FastifyReply, rawId: string, token: unknown) => {
@@ -317,12 +253,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
           reply,
           env,
           'Still being worked on',
-          html`<h1>IT are working on this again</h1>
-            <p>
-              “${ctx.incident.title}” on ${ctx.incident.serviceName} was re-opened. We will email you a new link when it
-              is resolved.
-            </p>
-            <p><a href="/">Go to the portal</a></p>`,
+          html`<h1>IT are working on this again</h1><p>“${ctx.incident.title}” on ${ctx.incident.serviceName} was re-opened. We will email you a new link when it is resolved.</p><p><a href="/">Go to the portal</a></p>`,
         );
       }
       const answer =
@@ -373,11 +304,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
           reply,
           env,
           'Not needed',
-          html`<h1>Thank you</h1>
-            <p>
-              ${result.status === 'not-affected' ? 'You are not on the list of people affected by this incident, so there is nothing to confirm.' : 'IT are working on this incident again; we will email you when it is resolved.'}
-            </p>
-            <p><a href="/">Go to the portal</a></p>`,
+          html`<h1>Thank you</h1><p>${result.status === 'not-affected' ? 'You are not on the list of people affected by this incident, so there is nothing to confirm.' : 'IT are working on this incident again; we will email you when it is resolved.'}</p><p><a href="/">Go to the portal</a></p>`,
           409,
         );
       }
@@ -387,11 +314,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
           reply,
           env,
           'Sorry',
-          html`<h1>Sorry it still does not work</h1>
-            <p class="notice" role="status">
-              Thank you for telling us. The Service Desk has you on its follow-up list and will contact you.
-            </p>
-            <p><a href="/">Back to the home page</a></p>`,
+          html`<h1>Sorry it still does not work</h1><p class="notice" role="status">Thank you for telling us. The Service Desk has you on its follow-up list and will contact you.</p><p><a href="/">Back to the home page</a></p>`,
         );
       }
       if (withScore) return npsThanks(request, reply, d.score!);
@@ -405,9 +328,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
       reply,
       env,
       'Thank you',
-      html`<h1>Thank you for your feedback</h1>
-        <p class="notice" role="status">Glad it works again. You gave IT ${score} out of 10. We read every answer.</p>
-        <p><a href="/">Go to the portal</a></p>`,
+      html`<h1>Thank you for your feedback</h1><p class="notice" role="status">Glad it works again. You gave IT ${score} out of 10. We read every answer.</p><p><a href="/">Go to the portal</a></p>`,
     );
 
   app.post<{ Params: { id: string } }>(
@@ -436,12 +357,7 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
           reply,
           env,
           'Thank you',
-          html`<h1>Thank you</h1>
-            <p>
-              The incident has closed since you confirmed, so the survey for it has closed too. Thank you for taking the
-              time.
-            </p>
-            <p><a href="/">Go to the portal</a></p>`,
+          html`<h1>Thank you</h1><p>The incident has closed since you confirmed, so the survey for it has closed too. Thank you for taking the time.</p><p><a href="/">Go to the portal</a></p>`,
           410,
         );
       }

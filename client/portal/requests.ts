@@ -8,10 +8,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { feedbackCommentMaxLength } from '../../workflows/fulfilment/definitions';
 import { HttpError } from '../errors';
-import { asSentence, textProblem } from '../text';
-import { html, timeTag, type SafeHtml } from '../html';
-import type { Session } from '../session';
-import type { RequestView } from '../views';
+import { asSentence, textProblem } from '../web/text';
+import { html, timeTag, type SafeHtml } from '../web/html';
+import type { Session } from '../web/session';
+import type { RequestView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, requireRole, requireSession } from './context';
 import type { PortalDeps } from './deps';
 
@@ -84,61 +84,36 @@ function stateWords(state: string): string {
 
 /** The part of a request page that updates by itself. */
 export function requestLive(view: RequestView): SafeHtml {
-  return html`<p>
-      Status:
-      <strong
-        class="${view.running ? 'stage' : stageClass(view.outcome === 'completed' ? 'done' : 'failed')}"
-        id="stage"
-        >${view.stageLabel}</strong
-      >${
-        view.running
-          ? html` <span class="muted">(this page updates by itself)</span>`
-          : html`<span data-final hidden></span>`
-      }
-    </p>
-    ${view.complete ? null : html`<p class="muted">Details are on their way; this page will show them shortly.</p>`}
-    ${view.reason ? html`<p>${view.reason}</p>` : null}
-    ${view.delayed && view.running ? html`<p class="notice">This is taking longer than usual. It will carry on by itself; you do not need to do anything.</p>` : null}
-    ${view.waitingFor?.kind === 'approval' ? html`<p>Waiting for ${view.waitingFor.approver} to approve, until ${timeTag(view.waitingFor.until)}.</p>` : null}
-    ${view.waitingFor?.kind === 'manual-task' ? html`<p>With the service desk: ${view.waitingFor.task} (since ${timeTag(view.waitingFor.since)}).</p>` : null}
-    ${
-      view.timeline.length > 0
-        ? html`<h2>What happened when</h2>
-            <ol class="timeline">
-              ${view.timeline.map(
-                (s) =>
-                  html`<li data-stage="${s.stage}">
-                    <span class="${stageClass(s.state)}">${s.label}</span> —
-                    ${stateWords(s.state)}${s.startedAt ? html`, started ${timeTag(s.startedAt)}` : null}${s.endedAt ? html`, finished ${timeTag(s.endedAt)}` : null}
-                  </li>`,
-              )}
-            </ol>`
-        : null
-    }
-    ${
-      view.told.length > 0
-        ? html`<h2>What we told you</h2>
-            <ul>
-              ${view.told.map((t) => html`<li>${timeTag(t.at)} by ${t.channel}: ${t.summary}</li>`)}
-            </ul>`
-        : null
-    }`;
+  return html`<p>Status: <strong class="${view.running ? 'stage' : stageClass(view.outcome === 'completed' ? 'done' : 'failed')}" id="stage">${view.stageLabel}</strong>${
+    view.running
+      ? html` <span class="muted">(this page updates by itself)</span>`
+      : html`<span data-final hidden></span>`
+  }</p>
+${view.complete ? null : html`<p class="muted">Details are on their way; this page will show them shortly.</p>`}
+${view.reason ? html`<p>${view.reason}</p>` : null}
+${view.delayed && view.running ? html`<p class="notice">This is taking longer than usual. It will carry on by itself; you do not need to do anything.</p>` : null}
+${view.waitingFor?.kind === 'approval' ? html`<p>Waiting for ${view.waitingFor.approver} to approve, until ${timeTag(view.waitingFor.until)}.</p>` : null}
+${view.waitingFor?.kind === 'manual-task' ? html`<p>With the service desk: ${view.waitingFor.task} (since ${timeTag(view.waitingFor.since)}).</p>` : null}
+${
+  view.timeline.length > 0
+    ? html`<h2>What happened when</h2><ol class="timeline">${view.timeline.map(
+        (s) =>
+          html`<li data-stage="${s.stage}"><span class="${stageClass(s.state)}">${s.label}</span> — ${stateWords(s.state)}${s.startedAt ? html`, started ${timeTag(s.startedAt)}` : null}${s.endedAt ? html`, finished ${timeTag(s.endedAt)}` : null}</li>`,
+      )}</ol>`
+    : null
+}
+${view.told.length > 0 ? html`<h2>What we told you</h2><ul>${view.told.map((t) => html`<li>${timeTag(t.at)} by ${t.channel}: ${t.summary}</li>`)}</ul>` : null}`;
 }
 
 function requestCard(view: RequestView): SafeHtml {
-  return html`<li data-request="${view.id}">
-    <h2><a href="/requests/${view.id}">${view.serviceTitle}</a></h2>
-    <p>Status: <strong class="stage">${view.stageLabel}</strong> · asked ${timeTag(view.startedAt)}</p>
-  </li>`;
+  return html`<li data-request="${view.id}"><h2><a href="/requests/${view.id}">${view.serviceTitle}</a></h2>
+<p>Status: <strong class="stage">${view.stageLabel}</strong> · asked ${timeTag(view.startedAt)}</p></li>`;
 }
 
 function listLive(views: RequestView[]): SafeHtml {
   if (views.length === 0)
     return html`<p>You have not asked for anything yet. <a href="/catalog">Browse the service catalog</a>.</p>`;
-  return html`<ul class="cards">
-      ${views.map(requestCard)}
-    </ul>
-    ${views.every((v) => !v.running) ? html`<span data-final hidden></span>` : null}`;
+  return html`<ul class="cards">${views.map(requestCard)}</ul>${views.every((v) => !v.running) ? html`<span data-final hidden></span>` : null}`;
 }
 
 /** `/requests`, `/requests/:id` (+ live, recorded, device correction) and `/approvals`. */
@@ -166,8 +141,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
         reply,
         env,
         'Not found',
-        html`<h1>No such request</h1>
-          <p><a href="/requests">See your requests</a></p>`,
+        html`<h1>No such request</h1><p><a href="/requests">See your requests</a></p>`,
         404,
       );
       return null;
@@ -182,38 +156,18 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
     value: string,
   ): SafeHtml | null => {
     if (view.waitingFor?.kind !== 'device-correction') return null;
-    return html`<section class="banner" aria-labelledby="fix-heading">
-      <h2 id="fix-heading">Please check your phone number</h2>
-      <p>${view.waitingFor.reason}</p>
-      <p>We will wait until ${timeTag(view.waitingFor.until)}.</p>
-      <form method="post" action="/requests/${view.id}/device" data-once>
-        ${csrfField(reply)}
-        <label for="f-phone"
-          >Mobile phone number<span class="hint" id="phone-hint"
-            >The number of the phone registered to you, e.g. +44 7700 900123</span
-          ></label
-        >
-        <input
-          id="f-phone"
-          name="phone"
-          type="tel"
-          inputmode="tel"
-          autocomplete="tel"
-          required
-          aria-describedby="phone-hint phone-error"
-          value="${value}"
-          ${error ? html` aria-invalid="true"` : null}
-        />
-        <span class="error" id="phone-error" aria-live="polite">${error ?? ''}</span>
-        <fieldset>
-          <legend>What kind of phone is it?</legend>
-          <input type="radio" id="os-keep" name="os" value="" checked /><label for="os-keep">As I said before</label>
-          <input type="radio" id="os-ios" name="os" value="ios" /><label for="os-ios">iPhone (iOS)</label>
-          <input type="radio" id="os-android" name="os" value="android" /><label for="os-android">Android</label>
-        </fieldset>
-        <div><button type="submit">Use this number</button></div>
-      </form>
-    </section>`;
+    return html`<section class="banner" aria-labelledby="fix-heading"><h2 id="fix-heading">Please check your phone number</h2>
+<p>${view.waitingFor.reason}</p>
+<p>We will wait until ${timeTag(view.waitingFor.until)}.</p>
+<form method="post" action="/requests/${view.id}/device" data-once>${csrfField(reply)}
+<label for="f-phone">Mobile phone number<span class="hint" id="phone-hint">The number of the phone registered to you, e.g. +44 7700 900123</span></label>
+<input id="f-phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required aria-describedby="phone-hint phone-error" value="${value}"${error ? html` aria-invalid="true"` : null}>
+<span class="error" id="phone-error" aria-live="polite">${error ?? ''}</span>
+<fieldset><legend>What kind of phone is it?</legend>
+<input type="radio" id="os-keep" name="os" value="" checked><label for="os-keep">As I said before</label>
+<input type="radio" id="os-ios" name="os" value="ios"><label for="os-ios">iPhone (iOS)</label>
+<input type="radio" id="os-android" name="os" value="android"><label for="os-android">Android</label></fieldset>
+<div><button type="submit">Use this number</button></div></form></section>`;
   };
 
   /** Only the requester, only once the request ended with an outcome (the gateway checks the same). */
@@ -221,24 +175,16 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
     !view.running && view.outcome !== null && view.requester === session.accountName;
 
   const npsForm = (reply: FastifyReply, view: RequestView, error: string | null): SafeHtml =>
-    html`<section aria-labelledby="nps-heading">
-      <h2 id="nps-heading">Tell us how it went</h2>
-      <form method="post" action="/requests/${view.id}/nps" data-once>
-        ${csrfField(reply)}
-        <fieldset aria-describedby="nps-hint nps-error" ${error ? html` aria-invalid="true"` : null}>
-          <legend>How satisfied are you with how we handled this? 0–10</legend>
-          <span class="hint" id="nps-hint"
-            >0 means not at all satisfied, 10 means extremely satisfied. You can answer again to change your
-            score.</span
-          >
-          ${Array.from({ length: 11 }, (_, n) => html`<input type="radio" id="nps-${n}" name="score" value="${n}" required /><label for="nps-${n}">${n === 0 ? '0 (not at all)' : n === 10 ? '10 (extremely)' : String(n)}</label>`)}
-        </fieldset>
-        <span class="error" id="nps-error" aria-live="polite">${error ?? ''}</span>
-        <label for="nps-comment">Anything you would like to add? (optional)</label>
-        <textarea id="nps-comment" name="comment" rows="3" maxlength="${feedbackCommentMaxLength}"></textarea>
-        <div><button type="submit">Send my answer</button></div>
-      </form>
-    </section>`;
+    html`<section aria-labelledby="nps-heading"><h2 id="nps-heading">Tell us how it went</h2>
+<form method="post" action="/requests/${view.id}/nps" data-once>${csrfField(reply)}
+<fieldset aria-describedby="nps-hint nps-error"${error ? html` aria-invalid="true"` : null}><legend>How satisfied are you with how we handled this? 0–10</legend>
+<span class="hint" id="nps-hint">0 means not at all satisfied, 10 means extremely satisfied. You can answer again to change your score.</span>
+${Array.from({ length: 11 }, (_, n) => html`<input type="radio" id="nps-${n}" name="score" value="${n}" required><label for="nps-${n}">${n === 0 ? '0 (not at all)' : n === 10 ? '10 (extremely)' : String(n)}</label>`)}
+</fieldset>
+<span class="error" id="nps-error" aria-live="polite">${error ?? ''}</span>
+<label for="nps-comment">Anything you would like to add? (optional)</label>
+<textarea id="nps-comment" name="comment" rows="3" maxlength="${feedbackCommentMaxLength}"></textarea>
+<div><button type="submit">Send my answer</button></div></form></section>`;
 
   const requestPage = (
     reply: FastifyReply,
@@ -247,12 +193,11 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
     heading?: SafeHtml,
     rating?: { session: Session; error: string | null },
   ) =>
-    html`<p><a href="/requests">← My requests</a></p>
-      ${heading ?? html`<h1>${view.serviceTitle}</h1>`}
-      <p class="muted">Request ${view.id} · asked ${timeTag(view.startedAt)}</p>
-      ${correctionForm(reply, view, correction?.error ?? null, correction?.value ?? '')}
-      <div data-live="/requests/${view.id}/live" data-live-every="1500">${requestLive(view)}</div>
-      ${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) : null}`;
+    html`<p><a href="/requests">← My requests</a></p>${heading ?? html`<h1>${view.serviceTitle}</h1>`}
+<p class="muted">Request ${view.id} · asked ${timeTag(view.startedAt)}</p>
+${correctionForm(reply, view, correction?.error ?? null, correction?.value ?? '')}
+<div data-live="/requests/${view.id}/live" data-live-every="1500">${requestLive(view)}</div>
+${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) : null}`;
 
   app.get('/requests', async (request, reply) => {
     const session = requireSession(request, reply, env);
@@ -263,8 +208,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
       reply,
       env,
       'My requests',
-      html`<h1>My requests</h1>
-        <div data-live="/requests/live" data-live-every="3000">${listLive(views)}</div>`,
+      html`<h1>My requests</h1><div data-live="/requests/live" data-live-every="3000">${listLive(views)}</div>`,
     );
   });
 
@@ -295,16 +239,8 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
     const view = await load(request, reply, session, request.params.id);
     if (!view) return reply;
     const heading = html`<h1>Your request has been recorded</h1>
-      <div class="notice" role="status">
-        <p>
-          Thank you, ${session.displayName}. Your request for ${view.serviceTitle} is recorded and already being
-          processed. We will email you at each step.
-        </p>
-        <p>
-          <a href="/catalog/${view.serviceId}/guide">Read the ${view.serviceTitle} quick-start guide</a> ·
-          <a href="/requests/${view.id}">Follow this request</a>
-        </p>
-      </div>`;
+<div class="notice" role="status"><p>Thank you, ${session.displayName}. Your request for ${view.serviceTitle} is recorded and already being processed. We will email you at each step.</p>
+<p><a href="/catalog/${view.serviceId}/guide">Read the ${view.serviceTitle} quick-start guide</a> · <a href="/requests/${view.id}">Follow this request</a></p></div>`;
     return renderPage(request, reply, env, 'Request recorded', requestPage(reply, view, null, heading));
   });
 
@@ -359,8 +295,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
         reply,
         env,
         'Already moving',
-        html`<h1>This request is no longer waiting for a number</h1>
-          <p><a href="/requests/${view.id}">See where it is</a></p>`,
+        html`<h1>This request is no longer waiting for a number</h1><p><a href="/requests/${view.id}">See where it is</a></p>`,
         409,
       );
     }
@@ -404,8 +339,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
         reply,
         env,
         'Not finished yet',
-        html`<h1>This request is not finished yet</h1>
-          <p>You can tell us how it went once it is done. <a href="/requests/${view.id}">See where it is</a></p>`,
+        html`<h1>This request is not finished yet</h1><p>You can tell us how it went once it is done. <a href="/requests/${view.id}">See where it is</a></p>`,
         409,
       );
     }
@@ -436,9 +370,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
           reply,
           env,
           'Answer not recorded',
-          html`<h1>Answer not recorded</h1>
-            <p>${err.message}</p>
-            <p><a href="/requests/${view.id}">Back to the request</a></p>`,
+          html`<h1>Answer not recorded</h1><p>${err.message}</p><p><a href="/requests/${view.id}">Back to the request</a></p>`,
           err.statusCode,
         );
       }
@@ -449,49 +381,27 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
       reply,
       env,
       'Thank you',
-      html`<h1>Thank you</h1>
-        <p class="notice" role="status">
-          Your answer (${body.data.score} out of 10) about your ${view.serviceTitle} request is recorded. It helps us
-          make the next request better.
-        </p>
-        <p><a href="/requests/${view.id}">Back to the request</a> · <a href="/requests">My requests</a></p>`,
+      html`<h1>Thank you</h1><p class="notice" role="status">Your answer (${body.data.score} out of 10) about your ${view.serviceTitle} request is recorded. It helps us make the next request better.</p>
+<p><a href="/requests/${view.id}">Back to the request</a> · <a href="/requests">My requests</a></p>`,
     );
   });
 
   // --- approvals -------------------------------------------------------------------------
   const approvalsPage = (reply: FastifyReply, views: RequestView[], errors: Record<string, string>) =>
     html`<h1>Requests waiting for your approval</h1>
-      ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
-      <ul class="cards">
-        ${views.map(
-          (v) =>
-            html`<li data-request="${v.id}">
-              <h2>${v.serviceTitle} for ${v.requester}</h2>
-              <p>
-                Asked
-                ${timeTag(v.startedAt)}${v.waitingFor?.kind === 'approval' && v.waitingFor.until ? html`; decide before ${timeTag(v.waitingFor.until)} or it is declined automatically` : null}.
-                <a href="/requests/${v.id}">Details</a>
-              </p>
-              <form method="post" action="/approvals/${v.id}" data-once>
-                ${csrfField(reply)}
-                <fieldset>
-                  <legend>Your decision</legend>
-                  <input type="radio" id="approve-${v.id}" name="decision" value="approve" required /><label
-                    for="approve-${v.id}"
-                    >Approve</label
-                  >
-                  <input type="radio" id="reject-${v.id}" name="decision" value="reject" /><label for="reject-${v.id}"
-                    >Decline</label
-                  >
-                </fieldset>
-                <label for="reason-${v.id}">Reason (needed when you decline)</label>
-                <textarea id="reason-${v.id}" name="reason" rows="2" aria-describedby="reason-${v.id}-error"></textarea>
-                <span class="error" id="reason-${v.id}-error">${errors[v.id] ?? ''}</span>
-                <div><button type="submit">Send decision</button></div>
-              </form>
-            </li>`,
-        )}
-      </ul>`;
+${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
+<ul class="cards">${views.map(
+      (v) => html`<li data-request="${v.id}"><h2>${v.serviceTitle} for ${v.requester}</h2>
+<p>Asked ${timeTag(v.startedAt)}${v.waitingFor?.kind === 'approval' && v.waitingFor.until ? html`; decide before ${timeTag(v.waitingFor.until)} or it is declined automatically` : null}. <a href="/requests/${v.id}">Details</a></p>
+<form method="post" action="/approvals/${v.id}" data-once>${csrfField(reply)}
+<fieldset><legend>Your decision</legend>
+<input type="radio" id="approve-${v.id}" name="decision" value="approve" required><label for="approve-${v.id}">Approve</label>
+<input type="radio" id="reject-${v.id}" name="decision" value="reject"><label for="reject-${v.id}">Decline</label></fieldset>
+<label for="reason-${v.id}">Reason (needed when you decline)</label>
+<textarea id="reason-${v.id}" name="reason" rows="2" aria-describedby="reason-${v.id}-error"></textarea>
+<span class="error" id="reason-${v.id}-error">${errors[v.id] ?? ''}</span>
+<div><button type="submit">Send decision</button></div></form></li>`,
+    )}</ul>`;
 
   app.get('/approvals', async (request, reply) => {
     const session = requireRole(request, reply, env, 'approver', 'Approvals are for managers.');
@@ -531,9 +441,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
           reply,
           env,
           'Decision not recorded',
-          html`<h1>Decision not recorded</h1>
-            <p>${err.message}</p>
-            <p><a href="/approvals">Back to approvals</a></p>`,
+          html`<h1>Decision not recorded</h1><p>${err.message}</p><p><a href="/approvals">Back to approvals</a></p>`,
           err.statusCode,
         );
       }
@@ -544,9 +452,7 @@ export function registerRequestPages(app: FastifyInstance, deps: PortalDeps): vo
       reply,
       env,
       'Decision recorded',
-      html`<h1>Thank you</h1>
-        <p class="notice" role="status">Your decision is recorded and the requester has been told.</p>
-        <p><a href="/approvals">Back to approvals</a></p>`,
+      html`<h1>Thank you</h1><p class="notice" role="status">Your decision is recorded and the requester has been told.</p><p><a href="/approvals">Back to approvals</a></p>`,
     );
   });
 }

@@ -3,7 +3,7 @@
  * start-up; every problem is reported with the variable's name.
  */
 import { z } from 'zod';
-import { parseEnv } from '../../worker/config';
+import { parseEnv } from '../../config/env';
 
 type Env = Record<string, string | undefined>;
 

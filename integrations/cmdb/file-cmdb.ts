@@ -1,12 +1,12 @@
 /**
  * The embedded stand-in for the CMDB (`npm start`): one JSON file a person can read and edit,
- * seeded with the Eagle5 demo organisation of `embedded/demo-org.ts` when it does not exist.
+ * seeded with the data it is given (the Eagle5 demo organisation in `npm start`) when it does
+ * not exist.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { demoDevices, demoPeople, demoServices } from '../../embedded/demo-org';
 import { IntegrationError } from '../errors';
 import { decodeCursor, encodeCursor, pageSize, requireE164, requireId } from './inputs';
 import type { BusinessService, Cmdb, Device, Subscriber, SubscriberPage } from './types';
@@ -63,34 +63,21 @@ export const fileCmdbSchema = z
   });
 export type FileCmdbData = z.infer<typeof fileCmdbSchema>;
 
-/** The demo organisation in the file's format. */
-export function demoCmdbData(): z.input<typeof fileCmdbSchema> {
-  return {
-    people: demoPeople.map((p) => ({
-      accountName: p.accountName,
-      displayName: `${p.givenName} ${p.familyName}`,
-      email: p.email,
-      mobile: p.mobile,
-      prefersSms: p.prefersSms,
-      active: p.enabled,
-    })),
-    devices: demoDevices.map((d) => ({ ...d })),
-    services: demoServices.map((s) => ({ id: s.id, name: s.name, subscribers: [...s.subscribers] })),
-  };
-}
+/** What the file is seeded with: the same format, defaults allowed. */
+export type FileCmdbSeed = z.input<typeof fileCmdbSchema>;
 
 /**
- * Writes the demo organisation to `path` unless the file exists (a person's edits are never
- * overwritten). Returns whether it wrote. The file appears whole or not at all.
+ * Writes `seed` to `path` unless the file exists (a person's edits are never overwritten).
+ * Returns whether it wrote. The file appears whole or not at all.
  */
-export async function seedFileCmdb(path: string): Promise<boolean> {
+export async function seedFileCmdb(path: string, seed: FileCmdbSeed): Promise<boolean> {
   if (await exists(path)) return false;
-  await writeJsonAtomically(path, demoCmdbData());
+  await writeJsonAtomically(path, seed);
   return true;
 }
 
 /** Writes any data set (tests, a bigger demo) in the file's format, replacing the file. */
-export async function writeFileCmdb(path: string, data: z.input<typeof fileCmdbSchema>): Promise<void> {
+export async function writeFileCmdb(path: string, data: FileCmdbSeed): Promise<void> {
   await writeJsonAtomically(path, data);
 }
 
@@ -105,8 +92,8 @@ interface Snapshot {
 }
 
 /**
- * A {@link Cmdb} over a JSON file at `path` (format: {@link fileCmdbSchema}), seeded from the
- * demo organisation on first use when missing. The file is read again whenever its size or
+ * A {@link Cmdb} over a JSON file at `path` (format: {@link fileCmdbSchema}), seeded with
+ * `seed` on first use when missing. The file is read again whenever its size or
  * modification time changes, so edits show up on the next call without a restart.
  *
  * Read-only and idempotent, with the same input checks and cursor as the ServiceNow adapter.
@@ -114,12 +101,12 @@ interface Snapshot {
  * and the problem; it is retryable, because a person editing the file will fix it.
  * When one phone number is on two devices the later entry wins.
  */
-export function createFileCmdb(path: string): Cmdb {
+export function createFileCmdb(path: string, seed: FileCmdbSeed): Cmdb {
   let current: Snapshot | null = null;
   let loading: Promise<Snapshot> | null = null;
 
   const load = async (): Promise<Snapshot> => {
-    await seedFileCmdb(path);
+    await seedFileCmdb(path, seed);
     const info = await stat(path);
     if (current !== null && current.mtimeMs === info.mtimeMs && current.size === info.size) return current;
     const text = await readFile(path, 'utf8');

@@ -15,7 +15,7 @@
  * method, and every subscriber page, is one request.
  */
 import { z } from 'zod';
-import { IntegrationError } from '../errors';
+import { IntegrationError, retryAfterMs } from '../errors';
 import { maskPhone, normalisePhone, type CountryCode } from '../sms/phone';
 import type { CmdbConfig } from './config';
 import { decodeCursor, encodeCursor, pageSize, requireE164, requireId } from './inputs';
@@ -134,7 +134,7 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
         throw unreachable(err, config.timeoutMs, about);
       }
       if (status === 429) {
-        const waitMs = retryAfterMs(headers.get('retry-after'));
+        const waitMs = retryAfterMs(headers.get('retry-after')) ?? 1000;
         if (attempt < rateLimitRetries && waitMs <= maxWaitMs) {
           await new Promise((resolve) => setTimeout(resolve, waitMs));
           continue;
@@ -347,15 +347,6 @@ function unreachable(err: unknown, timeoutMs: number, about: string): Integratio
   return new IntegrationError('cmdb', 'Unavailable', `ServiceNow unreachable (${code}) while ${about}`, true, {
     cause: err,
   });
-}
-
-/** Retry-After as seconds or an HTTP date; 1 s when absent or unreadable. */
-function retryAfterMs(header: string | null): number {
-  if (header === null || header.trim() === '') return 1000;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? 1000 : Math.max(0, at - Date.now());
 }
 
 function totalCount(header: string | null): number | null {

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ConfigError, parseEnv } from '../../worker/config';
+import { ConfigError, parseEnv } from '../../config/env';
 
 type Env = Record<string, string | undefined>;
 

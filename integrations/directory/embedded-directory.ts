@@ -1,6 +1,7 @@
 /**
- * The embedded stand-in for the company directory (`npm start`): the Eagle5 demo people of
- * `embedded/demo-org.ts`, all signing in with the one demo password generated at start-up.
+ * The embedded stand-in for the company directory (`npm start`): the people and groups of an
+ * organisation it is given (the Eagle5 demo organisation in `npm start`), all signing in with
+ * the one demo password generated at start-up.
  * It answers exactly as the LDAP adapter does: the same reasons, in the same order of checks,
  * and the same group membership changes with the same results and errors.
  */
@@ -8,7 +9,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { demoDomain, demoGroups, demoPeople, type DemoPerson } from '../../embedded/demo-org';
 import { DirectoryNotFoundError, quoted } from './errors';
 import type {
   AddMemberResult,
@@ -19,48 +19,76 @@ import type {
   RemoveMemberResult,
 } from './types';
 
-const baseDn = demoDomain
-  .split('.')
-  .map((part) => `dc=${part}`)
-  .join(',');
-
-/** How far the memberships have moved from the demo organisation's: what a membership file holds. */
+/** How far the memberships have moved from the organisation's: what a membership file holds. */
 const membershipChangesSchema = z.object({
-  /** [accountName, groupName] pairs, lower-case, that demo-org does not have. */
+  /** [accountName, groupName] pairs, lower-case, that the organisation does not have. */
   added: z.array(z.tuple([z.string(), z.string()])),
-  /** [accountName, groupName] pairs, lower-case, of demo-org's that were removed. */
+  /** [accountName, groupName] pairs, lower-case, of the organisation's that were removed. */
   removed: z.array(z.tuple([z.string(), z.string()])),
 });
 
+/** A person of the organisation the embedded directory serves. */
+export interface OrganisationPerson {
+  accountName: string;
+  givenName: string;
+  familyName: string;
+  email: string;
+  mobile: string | null;
+  enabled: boolean;
+  /** Direct group memberships (by group name); nesting comes from the groups' `memberOf`. */
+  groups: string[];
+}
+
+/** A group of that organisation. */
+export interface OrganisationGroup {
+  name: string;
+  /** Groups this group is a member of (nesting). */
+  memberOf: string[];
+}
+
+/** What the embedded directory serves: one DNS domain, its groups and its people. */
+export interface Organisation {
+  domain: string;
+  groups: readonly OrganisationGroup[];
+  people: readonly OrganisationPerson[];
+}
+
 export interface EmbeddedDirectoryOptions {
+  /** The people and groups to serve, as they are at start; membership changes are kept apart. */
+  organisation: Organisation;
   /** The demo password every person signs in with. */
   password: string;
   /**
    * Where membership changes are kept (JSON, written whole on every change), so they survive a
    * restart; read at creation when it exists. Without it they last as long as this object.
-   * Only the changes are stored, so people and groups added to demo-org later still appear.
+   * Only the changes are stored, so people and groups added to the organisation later still appear.
    */
   membershipsFile?: string;
 }
 
 /**
- * An in-memory {@link Directory} over the demo organisation. `password` is the demo password
+ * An in-memory {@link Directory} over `options.organisation`. `password` is the demo password
  * every person signs in with; it is compared in constant time (over SHA-256 digests, so its
  * length does not leak either). Disabled people get `account-disabled`, but only with the right
  * password, as with AD. Nothing is retried because nothing can fail; every method is idempotent.
- * Group memberships change as on LDAP: direct memberships of demo groups, by account and group
+ * Group memberships change as on LDAP: direct memberships of the organisation's groups, by account and group
  * name (any case), `already-member` / `not-a-member` for a change already made, and
  * {@link DirectoryNotFoundError} for a person or group that does not exist.
  */
 export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Directory & GroupMemberships {
   if (options.password.length === 0) throw new Error('createEmbeddedDirectory: the demo password must not be empty');
   const expected = digest(options.password);
-  const people = new Map(demoPeople.map((p) => [p.accountName.toLowerCase(), p]));
-  const groups = new Map(demoGroups.map((g) => [g.name.toLowerCase(), g]));
+  const { domain, groups: orgGroups, people: orgPeople } = options.organisation;
+  const baseDn = domain
+    .split('.')
+    .map((part) => `dc=${part}`)
+    .join(',');
+  const people = new Map(orgPeople.map((p) => [p.accountName.toLowerCase(), p]));
+  const groups = new Map(orgGroups.map((g) => [g.name.toLowerCase(), g]));
   const file = options.membershipsFile;
   /** Direct members of each group (lower-case account names), by lower-case group name. */
-  const members = new Map(demoGroups.map((g) => [g.name.toLowerCase(), new Set<string>()]));
-  for (const p of demoPeople) for (const g of p.groups) members.get(g.toLowerCase())?.add(p.accountName.toLowerCase());
+  const members = new Map(orgGroups.map((g) => [g.name.toLowerCase(), new Set<string>()]));
+  for (const p of orgPeople) for (const g of p.groups) members.get(g.toLowerCase())?.add(p.accountName.toLowerCase());
   const initial = new Map([...members].map(([g, m]) => [g, new Set(m)]));
   if (file !== undefined && existsSync(file)) {
     const changes = membershipChangesSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
@@ -69,7 +97,7 @@ export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Dire
   }
   let closed = false;
 
-  const lookUp = (accountName: string): DemoPerson | undefined => {
+  const lookUp = (accountName: string): OrganisationPerson | undefined => {
     if (closed) throw new Error('the directory has been closed');
     return typeof accountName === 'string' ? people.get(accountName.trim().toLowerCase()) : undefined;
   };
@@ -122,11 +150,11 @@ export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Dire
       seen.add(name);
       for (const parent of groups.get(name.toLowerCase())?.memberOf ?? []) visit(parent);
     };
-    for (const g of demoGroups) if (members.get(g.name.toLowerCase())?.has(account)) visit(g.name);
+    for (const g of orgGroups) if (members.get(g.name.toLowerCase())?.has(account)) visit(g.name);
     return [...seen].sort();
   };
 
-  const toUser = (p: DemoPerson): DirectoryUser => {
+  const toUser = (p: OrganisationPerson): DirectoryUser => {
     const displayName = `${p.givenName} ${p.familyName}`;
     return {
       accountName: p.accountName.toLowerCase(),

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, parseEnv } from '../../worker/config';
+import { ConfigError, parseEnv } from '../../config/env';
 import { parseMailbox, type Mailbox } from './mailbox';
 
 type Env = Record<string, string | undefined>;

@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../worker/config';
+import { ConfigError } from '../../config/env';
 import { createFileExperienceBackend } from './file-backend';
 import { createPostgresExperienceBackend } from './postgres-backend';
 import { createExperienceStore } from './store';
-import type { ExperienceStore } from './types';
+import type { ExperienceStore } from '../../experience/types';
 
 type Env = Record<string, string | undefined>;
 

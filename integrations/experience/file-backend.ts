@@ -10,10 +10,10 @@
 import { z } from 'zod';
 import { IntegrationError, isIntegrationError } from '../errors';
 import { openAppendOnlyLog } from '../ledger/append-only-log';
-import type { ExperienceRows } from './aggregate';
-import { incidentRecordSchema, journeyRecordSchema, npsAnswerSchema } from './schemas';
+import type { ExperienceRows } from '../../experience/aggregate';
+import { incidentRecordSchema, journeyRecordSchema, npsAnswerSchema } from '../../experience/schemas';
 import { npsKeyOf, type ExperienceBackend, type NpsKey } from './store';
-import type { IncidentRecord, JourneyRecord, NpsAnswer } from './types';
+import type { IncidentRecord, JourneyRecord, NpsAnswer } from '../../experience/types';
 
 type Line =
   | { kind: 'journey'; record: JourneyRecord }

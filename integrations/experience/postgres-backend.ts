@@ -7,10 +7,15 @@
  */
 import pg from 'pg';
 import { IntegrationError, isIntegrationError, type IntegrationErrorCode } from '../errors';
-import type { ExperienceRows } from './aggregate';
-import { InvalidExperienceRecordError, parseIncidentRecord, parseJourneyRecord, parseNpsAnswer } from './schemas';
+import type { ExperienceRows } from '../../experience/aggregate';
+import {
+  InvalidExperienceRecordError,
+  parseIncidentRecord,
+  parseJourneyRecord,
+  parseNpsAnswer,
+} from '../../experience/schemas';
 import { npsKeyOf, type ExperienceBackend, type NpsKey } from './store';
-import type { IncidentRecord, JourneyRecord, NpsAnswer } from './types';
+import type { IncidentRecord, JourneyRecord, NpsAnswer } from '../../experience/types';
 
 export interface PostgresExperienceOptions {
   /** postgres://user:password@host:port/database (sslmode etc. as query parameters). */

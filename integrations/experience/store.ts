@@ -11,8 +11,8 @@ import {
   summarizeServices,
   worstJourneys,
   type ExperienceRows,
-} from './aggregate';
-import { parseIncidentRecord, parseJourneyRecord, parseNpsAnswer } from './schemas';
+} from '../../experience/aggregate';
+import { parseIncidentRecord, parseJourneyRecord, parseNpsAnswer } from '../../experience/schemas';
 import type {
   ExperienceStore,
   IncidentRecord,
@@ -21,7 +21,7 @@ import type {
   QueryOptions,
   TimeWindow,
   WorstJourneys,
-} from './types';
+} from '../../experience/types';
 
 /** The natural key of an NPS answer. */
 export interface NpsKey {

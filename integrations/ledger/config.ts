@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../worker/config';
+import { ConfigError } from '../../config/env';
 import { createFileLedger } from './file-ledger';
 import { createPostgresLedger } from './postgres-ledger';
 import type { SendLedger } from './types';

@@ -3,7 +3,7 @@
  * journeys one provisioner per application.
  */
 import { z } from 'zod';
-import { ConfigError, parseEnv } from '../../worker/config';
+import { ConfigError, parseEnv } from '../../config/env';
 import { IntegrationError } from '../errors';
 import { createScimProvisioner, type ScimProvisionerConfig } from './scim-provisioner';
 import type { AccountProvisioner, ProvisionerRegistry } from './types';

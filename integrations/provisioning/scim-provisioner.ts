@@ -3,7 +3,7 @@
  * one per application, spoken to with plain `fetch`.
  */
 import { z } from 'zod';
-import { IntegrationError, type IntegrationErrorCode } from '../errors';
+import { IntegrationError, retryAfterMs, type IntegrationErrorCode } from '../errors';
 import type { Account, AccountProvisioner, AccountRequest } from './types';
 
 export interface ScimProvisionerConfig {
@@ -276,12 +276,4 @@ function unreachable(err: unknown, timeoutMs: number, about: string): Integratio
     true,
     { cause: err },
   );
-}
-
-function retryAfterMs(header: string | null): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

@@ -3,7 +3,7 @@
  * every problem is reported with the variable's name.
  */
 import { z } from 'zod';
-import { parseEnv } from '../../worker/config';
+import { parseEnv } from '../../config/env';
 import { isPhoneRegion, type CountryCode } from './phone';
 
 type Env = Record<string, string | undefined>;

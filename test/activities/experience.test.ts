@@ -12,9 +12,9 @@ import { isIntegrationError } from '../../integrations/errors';
 import { createFileExperienceBackend } from '../../integrations/experience/file-backend';
 import { createPostgresExperienceBackend } from '../../integrations/experience/postgres-backend';
 import { createExperienceStore } from '../../integrations/experience/store';
-import type { ExperienceStore, JourneyRecord } from '../../integrations/experience/types';
+import type { ExperienceStore, JourneyRecord } from '../../experience/types';
 import { startPostgres } from '../support/servers';
-import { journey, mailIncidents, window } from '../integrations/experience/fixtures';
+import { journey, mailIncidents, window } from '../experience/fixtures';
 
 const record: JourneyRecord = journey({
   journeyId: 'fulfilment-expensatron-alice-1',

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formFields } from '../../client/forms';
+import { formFields } from '../../client/web/forms';
 import {
   InvalidRequestError,
   catalogProblems,

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { apiKeysFromEnv, findApiKey, hashApiKey, parseApiKeys } from '../../client/api-keys';
-import { ConfigError } from '../../worker/config';
+import { apiKeysFromEnv, findApiKey, hashApiKey, parseApiKeys } from '../../client/api/keys';
+import { ConfigError } from '../../config/env';
 
 const key = 'sj_test-key-for-the-crm-bot-0001';
 const entry = { name: 'crm-bot', hash: hashApiKey(key), scopes: ['requests:write', 'requests:read'] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkForm, formFields, renderField } from '../../client/forms';
-import { html } from '../../client/html';
+import { checkForm, formFields, renderField } from '../../client/web/forms';
+import { html } from '../../client/web/html';
 
 const form = z.object({
   phone: z

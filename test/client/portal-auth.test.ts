@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disabledAccountMessage, wrongCredentialsMessage } from '../../client/portal/auth';
-import { sessionCookieName } from '../../client/session';
+import { sessionCookieName } from '../../client/web/session';
 import { demoPassword, startAppEnv, type AppEnv } from './support/app-env';
 import { PortalSession, csrfTokenOf, textOf } from './support/portal-session';
 

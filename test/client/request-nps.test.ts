@@ -1,5 +1,5 @@
 /**
- * The requester rates a finished request (issue 8): the portal's question on the request page
+ * The requester rates a finished request: the portal's question on the request page
  * and `POST /api/v1/requests/{id}/nps`, over the real app, the suite's dev server and a worker
  * running the real workflows; the answer is read back from the experience store.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadCoreConfig } from '../../worker/config';
+import { ConfigError } from '../../config/env';
+import { loadCoreConfig } from '../../config/core';
 
 describe('core configuration', () => {
   it('has working defaults for the embedded default', () => {

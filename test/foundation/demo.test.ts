@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { hashApiKey } from '../../client/api-keys';
+import { hashApiKey } from '../../client/api/keys';
 import { repoRoot, startProduct, type RunningProduct } from '../support/npm-start';
 
 const apiKey = `sj_demo_${randomBytes(12).toString('hex')}`;

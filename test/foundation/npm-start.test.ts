@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { hashApiKey } from '../../client/api-keys';
+import { hashApiKey } from '../../client/api/keys';
 import { demoDevices } from '../../embedded/demo-org';
 import { freeProductPorts, startProduct, type RunningProduct } from '../support/npm-start';
 import { csrfTokenOf, hiddenValue, textOf } from '../client/support/portal-session';

@@ -7,7 +7,8 @@
  * {@link fulfilmentStartOptions} (or catalog/index.ts `prepareRequest`, which builds the
  * input from a catalog service), reads {@link statusQuery} and sends {@link approvalUpdate},
  * {@link correctDeviceUpdate} and {@link deliveredUpdate}. Everything here is plain TypeScript:
- * no zod, no Node built-ins, so the workflow bundle stays small (STYLE.md, convention 12).
+ * no zod, no Node built-ins, so the workflow bundle stays small (each cached workflow gets its
+ * own copy of every module it imports).
  */
 import { ApplicationFailure, defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
@@ -614,7 +615,7 @@ export function fulfilmentStartOptions(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Journey feedback: the requester's NPS answer about a finished request (issue 8)
+// Journey feedback: the requester's NPS answer about a finished request
 // ---------------------------------------------------------------------------------------------
 
 /** Workflow type name of the feedback workflow (workflows/fulfilment/feedback.ts). */

@@ -1,5 +1,5 @@
 /**
- * The requester's NPS answer about a finished request (issue 8): a tiny workflow, so the answer
+ * The requester's NPS answer about a finished request: a tiny workflow, so the answer
  * is durable the moment the portal or the API accepts it, and is written to the experience store
  * with Temporal's retries even while the store is briefly down.
  */

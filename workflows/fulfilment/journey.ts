@@ -15,13 +15,8 @@ import {
   upsertSearchAttributes,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type {
-  FulfilmentActivities,
-  JourneyRef,
-  RequesterContact,
-  RequesterNotice,
-  Told,
-} from '../../activities/fulfilment';
+import type { FulfilmentActivities } from '../../activities/fulfilment';
+import type { JourneyRef, RequesterContact, RequesterNotice, Told } from '../../activities/messages/fulfilment';
 import { directoryCall, notification, withRetryInterval } from '../shared/activity-options';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {

@@ -6,7 +6,7 @@
  * the banner with {@link incidentStatusQuery}, and sends each person's clicks to *their* shard
  * ({@link shardWorkflowIdForUser}) with {@link affectedUpdate}, {@link confirmUpdate} and
  * {@link npsUpdate}. Everything here is plain TypeScript: no zod, no Node built-ins, so the
- * workflow bundle stays small (STYLE.md, convention 12).
+ * workflow bundle stays small (each cached workflow gets its own copy of every module it imports).
  */
 import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
@@ -770,8 +770,8 @@ export interface IncidentResumeState {
 export const incidentExperiencePatch = 'record-incident-experience';
 
 /**
- * Patch id of the change that bounds a shard's report (issue 12: a shard history of 664 events
- * against a continue-as-new threshold of 300). A report used to write NPS answers to the
+ * Patch id of the change that bounds a shard's report (the scale test found a shard history of 664
+ * events against a continue-as-new threshold of 300). A report used to write NPS answers to the
  * experience store until none were pending, so answers arriving while the write ran kept the
  * shard inside that one report, neither reporting its counts nor continuing as new, for as long
  * as people kept answering. A report now writes only the answers pending when it began; later

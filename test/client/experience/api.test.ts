@@ -4,13 +4,13 @@
  * `npm start` wires it, with the real catalog's XLA targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseApiKeys, hashApiKey } from '../../../client/api-keys';
+import { parseApiKeys, hashApiKey } from '../../../client/api/keys';
 import { experienceReportSchema } from '../../../client/api/experience-schemas';
-import { createCatalogPort } from '../../../client/catalog-port';
+import { createCatalogPort } from '../../../client/journeys/catalog-port';
 import { createExperienceReports } from '../../../client/experience/reports';
-import { renderReportJson } from '../../../integrations/experience/export';
-import { prometheusContentType } from '../../../integrations/experience/prometheus';
-import type { ExperienceReport } from '../../../integrations/experience/report';
+import { renderReportJson } from '../../../experience/export';
+import { prometheusContentType } from '../../../experience/prometheus';
+import type { ExperienceReport } from '../../../experience/report';
 import { apiKeys, startAppEnv, type AppEnv } from '../support/app-env';
 import { asProblem } from '../support/problems';
 import { feedRecent, fixtureDays } from './fixtures';

@@ -4,10 +4,10 @@
  * targets (catalog/services/*: Expensatron and Desk phone), worked out by hand below.
  * Nearest-rank percentiles: rank = ⌈p·n/100⌉ of the values sorted ascending.
  *
- * The Expensatron, VPN and mail records are those of test/integrations/experience/fixtures.ts,
+ * The Expensatron, VPN and mail records are those of test/experience/fixtures.ts,
  * moved forward by whole days (so UTC days still group them the same way).
  */
-import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../../../integrations/experience/types';
+import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../../../experience/types';
 import {
   expensatronJourneys,
   journey,
@@ -15,7 +15,7 @@ import {
   mailAnswers,
   mailIncidents,
   vpnJourneys,
-} from '../../integrations/experience/fixtures';
+} from '../../experience/fixtures';
 
 const day = 86_400_000;
 const h = 3_600_000;

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { renderExperiencePage, temporalWorkflowUrl } from '../../../client/experience/page';
-import type { ExperienceReport } from '../../../integrations/experience/report';
-import { fixtureReport } from '../../integrations/experience/fixtures';
+import type { ExperienceReport } from '../../../experience/report';
+import { fixtureReport } from '../../experience/fixtures';
 
 const options = { temporalUiUrl: 'http://temporal.example:8233/', namespace: 'default' };
 

@@ -4,7 +4,7 @@
  * the JSON/CSV downloads behind the same sign-in. A real file-backed store with known records.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExperienceReport } from '../../../integrations/experience/report';
+import type { ExperienceReport } from '../../../experience/report';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
 import type { PortalSession } from '../support/portal-session';
 import { textOf, signedInSession } from '../support/portal-session';

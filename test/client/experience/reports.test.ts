@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createExperienceReports } from '../../../client/experience/reports';
 import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
-import type { ExperienceStore, IncidentRecord } from '../../../integrations/experience/types';
+import type { ExperienceStore, IncidentRecord } from '../../../experience/types';
 import { createThrowawayExperienceStore } from '../../support/experience';
+import { demoCmdbData } from '../../../embedded/demo-org';
 
 const now = new Date('2026-11-20T12:00:00Z');
 function incident(incidentId: string, serviceId: string): IncidentRecord {
@@ -44,7 +45,7 @@ const names = (r: { services: { serviceId: string; name: string }[] }) => r.serv
 
 describe('experience report service names', () => {
   it('takes the names of non-catalog services from the CMDB, sorted by name', async () => {
-    const cmdb = createFileCmdb(join(mkdtempSync(join(tmpdir(), 'sj-cmdb-')), 'cmdb.json'));
+    const cmdb = createFileCmdb(join(mkdtempSync(join(tmpdir(), 'sj-cmdb-')), 'cmdb.json'), demoCmdbData());
     const reports = createExperienceReports({
       store,
       definitions,

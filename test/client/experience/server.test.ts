@@ -8,25 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashApiKey } from '../../../client/api-keys';
+import { hashApiKey } from '../../../client/api/keys';
 import { startApiServer, type ApiServerDeps } from '../../../client/server';
 import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
 import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
 import { createExperienceStore } from '../../../integrations/experience/store';
-import type { ExperienceReport } from '../../../integrations/experience/report';
-import type { ExperienceStore } from '../../../integrations/experience/types';
-import { ConfigError, loadCoreConfig } from '../../../worker/config';
-import { requireSecrets } from '../../../worker/settings';
-import { journey } from '../../integrations/experience/fixtures';
+import type { ExperienceReport } from '../../../experience/report';
+import type { ExperienceStore } from '../../../experience/types';
+import { ConfigError } from '../../../config/env';
+import { loadCoreConfig } from '../../../config/core';
+import { requireSecrets } from '../../../config/settings';
+import { journey } from '../../experience/fixtures';
 import { connectTestEnv } from '../../support/temporal';
+import { demoCmdbData, demoOrganisation } from '../../../embedded/demo-org';
 
 const key = 'sj_prometheus_test_key_0001';
 let dataDir: string;
 let env: TestWorkflowEnvironment;
 let writer: ExperienceStore;
 let deps: ApiServerDeps;
-const directory = createEmbeddedDirectory({ password: 'unused-password' });
+const directory = createEmbeddedDirectory({ organisation: demoOrganisation, password: 'unused-password' });
 
 beforeAll(async () => {
   // This file runs in its own process (pool: forks): the variable is ours to clear.
@@ -39,7 +41,7 @@ beforeAll(async () => {
     secrets: requireSecrets(config),
     client: env.client,
     directory,
-    cmdb: createFileCmdb(join(dataDir, 'cmdb.json')),
+    cmdb: createFileCmdb(join(dataDir, 'cmdb.json'), demoCmdbData()),
     outbox: null,
     temporalUiUrl: null,
     apiKeys: [{ name: 'prometheus', hash: hashApiKey(key), scopes: ['experience:read'] }],

@@ -14,8 +14,9 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createActivities } from '../../../activities';
 import type { ActivityDeps } from '../../../activities/deps';
-import { buildApp, type PortalConfig } from '../../../client/app';
-import { hashApiKey, type ApiKeyEntry, type ApiScope } from '../../../client/api-keys';
+import { buildApp } from '../../../client/app';
+import { type PortalConfig } from '../../../client/portal/deps';
+import { hashApiKey, type ApiKeyEntry, type ApiScope } from '../../../client/api/keys';
 import { createFileCmdb } from '../../../integrations/cmdb/file-cmdb';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
 import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
@@ -27,6 +28,7 @@ import type { Outbox } from '../../../integrations/outbox/types';
 import { createEmbeddedProvisioners } from '../../../integrations/provisioning/embedded-provisioner';
 import { createOutboxSms } from '../../../integrations/sms/outbox-sms';
 import { connectTestEnv, createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { demoCmdbData, demoOrganisation } from '../../../embedded/demo-org';
 
 export const demoPassword = 'demo-password-for-tests';
 
@@ -91,10 +93,10 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
   const linkSecret = randomBytes(32).toString('hex');
   const port = options.listen ? await freePort() : null;
   const publicUrl = port !== null ? `http://127.0.0.1:${port}` : (options.publicUrl ?? 'http://portal.test');
-  const directory = createEmbeddedDirectory({ password: demoPassword });
+  const directory = createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword });
   const deps: ActivityDeps = {
     directory,
-    cmdb: createFileCmdb(join(dir, 'cmdb.json')),
+    cmdb: createFileCmdb(join(dir, 'cmdb.json'), demoCmdbData()),
     mailer: createOutboxMailer(outbox),
     sms: createOutboxSms(outbox),
     provisioners: createEmbeddedProvisioners(join(dir, 'accounts.json')),

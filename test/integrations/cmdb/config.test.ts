@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cmdbConfigFromEnv } from '../../../integrations/cmdb/config';
-import { ConfigError } from '../../../worker/config';
+import { ConfigError } from '../../../config/env';
 
 function configError(env: Record<string, string | undefined>): string {
   try {

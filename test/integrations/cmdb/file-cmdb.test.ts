@@ -2,13 +2,8 @@ import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createFileCmdb,
-  demoCmdbData,
-  fileCmdbSchema,
-  seedFileCmdb,
-  writeFileCmdb,
-} from '../../../integrations/cmdb/file-cmdb';
+import { createFileCmdb, fileCmdbSchema, seedFileCmdb, writeFileCmdb } from '../../../integrations/cmdb/file-cmdb';
+import { demoCmdbData } from '../../../embedded/demo-org';
 import { cmdbContract, failure, readAllSubscribers } from './contract';
 
 const dirs: string[] = [];
@@ -25,7 +20,7 @@ async function tempDir(): Promise<string> {
 cmdbContract('file-backed CMDB', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'file-cmdb-contract-'));
   return {
-    cmdb: createFileCmdb(join(dir, 'nested', 'cmdb.json')),
+    cmdb: createFileCmdb(join(dir, 'nested', 'cmdb.json'), demoCmdbData()),
     teardown: () => rm(dir, { recursive: true, force: true }),
   };
 });
@@ -41,7 +36,7 @@ async function edit(path: string, data: unknown): Promise<void> {
 describe('createFileCmdb', () => {
   it('seeds the demo organisation on first use, as valid JSON a person can read', async () => {
     const path = join(await tempDir(), 'cmdb.json');
-    const cmdb = createFileCmdb(path);
+    const cmdb = createFileCmdb(path, demoCmdbData());
     expect(await cmdb.getService('crm')).toEqual({ id: 'crm', name: 'CRM' });
     const onDisk: unknown = JSON.parse(await readFile(path, 'utf8'));
     expect(fileCmdbSchema.safeParse(onDisk).success).toBe(true);
@@ -51,14 +46,14 @@ describe('createFileCmdb', () => {
   it('never overwrites an existing file when seeding', async () => {
     const path = join(await tempDir(), 'cmdb.json');
     await writeFileCmdb(path, { people: [], devices: [], services: [{ id: 'only', name: 'Only', subscribers: [] }] });
-    expect(await seedFileCmdb(path)).toBe(false);
-    expect(await createFileCmdb(path).getService('crm')).toBeNull();
-    expect(await createFileCmdb(path).getService('only')).toEqual({ id: 'only', name: 'Only' });
+    expect(await seedFileCmdb(path, demoCmdbData())).toBe(false);
+    expect(await createFileCmdb(path, demoCmdbData()).getService('crm')).toBeNull();
+    expect(await createFileCmdb(path, demoCmdbData()).getService('only')).toEqual({ id: 'only', name: 'Only' });
   });
 
   it('picks up edits of the file without a restart', async () => {
     const path = join(await tempDir(), 'cmdb.json');
-    const cmdb = createFileCmdb(path);
+    const cmdb = createFileCmdb(path, demoCmdbData());
     expect(await cmdb.findDeviceByPhone('+447700900654')).toBeNull();
     const data = demoCmdbData();
     data.devices.push({ phone: '+447700900654', os: 'android', model: 'Galaxy S24', owner: 'ivy' });
@@ -73,7 +68,7 @@ describe('createFileCmdb', () => {
 
   it('reports a broken file by name and problem, retryable, and recovers once it is fixed', async () => {
     const path = join(await tempDir(), 'cmdb.json');
-    const cmdb = createFileCmdb(path);
+    const cmdb = createFileCmdb(path, demoCmdbData());
     await cmdb.getService('crm');
 
     await edit(path, '{ "people": [ ');
@@ -113,7 +108,7 @@ describe('createFileCmdb', () => {
       devices: [],
       services: [{ id: 'vpn', name: 'VPN', subscribers: people.map((p) => p.accountName) }],
     });
-    const { subscribers, pages } = await readAllSubscribers(createFileCmdb(path), 'vpn', 1000);
+    const { subscribers, pages } = await readAllSubscribers(createFileCmdb(path, demoCmdbData()), 'vpn', 1000);
     expect(pages).toBe(3);
     expect(subscribers).toHaveLength(2499);
     expect(new Set(subscribers.map((s) => s.accountName)).size).toBe(2499);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { directoryConfigFromEnv, presetDefaults } from '../../../integrations/directory/config';
-import { ConfigError } from '../../../worker/config';
+import { ConfigError } from '../../../config/env';
 
 const minimal = {
   LDAP_URL: 'ldaps://dc1.eagle5.example',

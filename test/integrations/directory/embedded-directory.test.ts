@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoPeople, effectiveGroups } from '../../../embedded/demo-org';
+import { demoPeople, effectiveGroups, demoOrganisation } from '../../../embedded/demo-org';
 import { createEmbeddedDirectory } from '../../../integrations/directory/embedded-directory';
 import { directoryContract } from './contract';
 
@@ -11,7 +11,7 @@ const demoPassword = 'generated-at-start-up-Ωmega';
 
 directoryContract('embedded directory', () =>
   Promise.resolve({
-    directory: createEmbeddedDirectory({ password: demoPassword }),
+    directory: createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword }),
     passwordOf: () => demoPassword,
     teardown: () => Promise.resolve(),
   }),
@@ -19,7 +19,7 @@ directoryContract('embedded directory', () =>
 
 describe('embedded directory', () => {
   it('lets every enabled demo person sign in with the one demo password', async () => {
-    const directory = createEmbeddedDirectory({ password: demoPassword });
+    const directory = createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword });
     for (const person of demoPeople.filter((p) => p.enabled)) {
       const result = await directory.authenticate(person.accountName, demoPassword);
       expect(result).toMatchObject({
@@ -30,7 +30,7 @@ describe('embedded directory', () => {
   });
 
   it('refuses a password that is only a prefix or an extension of the demo password', async () => {
-    const directory = createEmbeddedDirectory({ password: demoPassword });
+    const directory = createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword });
     expect(await directory.authenticate('steve', demoPassword.slice(0, -1))).toEqual({
       ok: false,
       reason: 'invalid-credentials',
@@ -42,7 +42,9 @@ describe('embedded directory', () => {
   });
 
   it('will not start without a demo password', () => {
-    expect(() => createEmbeddedDirectory({ password: '' })).toThrow(/must not be empty/);
+    expect(() => createEmbeddedDirectory({ organisation: demoOrganisation, password: '' })).toThrow(
+      /must not be empty/,
+    );
   });
 });
 
@@ -57,7 +59,7 @@ describe('embedded directory: membership changes kept in a file', () => {
 
   it('keeps them across a restart, as changes from the demo organisation', async () => {
     const membershipsFile = join(dir, 'data', 'directory-memberships.json');
-    const first = createEmbeddedDirectory({ password: demoPassword, membershipsFile });
+    const first = createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword, membershipsFile });
     expect(existsSync(membershipsFile)).toBe(false);
     expect(await first.addMember('dana', 'Sales EMEA')).toBe('added');
     expect(await first.removeMember('tony', 'Sales')).toBe('removed');
@@ -67,7 +69,7 @@ describe('embedded directory: membership changes kept in a file', () => {
       removed: [['tony', 'sales']],
     });
 
-    const second = createEmbeddedDirectory({ password: demoPassword, membershipsFile });
+    const second = createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword, membershipsFile });
     expect((await second.findUser('dana'))?.groups).toEqual(['Finance', 'Sales', 'Sales EMEA']);
     expect((await second.findUser('tony'))?.groups).toEqual([]);
     expect(await second.addMember('dana', 'Sales EMEA')).toBe('already-member');
@@ -75,13 +77,17 @@ describe('embedded directory: membership changes kept in a file', () => {
     expect(await second.removeMember('dana', 'Sales EMEA')).toBe('removed');
     expect(JSON.parse(await readFile(membershipsFile, 'utf8'))).toEqual({ added: [], removed: [] });
     // Without the file, every instance starts from the demo organisation.
-    expect((await createEmbeddedDirectory({ password: demoPassword }).findUser('dana'))?.groups).toEqual(['Finance']);
+    expect(
+      (await createEmbeddedDirectory({ organisation: demoOrganisation, password: demoPassword }).findUser('dana'))
+        ?.groups,
+    ).toEqual(['Finance']);
   });
 
   it('does not make a change it cannot keep', async () => {
     // A file where its folder should be: every write fails.
     await writeFile(join(dir, 'not-a-folder'), '');
     const directory = createEmbeddedDirectory({
+      organisation: demoOrganisation,
       password: demoPassword,
       membershipsFile: join(dir, 'not-a-folder', 'memberships.json'),
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emailConfigFromEnv } from '../../../integrations/email/config';
 import { parseMailbox } from '../../../integrations/email/mailbox';
-import { ConfigError } from '../../../worker/config';
+import { ConfigError } from '../../../config/env';
 
 const minimal = { SMTP_HOST: 'smtp.eagle5.example', MAIL_FROM: 'IT Service Desk <it@eagle5.example>' };
 

@@ -7,8 +7,8 @@ import {
   describeExperienceConfig,
   experienceConfigFromEnv,
 } from '../../../integrations/experience/config';
-import { journey } from './fixtures';
-import { ConfigError } from '../../../worker/config';
+import { journey } from '../../experience/fixtures';
+import { ConfigError } from '../../../config/env';
 
 describe('experienceConfigFromEnv', () => {
   it('uses the embedded file under DATA_DIR when EXPERIENCE_DATABASE_URL is unset or empty', () => {

@@ -4,12 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { nearestRank } from '../../../integrations/experience/aggregate';
+import { nearestRank } from '../../../experience/aggregate';
 import { isIntegrationError, type IntegrationError } from '../../../integrations/errors';
 import { createPostgresExperienceBackend } from '../../../integrations/experience/postgres-backend';
 import { createExperienceStore } from '../../../integrations/experience/store';
 import { startPostgres, type TestPostgres } from '../../support/servers';
-import { journey } from './fixtures';
+import { journey } from '../../experience/fixtures';
 
 let postgres: TestPostgres;
 

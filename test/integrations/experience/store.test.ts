@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
 import { createPostgresExperienceBackend } from '../../../integrations/experience/postgres-backend';
-import { InvalidExperienceRecordError } from '../../../integrations/experience/schemas';
+import { InvalidExperienceRecordError } from '../../../experience/schemas';
 import { createExperienceStore } from '../../../integrations/experience/store';
-import type { ExperienceStore } from '../../../integrations/experience/types';
+import type { ExperienceStore } from '../../../experience/types';
 import { startPostgres, type TestPostgres } from '../../support/servers';
-import { dist, empty, expensatron, noNps, nps } from './expected';
+import { dist, empty, expensatron, noNps, nps } from '../../experience/expected';
 import {
   expensatronJourneys,
   feed,
@@ -21,7 +21,7 @@ import {
   mailAnswers,
   mailIncidents,
   window,
-} from './fixtures';
+} from '../../experience/fixtures';
 
 let postgres: TestPostgres;
 const tempDirs: string[] = [];

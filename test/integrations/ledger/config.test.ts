@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLedgerConfig, ledgerConfigFromEnv } from '../../../integrations/ledger/config';
-import { ConfigError, loadCoreConfig } from '../../../worker/config';
-import { createIntegrations } from '../../../worker/integrations';
+import { ConfigError } from '../../../config/env';
+import { loadCoreConfig } from '../../../config/core';
+import { createIntegrations } from '../../../wiring/integrations';
 import { startPostgres, type TestPostgres } from '../../support/servers';
 
 const production = { integrations: 'production', dataDir: '.data' } as const;

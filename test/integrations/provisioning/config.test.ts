@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { IntegrationError } from '../../../integrations/errors';
 import { createScimRegistry, provisioningConfigFromEnv } from '../../../integrations/provisioning/config';
-import { ConfigError } from '../../../worker/config';
+import { ConfigError } from '../../../config/env';
 import { startScimServer, type TestScimServer } from '../../support/servers';
 import { person } from './contract';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { smsConfigFromEnv } from '../../../integrations/sms/config';
-import { ConfigError } from '../../../worker/config';
+import { ConfigError } from '../../../config/env';
 
 const sid = `AC${'0123456789abcdef'.repeat(2)}`;
 const token = 'f'.repeat(32);

@@ -1,5 +1,5 @@
 /**
- * STYLE.md #12: the workflow bundle must not carry zod (or any other heavy library the catalog
+ * The workflow bundle must not carry zod (or any other heavy library the catalog
  * and activities use): each cached workflow gets its own copy of every module it imports.
  */
 import { describe, expect, it } from 'vitest';

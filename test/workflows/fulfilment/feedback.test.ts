@@ -1,5 +1,5 @@
 /**
- * The requester's NPS answer about a finished request (issue 8): a real Expensatron journey on
+ * The requester's NPS answer about a finished request: a real Expensatron journey on
  * the suite's dev server and the real integration servers, then `journeyFeedbackWorkflow`
  * writing the answer to the experience store the journey's figures went to.
  */

@@ -6,8 +6,8 @@ import {
   percentileSet,
   roundHalfAwayFromZero,
   utcDay,
-} from '../../../integrations/experience/aggregate';
-import { formatDuration, formatNps, formatPercent } from '../../../integrations/experience/format';
+} from '../../experience/aggregate';
+import { formatDuration, formatNps, formatPercent } from '../../experience/format';
 
 describe('nearest-rank percentile', () => {
   it('is the value at rank ⌈p·n/100⌉ of the sorted values, never interpolated', () => {

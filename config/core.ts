@@ -1,10 +1,11 @@
 /**
  * The process configuration, parsed once from the environment at start-up. The worker, the
- * API and `npm start` all read it through here; nothing else reads `process.env`.
+ * API and `npm start` all read it through here; each integration's own variables are parsed by
+ * its `config.ts` from the env the process passes in. Outside config/, tests and scripts,
+ * nothing reads `process.env` (eslint enforces it; see `environment()` in env.ts).
  */
 import { z } from 'zod';
-
-type Env = Record<string, string | undefined>;
+import { ConfigError, parseEnv, type Env } from './env';
 
 const port = z.coerce
   .number({ error: 'must be a port number' })
@@ -53,30 +54,6 @@ export const coreConfigSchema = z.object({
   OUTBOX_FILE: z.string().min(1).optional(),
 });
 export type CoreConfig = z.infer<typeof coreConfigSchema>;
-
-/** One line per problem, each naming the variable: what a person needs to fix it. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-export function formatZodIssues(error: z.ZodError, env: Env): string {
-  return error.issues
-    .map((issue) => {
-      const variable = issue.path.join('.');
-      const raw = env[variable];
-      const shown =
-        raw === undefined ? 'not set' : /SECRET|PASSWORD|TOKEN|KEY/.test(variable) ? 'value hidden' : `got "${raw}"`;
-      return `${variable}: ${issue.message} (${shown})`;
-    })
-    .join('\n');
-}
-
-/** Parses with any zod schema over the environment and throws a {@link ConfigError} naming each bad variable. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
-  const result = schema.safeParse(env);
-  if (!result.success) throw new ConfigError(formatZodIssues(result.error, env));
-  return result.data;
-}
 
 export function loadCoreConfig(env: Env = process.env): CoreConfig {
   const config = parseEnv(coreConfigSchema, env);

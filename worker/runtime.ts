@@ -1,48 +1,10 @@
 /**
- * The one logger: pino, JSON lines in production, human-readable in development. The Temporal
- * Runtime's logger is routed here, so workflow and activity logs (`log` from
- * @temporalio/workflow and @temporalio/activity) carry workflowId, runId, workflowType and
- * activityType as fields.
+ * The Temporal Runtime of a worker process: its logs go through the one pino logger
+ * (config/logger.ts) and its metrics to Prometheus.
  */
-import { pino, type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
-
-export interface LoggerOptions {
-  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
-  pretty: boolean;
-}
-
-/** Keys whose values never reach a log line. */
-export const redactedPaths = [
-  'password',
-  '*.password',
-  'token',
-  '*.token',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'headers.cookie',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'secret',
-  '*.secret',
-];
-
-export function createLogger(options: LoggerOptions): PinoLogger {
-  return pino({
-    level: options.level,
-    redact: { paths: redactedPaths, censor: '[redacted]' },
-    ...(options.pretty
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,sdkComponent' },
-          },
-        }
-      : {}),
-  });
-}
 
 const levelMethod: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',

@@ -8,9 +8,9 @@ import {
   type CatalogService,
   type PreparedRequest,
   type RequestToStart,
-} from '../catalog';
-import type { ServiceXlaDefinition } from '../integrations/experience/report';
-import { planStages } from '../workflows/fulfilment/definitions';
+} from '../../catalog';
+import type { ServiceXlaDefinition } from '../../experience/report';
+import { planStages } from '../../workflows/fulfilment/definitions';
 import type { ServiceView } from './views';
 
 /** The catalog as the portal and the API use it. */

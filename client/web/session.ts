@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { DirectoryUser } from '../integrations/directory/types';
+import type { DirectoryUser } from '../../integrations/directory/types';
 
 /** Name of the session cookie. */
 export const sessionCookieName = 'sj_session';

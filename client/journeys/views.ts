@@ -3,7 +3,7 @@
  * query results. client/journeys.ts maps the workflows' own answers into these shapes.
  */
 import type { z } from 'zod';
-import type { XlaTarget } from '../integrations/experience/types';
+import type { XlaTarget } from '../../experience/types';
 
 /** A catalog entry as the portal presents it. */
 export interface ServiceView {

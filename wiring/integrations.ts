@@ -1,11 +1,13 @@
 /**
- * Wires the outside systems: the production adapters from their environment variables, or the
+ * Wires the outside systems for every process that runs activities or reads their stores (the
+ * worker, the API, `npm start`, the scripts): the production adapters from their environment variables, or the
  * embedded stand-ins (`INTEGRATIONS=embedded`, the default for `npm start`) under DATA_DIR.
  * The send ledger follows the same split: PostgreSQL in production (shared by every worker,
  * integrations/ledger/config.ts), the JSON-lines file in DATA_DIR for the embedded default.
  */
 import { join } from 'node:path';
-import type { ActivityDeps, ActivitySettings } from '../activities/deps';
+import type { ActivityDeps } from '../activities/deps';
+import type { ActivitySettings } from '../config/settings';
 import { cmdbConfigFromEnv } from '../integrations/cmdb/config';
 import { createFileCmdb } from '../integrations/cmdb/file-cmdb';
 import { createServiceNowCmdb } from '../integrations/cmdb/servicenow-cmdb';
@@ -24,7 +26,8 @@ import { createEmbeddedProvisioners } from '../integrations/provisioning/embedde
 import { smsConfigFromEnv } from '../integrations/sms/config';
 import { createOutboxSms } from '../integrations/sms/outbox-sms';
 import { createTwilioSms } from '../integrations/sms/twilio-sms';
-import type { CoreConfig } from './config';
+import type { CoreConfig } from '../config/core';
+import { demoCmdbData, demoOrganisation } from '../embedded/demo-org';
 
 type Env = Record<string, string | undefined>;
 
@@ -55,13 +58,14 @@ export function createIntegrations(
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
     // Group membership changes (access grants) survive a restart, as the journeys that made them do.
     const directory = createEmbeddedDirectory({
+      organisation: demoOrganisation,
       password: embedded.demoPassword,
       membershipsFile: join(dataDir, 'directory-memberships.json'),
     });
     return {
       deps: {
         directory,
-        cmdb: createFileCmdb(join(dataDir, 'cmdb.json')),
+        cmdb: createFileCmdb(join(dataDir, 'cmdb.json'), demoCmdbData()),
         mailer: createOutboxMailer(outbox),
         sms: createOutboxSms(outbox),
         provisioners: createEmbeddedProvisioners(join(dataDir, 'accounts.json')),

@@ -6,9 +6,9 @@
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
-import type { BusinessService, Cmdb } from '../integrations/cmdb/types';
-import type { Directory } from '../integrations/directory/types';
-import type { PersonState } from '../workflows/incident/definitions';
+import type { BusinessService, Cmdb } from '../../integrations/cmdb/types';
+import type { Directory } from '../../integrations/directory/types';
+import type { PersonState } from '../../workflows/incident/definitions';
 import {
   createIncidentJourneys,
   type ConfirmOutcome,
@@ -17,38 +17,13 @@ import {
   type LinkCheck,
   type MarkAffectedResult,
   type NpsOutcome,
-} from './incident-journeys';
+} from './incidents';
 import { createCatalogPort, type CatalogPort } from './catalog-port';
-import { createRequestJourneys } from './request-journeys';
+import { createRequestJourneys } from './requests';
 import type { IncidentView, RequestView, ServiceView } from './views';
+import { defaultTimeouts, type JourneyTimeouts } from './common';
 
-/** How long pages and API calls wait for Temporal before degrading or answering 503. */
-export interface JourneyTimeouts {
-  /** A status or banner query for a list or the home page (degrades when slow). */
-  queryMs: number;
-  /** Reading the one journey a page or an action is about (a detail page, before an update). */
-  detailMs: number;
-  /** A visibility list from a page. */
-  listMs: number;
-  /** Waiting for an update (a person's action) to be accepted. */
-  updateMs: number;
-  /** Starting a journey (normally milliseconds). */
-  startMs: number;
-  /** How long banners and open-incident lists may be cached. */
-  bannerCacheMs: number;
-}
-
-/** Short enough that no page waits on a journey; long enough for a busy dev server. */
-export const defaultTimeouts: JourneyTimeouts = {
-  queryMs: 1500,
-  detailMs: 5000,
-  listMs: 2000,
-  updateMs: 10_000,
-  startMs: 4000,
-  bannerCacheMs: 2000,
-};
-
-export type { MarkAffectedResult, ConfirmOutcome, NpsOutcome, LinkCheck, DeclareInput } from './incident-journeys';
+export type { MarkAffectedResult, ConfirmOutcome, NpsOutcome, LinkCheck, DeclareInput } from './incidents';
 
 /**
  * Every journey operation the portal and the API use. Reads never throw for a slow journey:

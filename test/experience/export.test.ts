@@ -7,8 +7,8 @@ import {
   renderWorstJourneysCsv,
   renderXlaCsv,
   toCsv,
-} from '../../../integrations/experience/export';
-import type { ExperienceReport } from '../../../integrations/experience/report';
+} from '../../experience/export';
+import type { ExperienceReport } from '../../experience/report';
 import { fixtureReport } from './fixtures';
 
 /** An RFC 4180 reader, to prove what we write reads back as the same fields. */

@@ -1,5 +1,5 @@
 /** The exact figures fixtures.ts must produce, worked out by hand (see the comments there). */
-import type { Distribution, NpsSummary } from '../../../integrations/experience/types';
+import type { Distribution, NpsSummary } from '../../experience/types';
 
 export function dist(
   count: number,

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { prometheusContentType, renderPrometheus } from '../../../integrations/experience/prometheus';
-import type { ExperienceReport } from '../../../integrations/experience/report';
+import { prometheusContentType, renderPrometheus } from '../../experience/prometheus';
+import type { ExperienceReport } from '../../experience/report';
 import { fixtureReport } from './fixtures';
-import { prometheusSamples as samples } from '../../support/prometheus';
+import { prometheusSamples as samples } from '../support/prometheus';
 
 describe('Prometheus exposition', () => {
   let report: ExperienceReport;

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeServices } from '../../../integrations/experience/aggregate';
-import { lastDays } from '../../../integrations/experience/report';
-import type { ServiceExperience, XlaTarget } from '../../../integrations/experience/types';
-import {
-  describeXla,
-  evaluateXla,
-  evaluateXlas,
-  overallXlaStatus,
-  xlaTargetSchema,
-} from '../../../integrations/experience/xla';
+import { summarizeServices } from '../../experience/aggregate';
+import { lastDays } from '../../experience/report';
+import type { ServiceExperience, XlaTarget } from '../../experience/types';
+import { describeXla, evaluateXla, evaluateXlas, overallXlaStatus, xlaTargetSchema } from '../../experience/xla';
 import { expensatron } from './expected';
 import { fixtureReport, generatedAt, journey } from './fixtures';
 

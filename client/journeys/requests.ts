@@ -12,7 +12,7 @@ import {
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { InvalidRequestError, type PreparedRequest } from '../catalog';
+import { InvalidRequestError, type PreparedRequest } from '../../catalog';
 import {
   approvalUpdate,
   correctDeviceUpdate,
@@ -25,13 +25,14 @@ import {
   statusQuery,
   type FulfilmentOutcome,
   type FulfilmentStatus,
-} from '../workflows/fulfilment/definitions';
-import { Requester, ServiceId, Stage, Outcome } from '../workflows/shared/search-attributes';
+} from '../../workflows/fulfilment/definitions';
+import { Requester, ServiceId, Stage, Outcome } from '../../workflows/shared/search-attributes';
 import type { CatalogPort } from './catalog-port';
-import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFound, toHttpError } from './errors';
-import type { JourneyTimeouts } from './journeys';
+import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFound, toHttpError } from '../errors';
+import { fingerprint, type JourneyTimeouts } from './common';
 import { listExecutions, quote, withDeadline } from './temporal-reads';
 import type { RequestView, ServiceView } from './views';
+import { maskPhone } from '../../integrations/sms/phone';
 
 /** What the request side of the gateway is built over. */
 export interface RequestJourneysDeps {
@@ -46,10 +47,6 @@ export interface RequestJourneysDeps {
 
 /** Public request ids are the journeys' workflow ids: `fulfil-<service>-<requestId>`. */
 const publicIdPattern = /^fulfil-[a-z0-9-]+-[A-Za-z0-9_.:-]{1,80}$/;
-
-function fingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
-}
 
 /**
  * Eager workflow start: when this client is built on the NativeConnection of a worker in the same
@@ -74,13 +71,8 @@ function actionId(action: 'decision' | 'device' | 'delivery', args: object): str
 }
 
 function summaryOf(fields: Record<string, string>): string | null {
-  const parts = Object.entries(fields).map(([k, v]) => `${k}: ${/phone|mobile/i.test(k) ? maskForPeople(v) : v}`);
+  const parts = Object.entries(fields).map(([k, v]) => `${k}: ${/phone|mobile/i.test(k) ? maskPhone(v) : v}`);
   return parts.length > 0 ? parts.join(', ') : null;
-}
-
-function maskForPeople(phone: string): string {
-  const digits = phone.replace(/[^\d+]/g, '');
-  return digits.length > 6 ? `${digits.slice(0, 3)}…${digits.slice(-4)}` : '…';
 }
 
 /** The journey's own status (its `statusQuery` answer) as the portal and the API show it. */

@@ -182,68 +182,27 @@ export function renderField(
   const invalid = error ? html` aria-invalid="true"` : null;
   const req = field.required ? html` required aria-required="true"` : null;
   if (field.kind === 'radio') {
-    return html`<fieldset aria-describedby="${describedBy}" data-field="${field.name}" ${invalid}>
-      <legend><strong>${field.label}</strong>${field.required ? '' : ' (optional)'}</legend>
-      ${hint}
-      ${field.options.map(
-        (o, i) =>
-          html`<input
-              type="radio"
-              id="${id}-${i}"
-              name="${field.name}"
-              value="${o.value}"
-              ${value === o.value ? html` checked` : null}${field.required ? html` required` : null}
-            /><label for="${id}-${i}">${o.label}</label>`,
-      )}
-      <div>${errorSlot}</div>
-    </fieldset>`;
+    return html`<fieldset aria-describedby="${describedBy}" data-field="${field.name}"${invalid}>
+<legend><strong>${field.label}</strong>${field.required ? '' : ' (optional)'}</legend>${hint}
+${field.options.map(
+  (o, i) =>
+    html`<input type="radio" id="${id}-${i}" name="${field.name}" value="${o.value}"${value === o.value ? html` checked` : null}${field.required ? html` required` : null}><label for="${id}-${i}">${o.label}</label>`,
+)}
+<div>${errorSlot}</div></fieldset>`;
   }
   const label = html`<label for="${id}">${field.label}${field.required ? '' : ' (optional)'}${hint}</label>`;
   if (field.kind === 'select') {
-    return html`${label}<select
-        id="${id}"
-        name="${field.name}"
-        data-field="${field.name}"
-        aria-describedby="${describedBy}"
-        ${req}${invalid}
-      >
-        <option value="">Choose…</option>
-        ${field.options.map((o) => html`<option value="${o.value}" ${value === o.value ? html` selected` : null}>${o.label}</option>`)}</select
-      >${errorSlot}`;
+    return html`${label}<select id="${id}" name="${field.name}" data-field="${field.name}" aria-describedby="${describedBy}"${req}${invalid}>
+<option value="">Choose…</option>${field.options.map((o) => html`<option value="${o.value}"${value === o.value ? html` selected` : null}>${o.label}</option>`)}
+</select>${errorSlot}`;
   }
   if (field.kind === 'textarea') {
-    return html`${label}<textarea
-        id="${id}"
-        name="${field.name}"
-        rows="4"
-        data-field="${field.name}"
-        aria-describedby="${describedBy}"
-        ${req}${invalid}
-      >
-${value}</textarea
-      >${errorSlot}`;
+    return html`${label}<textarea id="${id}" name="${field.name}" rows="4" data-field="${field.name}" aria-describedby="${describedBy}"${req}${invalid}>${value}</textarea>${errorSlot}`;
   }
   if (field.kind === 'checkbox') {
-    return html`<div>
-      <input
-        type="checkbox"
-        id="${id}"
-        name="${field.name}"
-        data-field="${field.name}"
-        aria-describedby="${describedBy}"
-        ${value === 'true' ? html` checked` : null}${invalid}
-      />
-      <label for="${id}" class="inline">${field.label}</label>${hint}${errorSlot}
-    </div>`;
+    return html`<div><input type="checkbox" id="${id}" name="${field.name}" data-field="${field.name}" aria-describedby="${describedBy}"${value === 'true' ? html` checked` : null}${invalid}>
+<label for="${id}" class="inline">${field.label}</label>${hint}${errorSlot}</div>`;
   }
   const attrs = html`${field.autocomplete ? html` autocomplete="${field.autocomplete}"` : null}${field.maxLength !== undefined ? html` maxlength="${field.maxLength}"` : null}${field.kind === 'tel' ? html` inputmode="tel"` : null}`;
-  return html`${label}<input
-      type="${field.kind}"
-      id="${id}"
-      name="${field.name}"
-      value="${value}"
-      data-field="${field.name}"
-      aria-describedby="${describedBy}"
-      ${attrs}${req}${invalid}
-    />${errorSlot}`;
+  return html`${label}<input type="${field.kind}" id="${id}" name="${field.name}" value="${value}" data-field="${field.name}" aria-describedby="${describedBy}"${attrs}${req}${invalid}>${errorSlot}`;
 }

@@ -5,20 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileExperienceBackend } from '../../../integrations/experience/file-backend';
-import {
-  buildExperienceReport,
-  type ExperienceReport,
-  type ServiceXlaDefinition,
-} from '../../../integrations/experience/report';
-import { createExperienceStore } from '../../../integrations/experience/store';
-import type {
-  ExperienceStore,
-  IncidentRecord,
-  JourneyRecord,
-  NpsAnswer,
-  TimeWindow,
-} from '../../../integrations/experience/types';
+import { createFileExperienceBackend } from '../../integrations/experience/file-backend';
+import { buildExperienceReport, type ExperienceReport, type ServiceXlaDefinition } from '../../experience/report';
+import { createExperienceStore } from '../../integrations/experience/store';
+import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer, TimeWindow } from '../../experience/types';
 
 export const window: TimeWindow = {
   from: new Date('2026-03-02T00:00:00.000Z'),

@@ -1,7 +1,17 @@
 import { join } from 'node:path';
-import type { ActivitySettings } from '../activities/deps';
-import { loadOrCreateLocalSecrets, type LocalSecrets } from '../embedded/local-secrets';
-import { ConfigError, type CoreConfig } from './config';
+import { loadOrCreateLocalSecrets, type LocalSecrets } from './local-secrets';
+import { ConfigError } from './env';
+import type { CoreConfig } from './core';
+
+/** Settings the activities need besides the integrations (from the core config and the secrets). */
+export interface ActivitySettings {
+  /** Where the portal is reachable for the links in messages, e.g. http://localhost:3000 */
+  publicUrl: string;
+  /** HMAC secret for the signed links in messages (confirmation links). */
+  linkSecret: string;
+  /** The service desk's mailbox: tickets and follow-up lists go there. */
+  serviceDeskEmail: string;
+}
 
 export function publicUrl(config: CoreConfig): string {
   return (config.PUBLIC_URL ?? `http://localhost:${config.HTTP_PORT}`).replace(/\/$/, '');
@@ -9,7 +19,7 @@ export function publicUrl(config: CoreConfig): string {
 
 /**
  * Secrets from the environment; in the embedded default, missing ones are made once and kept
- * in DATA_DIR (see embedded/local-secrets.ts). Production refuses to start without them.
+ * in DATA_DIR (see config/local-secrets.ts). Production refuses to start without them.
  */
 export function requireSecrets(config: CoreConfig): LocalSecrets {
   if (config.INTEGRATIONS === 'production') {

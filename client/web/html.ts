@@ -3,6 +3,7 @@
  * {@link SafeHtml} (built by {@link html} itself), so user input, directory names and journey
  * text can never inject markup. Arrays are joined, `null`/`undefined`/`false` render nothing.
  */
+import { escapeHtml } from '../../integrations/email/render';
 
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -14,12 +15,8 @@ export class SafeHtml {
 /** What may be interpolated into {@link html}. */
 export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c] ?? c);
-}
+// One escaping for every HTML this code base writes, the portal's pages and the emails alike.
+export { escapeHtml };
 
 function render(value: HtmlValue): string {
   if (value instanceof SafeHtml) return value.value;

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../worker/config';
+import { ConfigError } from '../../config/env';
 
 /** What an API key may do. */
 export const apiScopes = [

@@ -7,8 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
-import { verifyLinkToken } from '../activities/links';
-import type { BusinessService, Cmdb } from '../integrations/cmdb/types';
+import { verifyLinkToken } from '../../activities/links';
+import type { BusinessService, Cmdb } from '../../integrations/cmdb/types';
 import {
   affectedUpdate,
   confirmUpdate,
@@ -34,11 +34,11 @@ import {
   type WorkaroundSmsOutcome,
   incidentWorkaroundSmsWorkflowType,
   workaroundSmsStartOptions,
-} from '../workflows/incident/definitions';
-import { badRequest, bodyIssue, conflict, HttpError, idempotencyKeyReused, toHttpError } from './errors';
+} from '../../workflows/incident/definitions';
+import { badRequest, bodyIssue, conflict, HttpError, idempotencyKeyReused, toHttpError } from '../errors';
 import { listExecutions, orAfter, quote, TtlCache, withDeadline } from './temporal-reads';
 import type { IncidentView } from './views';
-import type { JourneyTimeouts } from './journeys';
+import { fingerprint, type JourneyTimeouts } from './common';
 
 /** How a "This affects me" click went (and the workaround SMS, when asked for). */
 export type MarkAffectedResult =
@@ -83,10 +83,6 @@ export interface IncidentJourneysDeps {
   log: FastifyBaseLogger;
   /** Defaults for new incidents (tests use seconds instead of hours). */
   incidentDefaults?: Pick<IncidentInput, 'timings' | 'scale' | 'reopen' | 'retryInitialIntervalMs'>;
-}
-
-function fingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 }
 
 function toView(s: IncidentStatus, running: boolean, followUp: IncidentView['followUp'] = []): IncidentView {
