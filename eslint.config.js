@@ -1,6 +1,20 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
 
+/** Everything above the ground floor (config/, experience/): they import none of it. */
+const upperFloors = [
+  '**/integrations/**',
+  '**/activities/**',
+  '**/workflows/**',
+  '**/catalog/**',
+  '**/client/**',
+  '**/worker/**',
+  '**/embedded/**',
+  '**/wiring/**',
+  '**/cluster/**',
+  '**/scripts/**',
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**', 'test/histories/**'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -95,18 +109,7 @@ export default tseslint.config(
           patterns: [
             { group: ['@temporalio/*', 'pg', 'node:*'], message: 'experience/ is pure calculation.' },
             {
-              group: [
-                '**/integrations/**',
-                '**/activities/**',
-                '**/workflows/**',
-                '**/catalog/**',
-                '**/client/**',
-                '**/worker/**',
-                '**/embedded/**',
-                '**/wiring/**',
-                '**/cluster/**',
-                '**/scripts/**',
-              ],
+              group: upperFloors,
               message: 'experience/ sits below its users (catalog, client, the stores): it imports none of them.',
             },
           ],
@@ -123,18 +126,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                '**/integrations/**',
-                '**/activities/**',
-                '**/workflows/**',
-                '**/catalog/**',
-                '**/client/**',
-                '**/worker/**',
-                '**/embedded/**',
-                '**/wiring/**',
-                '**/cluster/**',
-                '**/scripts/**',
-              ],
+              group: upperFloors,
               message: 'config/ is the ground floor: it imports nothing of the floors above.',
             },
           ],

@@ -59,7 +59,7 @@ export interface AppDeps {
   /** Where the journeys' experience figures are (read-only here; the caller readies and closes it). */
   experience: ExperienceStore;
   config: PortalConfig;
-  /** Hashed API keys with scopes (see client/api-keys.ts). */
+  /** Hashed API keys with scopes (see client/api/keys.ts). */
   apiKeys: readonly ApiKeyEntry[];
   /** A pino logger to log through; default: Fastify's own at `info`. `false` silences logging (tests). */
   logger?: PinoLogger | false;

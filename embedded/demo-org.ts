@@ -5,25 +5,14 @@
  */
 import type { FileCmdbSeed } from '../integrations/cmdb/file-cmdb';
 import type { DeviceOs } from '../integrations/cmdb/types';
-import type { Organisation } from '../integrations/directory/embedded-directory';
+import type { Organisation, OrganisationGroup, OrganisationPerson } from '../integrations/directory/embedded-directory';
 
-export interface DemoPerson {
-  accountName: string;
-  givenName: string;
-  familyName: string;
-  email: string;
-  mobile: string | null;
-  enabled: boolean;
-  /** Direct group memberships (by group name); nesting comes from `demoGroups`. */
-  groups: string[];
+/** A person of the demo organisation: as the embedded directory serves them, plus their SMS preference (CMDB). */
+export interface DemoPerson extends OrganisationPerson {
   prefersSms: boolean;
 }
 
-export interface DemoGroup {
-  name: string;
-  /** Groups this group is a member of (nesting). */
-  memberOf: string[];
-}
+export type DemoGroup = OrganisationGroup;
 
 export interface DemoDevice {
   phone: string;

@@ -2,7 +2,7 @@
  * `npm run demo`: plays the Eagle5 demo organisation's journeys against a running `npm start`,
  * so the portal, the outbox, the Temporal UI and the IT console's experience page have real
  * journeys and real figures to show. Everything goes through the same journeys gateway the
- * portal and the API call (client/journeys.ts), i.e. real workflows on the real dev server,
+ * portal and the API call (client/journeys/gateway.ts), i.e. real workflows on the real dev server,
  * run by npm start's worker:
  *
  *  - Expensatron for steve (Android) and tony (iPhone): done in seconds;

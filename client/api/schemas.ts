@@ -47,7 +47,7 @@ export const incidentIdParams = z.object({
     .regex(/^[A-Za-z0-9_.:-]+$/, 'must be an incident id as returned by POST /api/v1/incidents'),
 });
 
-/** A service's form, also refusing control characters in any of its text values (see client/text.ts). */
+/** A service's form, also refusing control characters in any of its text values (see client/web/text.ts). */
 function withPlainTextValues(form: z.ZodType<Record<string, unknown>>): z.ZodType<Record<string, unknown>> {
   return form.superRefine((values, ctx) => {
     for (const [name, message] of Object.entries(formTextProblems(values)))

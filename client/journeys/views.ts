@@ -1,6 +1,6 @@
 /**
  * What the portal and the API show about journeys, independent of how the workflows word their
- * query results. client/journeys.ts maps the workflows' own answers into these shapes.
+ * query results. client/journeys/ (requests.ts, incidents.ts) maps the workflows' own answers into these shapes.
  */
 import type { z } from 'zod';
 import type { XlaTarget } from '../../experience/types';

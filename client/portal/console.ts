@@ -14,7 +14,7 @@ import type { IncidentView } from '../journeys/views';
 import { csrfCheck, csrfField, itOnly, renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
 
-/** Form messages for people: the same checks as the API's (client/text.ts), worded for a page. */
+/** Form messages for people: the same checks as the API's (client/web/text.ts), worded for a page. */
 const controlCharacters =
   (multiline = false) =>
   (value: string, ctx: z.RefinementCtx) => {

@@ -17,7 +17,7 @@ import type { PortalDeps } from './deps';
 
 const requestIdParam = z.string().min(1).max(200);
 
-/** The API's text check (client/text.ts), worded for a page. */
+/** The API's text check (client/web/text.ts), worded for a page. */
 const controlCharacters =
   (multiline = false) =>
   (value: string, ctx: z.RefinementCtx) => {

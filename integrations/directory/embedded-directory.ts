@@ -27,17 +27,14 @@ const membershipChangesSchema = z.object({
   removed: z.array(z.tuple([z.string(), z.string()])),
 });
 
-/** A person of the organisation the embedded directory serves. */
-export interface OrganisationPerson {
-  accountName: string;
-  givenName: string;
-  familyName: string;
-  email: string;
-  mobile: string | null;
-  enabled: boolean;
+/**
+ * A person of the organisation the embedded directory serves: a {@link DirectoryUser} as it is
+ * kept, before the directory derives the dn, the display name and the nested groups.
+ */
+export type OrganisationPerson = Omit<DirectoryUser, 'dn' | 'displayName' | 'groups'> & {
   /** Direct group memberships (by group name); nesting comes from the groups' `memberOf`. */
   groups: string[];
-}
+};
 
 /** A group of that organisation. */
 export interface OrganisationGroup {

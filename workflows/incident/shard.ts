@@ -34,9 +34,7 @@ import {
   npsUpdate,
   peopleQuery,
   personQuery,
-  shardCommandSignal,
   shardNpsReportBoundPatch,
-  shardReportSignal,
   shardStatusQuery,
   validateAffected,
   validateConfirm,
@@ -49,12 +47,16 @@ import {
   type NpsResult,
   type OutcomeCounts,
   type PersonState,
+} from './definitions';
+import {
+  shardCommandSignal,
+  shardReportSignal,
   type ShardCommand,
   type ShardInput,
   type ShardPerson,
   type ShardResult,
   type ShardState,
-} from './definitions';
+} from './protocol';
 
 type IncidentActivities = ReturnType<typeof createIncidentActivities>;
 const acts = proxyActivities<IncidentActivities>(batch);

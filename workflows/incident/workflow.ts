@@ -35,7 +35,6 @@ import type { ExperienceActivities, IncidentRecord } from '../../activities/expe
 import { batch, cmdbCall, experienceCall, notification, withRetryInterval } from '../shared/activity-options';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {
-  emptyCounts,
   emptyOutcomes,
   incidentExperiencePatch,
   incidentInputProblems,
@@ -43,12 +42,9 @@ import {
   incidentShardWorkflowId,
   incidentStatusQuery,
   npsView,
-  oneLine,
   progressUpdate,
   resolveUpdate,
   settingsOf,
-  shardCommandSignal,
-  shardReportSignal,
   validateProgress,
   validateResolve,
   type AffectedCounts,
@@ -56,16 +52,21 @@ import {
   type IncidentContent,
   type IncidentInput,
   type IncidentResult,
-  type IncidentResumeState,
   type IncidentStatus,
   type NotificationKind,
   type OutcomeCounts,
   type PhaseRecord,
   type ProgressResult,
   type ResolveResult,
+} from './definitions';
+import {
+  shardCommandSignal,
+  shardReportSignal,
+  type IncidentResumeState,
   type ShardCommand,
   type ShardInput,
-} from './definitions';
+} from './protocol';
+import { detailsOf, outcomesOf, statusOf, totalsOf } from './projections';
 import { settled } from './settle';
 import { incidentShardWorkflow } from './shard';
 
@@ -156,24 +157,11 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   const liveShards = () => s.reports.map((_, n) => n).filter((n) => !s.lostShards.includes(n));
 
   function totals(): AffectedCounts {
-    const t = emptyCounts();
-    for (const r of s.reports) {
-      if (!r) continue;
-      t.affected += r.counts.affected;
-      t.confirmedFixed += r.counts.confirmedFixed;
-      t.stillBroken += r.counts.stillBroken;
-      t.noAnswer += r.counts.noAnswer;
-      t.followedUp += r.counts.followedUp;
-      for (const k of ['responses', 'sum', 'promoters', 'passives', 'detractors'] as const) t.nps[k] += r.counts.nps[k];
-    }
-    return t;
+    return totalsOf(s.reports);
   }
 
   function outcomes(): OutcomeCounts {
-    const o = emptyOutcomes();
-    for (const r of s.reports)
-      if (r?.outcomes) for (const k of Object.keys(o) as (keyof OutcomeCounts)[]) o[k] += r.outcomes[k];
-    return o;
+    return outcomesOf(s.reports);
   }
 
   const allCarriedOut = (seq: number) => liveShards().every((n) => (s.reports[n]?.doneCommandSeq ?? 0) >= seq);
@@ -194,40 +182,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   // --- the banner, the console and IT's actions ---------------------------------------------
 
   function status(): IncidentStatus {
-    const counts = totals();
-    return {
-      incidentId: input.incidentId,
-      workflowId,
-      serviceId: input.serviceId,
-      serviceName: s.serviceName,
-      title: input.title,
-      message: input.message,
-      workaround: input.workaround ?? null,
-      status: s.status,
-      phase: s.phase,
-      declaredBy: input.declaredBy,
-      declaredAt: s.declaredAt,
-      notes: s.notes,
-      latestNote: s.notes[s.notes.length - 1] ?? null,
-      phases: s.phases,
-      subscribers: s.subscribers,
-      notifications: s.notifications,
-      notifying: s.notifying
-        ? {
-            kind: s.notifying.kind,
-            phase: s.notifying.phase,
-            startedAt: s.notifying.startedAt,
-            finishedAt: null,
-            counts: s.notifying.counts,
-          }
-        : null,
-      counts,
-      npsView: npsView(counts.nps),
-      shardCount: scale.shardCount,
-      shardsNotReported: liveShards().filter((n) => s.reports[n] === null).length,
-      closedAt: s.closedAt,
-      closeReason: s.closeReason,
-    };
+    return statusOf(input, s, { workflowId, shardCount: scale.shardCount, liveShards: liveShards() });
   }
 
   function command(build: (seq: number) => ShardCommand): number {
@@ -515,25 +470,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   }
 
   function showDetails(): void {
-    const t = totals();
-    const last = s.notifications[s.notifications.length - 1];
-    const nps = npsView(t.nps);
-    setCurrentDetails(
-      [
-        `**Phase ${s.phase} · ${s.status}** · ${s.serviceName}${s.runs > 1 ? ` (run ${s.runs})` : ''}`,
-        s.notifying
-          ? `Notifying subscribers (${s.notifying.kind}): ${s.notifying.counts.subscribers} so far`
-          : last
-            ? `Last notice (${last.kind}): ${last.counts.subscribers} subscribers, ${last.counts.emailsSent + last.counts.alreadySent} emails, ${last.counts.smsSent} SMS, ${last.counts.failed} refused`
-            : '',
-        `Affected ${t.affected} · fixed ${t.confirmedFixed} · still broken ${t.stillBroken} · no answer ${t.noAnswer} · followed up ${t.followedUp}`,
-        nps.responses > 0 ? `NPS ${nps.score} (${nps.responses} answers, average ${nps.average})` : '',
-        s.notes.length > 0 ? `Latest note: ${oneLine(s.notes[s.notes.length - 1]!.text, 160)}` : '',
-        s.status === 'closed' ? `Closed: ${s.closeReason}` : waitingFor ? `Now: ${waitingFor}` : '',
-      ]
-        .filter((l) => l !== '')
-        .join('\n\n'),
-    );
+    setCurrentDetails(detailsOf(s, waitingFor));
   }
 
   // --- the main loop: each step is resumable after continue-as-new --------------------------

@@ -1,5 +1,5 @@
 /**
- * Where the send ledger lives (integrations/ledger/config.ts) and how worker/integrations.ts
+ * Where the send ledger lives (integrations/ledger/config.ts) and how wiring/integrations.ts
  * wires it: PostgreSQL in production (never one worker's disk), the file in the embedded default.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
