@@ -5,6 +5,7 @@ import type { Mailer } from '../integrations/email/types';
 import type { SendLedger } from '../integrations/ledger/types';
 import type { ProvisionerRegistry } from '../integrations/provisioning/types';
 import type { SmsSender } from '../integrations/sms/types';
+import type { WebhookSender } from '../integrations/webhooks/standard-webhooks';
 
 /** Settings the activities need besides the integrations (from worker config). */
 export interface ActivitySettings {
@@ -27,4 +28,6 @@ export interface ActivityDeps {
   /** Experience metrics (time to outcome, NPS…), written by activities so a retry never counts twice. */
   experience: ExperienceStore;
   settings: ActivitySettings;
+  /** Journey events to webhook subscribers (worker/webhooks-config.ts); absent or null: nobody subscribed. */
+  webhooks?: WebhookSender | null;
 }

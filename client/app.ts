@@ -69,6 +69,8 @@ export interface PortalConfig {
   catalog?: JourneysDeps['catalog'];
   /** Tests and demos: first retry interval of new journeys' activities, in ms. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions new journeys tell (worker/webhooks-config.ts `eventRoutesOf`). */
+  events?: JourneysDeps['events'];
 }
 
 /** Everything the app is built over (injected: tests and `npm start` wire different integrations). */
@@ -304,6 +306,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     ...(deps.config.incidentDefaults ? { incidentDefaults: deps.config.incidentDefaults } : {}),
     catalog,
+    ...(deps.config.events ? { events: deps.config.events } : {}),
     ...(deps.config.retryInitialIntervalMs !== undefined
       ? { retryInitialIntervalMs: deps.config.retryInitialIntervalMs }
       : {}),

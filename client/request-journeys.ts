@@ -23,6 +23,7 @@ import {
 } from '../workflows/fulfilment/definitions';
 import { Requester, ServiceId, Stage, Outcome } from '../workflows/shared/search-attributes';
 import type { CatalogPort } from './catalog-port';
+import type { EventRoute } from '../workflows/shared/event-types';
 import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFound, toHttpError } from './errors';
 import type { JourneyTimeouts } from './journeys';
 import { listExecutions, quote, withDeadline } from './temporal-reads';
@@ -37,6 +38,8 @@ export interface RequestJourneysDeps {
   catalog: CatalogPort;
   /** Tests: fast activity retries for new journeys. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions new requests tell (workflows/shared/events.ts). */
+  events?: EventRoute[];
 }
 
 /** Public request ids are the journeys' workflow ids: `fulfil-<service>-<requestId>`. */
@@ -217,7 +220,9 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       }
       throw err;
     }
-    const { options } = prepared;
+    const options = deps.events
+      ? { ...prepared.options, args: [{ ...prepared.input, events: deps.events }] as typeof prepared.options.args }
+      : prepared.options;
     const fields = prepared.input.fields;
     const inputPrint = fingerprint({ s: prepared.service.id, r: prepared.input.requester, f: fields });
     try {

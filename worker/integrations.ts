@@ -25,6 +25,7 @@ import { smsConfigFromEnv } from '../integrations/sms/config';
 import { createOutboxSms } from '../integrations/sms/outbox-sms';
 import { createTwilioSms } from '../integrations/sms/twilio-sms';
 import type { CoreConfig } from './config';
+import { webhookSenderOf, webhooksConfigFromEnv } from './webhooks-config';
 
 type Env = Record<string, string | undefined>;
 
@@ -51,6 +52,7 @@ export function createIntegrations(
     ledgerConfigFromEnv(env, { integrations: config.INTEGRATIONS, dataDir }),
   );
   const experience = createExperienceStoreFromConfig(experienceConfigFromEnv(env, dataDir));
+  const webhooks = webhookSenderOf(webhooksConfigFromEnv(env));
   if (config.INTEGRATIONS === 'embedded') {
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
     // Group membership changes (access grants) survive a restart, as the journeys that made them do.
@@ -68,6 +70,7 @@ export function createIntegrations(
         ledger,
         experience,
         settings,
+        webhooks,
       },
       outbox,
       close: async () => {
@@ -87,6 +90,7 @@ export function createIntegrations(
       ledger,
       experience,
       settings,
+      webhooks,
     },
     outbox: null,
     close: async () => {

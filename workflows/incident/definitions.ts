@@ -11,6 +11,8 @@
 import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import { IncidentId, JourneyKind, Outcome, Requester, ServiceId, Stage } from '../shared/search-attributes';
+import { eventRoutesProblems, type EventRoute } from '../shared/event-types';
+import type { EventOutboxState } from '../shared/events';
 
 // ---------------------------------------------------------------------------------------------
 // Type names and ids
@@ -154,6 +156,8 @@ export interface IncidentInput {
   reopen?: Partial<ReopenPolicy>;
   /** Tests and demos: first retry interval of activities, in ms, so failures take seconds. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions told about this journey (the API sets it from WEBHOOKS; workflows/shared/events.ts). */
+  events?: EventRoute[];
   /** Set by the workflow itself when it continues as new; never by callers. */
   resume?: IncidentResumeState;
 }
@@ -242,6 +246,7 @@ export function incidentInputProblems(input: IncidentInput): string[] {
     problems.push('reopen.stillBrokenAbove: a whole number ≥ 0');
   if (!bounded(r.stillBrokenShareAbove, 0, 1)) problems.push('reopen.stillBrokenShareAbove: a share from 0 to 1');
   if (!Number.isInteger(r.maxPhases) || !bounded(r.maxPhases, 1, 20)) problems.push('reopen.maxPhases: 1 to 20');
+  problems.push(...eventRoutesProblems(input.events));
   return problems;
 }
 
@@ -727,6 +732,8 @@ export interface RunningPass extends NotificationPass {
 /** The incident's state, carried across continue-as-new (internal, but plain readable JSON). */
 export interface IncidentResumeState {
   version: 1;
+  /** Journey events not yet delivered (workflows/shared/events.ts); absent in runs from before them. */
+  events?: EventOutboxState;
   step: IncidentStep;
   status: IncidentStatusName;
   phase: number;
