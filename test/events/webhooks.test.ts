@@ -9,14 +9,15 @@
  * holds it unanswered): the delivery is retried by another worker process with the same
  * `webhook-id`, so the receiver counts one delivery more than events, and every event once by id.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createActivities } from '../../activities';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createJourneys, type Journeys } from '../../client/journeys';
 import { waitForExit } from '../../embedded/child-exit';
@@ -30,10 +31,13 @@ import { createLogger } from '../../worker/logger';
 import { activitySettings, requireSecrets } from '../../worker/settings';
 import { eventRoutesOf, webhooksConfigFromEnv } from '../../worker/webhooks-config';
 import { journeyEventTypes } from '../../workflows/shared/event-types';
+import { recordHistory, recordingHistories } from '../support/histories';
 import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { startWebhookReceiver, type ReceivedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** The last commit whose workflows knew nothing of events (for the histories from before the patch). */
+const beforeEventsCommit = 'a994ad5';
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 /** Seconds, not hours; two shards; nobody says "affects me", so it closes once resolved. */
 const incidentDefaults = {
@@ -93,6 +97,8 @@ function gateway(env: Record<string, string>): Journeys {
     log: createLogger({ level: 'warn', pretty: false }),
     incidentDefaults,
     retryInitialIntervalMs: 300,
+    // A machine shared with other suites: IT's clicks may wait longer than a person would.
+    timeouts: { queryMs: 5_000, updateMs: 30_000, startMs: 15_000, detailMs: 15_000 },
     ...(events ? { events } : {}),
   });
 }
@@ -164,16 +170,22 @@ const requestTypes = [
 ];
 const incidentTypes = ['incident.declared', 'incident.progress', 'incident.resolved', 'incident.closed'];
 
+/** The worker side in this process: the embedded integrations and the webhook sender from `env`. */
+function integrationsFor(env: Record<string, string>) {
+  const config = loadCoreConfig(env);
+  const secrets = requireSecrets(config);
+  const integrations: Integrations = createIntegrations(config, activitySettings(config, secrets), env, {
+    demoPassword: secrets.demoPassword,
+  });
+  cleanups.push(() => integrations.close());
+  return { config, integrations };
+}
+
 describe('journey events to a Standard Webhooks receiver', () => {
   it('a request and an incident: every event signed, delivered once, in order, without full phone numbers', async () => {
     const dataDir = join(dir, 'in-process');
     const env = envFor(dataDir, uniqueTaskQueue('webhooks'));
-    const config = loadCoreConfig(env);
-    const secrets = requireSecrets(config);
-    const integrations: Integrations = createIntegrations(config, activitySettings(config, secrets), env, {
-      demoPassword: secrets.demoPassword,
-    });
-    cleanups.push(() => integrations.close());
+    const { config, integrations } = integrationsFor(env);
     expect(integrations.deps.webhooks?.subscriptions()).toEqual(['ticketing']);
     const worker: Worker = await createWorker({
       connection: testEnv.nativeConnection,
@@ -186,6 +198,8 @@ describe('journey events to a Standard Webhooks receiver', () => {
     const before = receiver.deliveries.length;
     const started = Date.now();
     const ids = await worker.runUntil(runBoth(gateway(env), 'in-process'));
+    await recordHistory(testEnv.client, ids.requestId, 'expensatron-with-events');
+    await recordHistory(testEnv.client, ids.incidentWorkflowId, 'crm-outage-with-events');
     const request = receiver.of(ids.requestId);
     const incident = receiver.of(ids.incidentWorkflowId);
     console.log(
@@ -283,4 +297,39 @@ describe('journey events to a Standard Webhooks receiver', () => {
     expect(redelivered.length).toBe(2);
     expect(all.length).toBeGreaterThanOrEqual(unique(all) + 1);
   }, 180_000);
+
+  /**
+   * A rolling deploy: the API already puts subscriptions in the input, a worker with the code
+   * from before events runs the journey. Its history has no `journey-events` marker, so today's
+   * code replays it without sending (test/replay: it fails to replay without the patch guard).
+   * Recorded only by `npm run histories:record`: it bundles the workflows of that commit.
+   */
+  it.runIf(recordingHistories())(
+    'before the patch: journeys started with subscriptions on the old code',
+    async () => {
+      const old = join(dir, 'before-events');
+      mkdirSync(old);
+      execFileSync('sh', ['-c', `git archive ${beforeEventsCommit} workflows activities | tar -x -C '${old}'`], {
+        cwd: repoRoot,
+      });
+      symlinkSync(join(repoRoot, 'node_modules'), join(old, 'node_modules'));
+      const bundle = await bundleWorkflowCode({ workflowsPath: join(old, 'workflows/index.ts') });
+      const env = envFor(join(dir, 'before-events-data'), uniqueTaskQueue('webhooks-before'));
+      const { config, integrations } = integrationsFor(env);
+      const worker = await Worker.create({
+        connection: testEnv.nativeConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowBundle: bundle,
+        activities: createActivities(integrations.deps),
+        maxCachedWorkflows: 0,
+      });
+      const ids = await worker.runUntil(runBoth(gateway(env), 'before-events'));
+      expect(receiver.of(ids.requestId)).toEqual([]);
+      expect(receiver.of(ids.incidentWorkflowId)).toEqual([]);
+      await recordHistory(testEnv.client, ids.requestId, 'expensatron-events-before-journey-events');
+      await recordHistory(testEnv.client, ids.incidentWorkflowId, 'crm-outage-events-before-journey-events');
+    },
+    120_000,
+  );
 });
