@@ -121,8 +121,32 @@ export const js = `
       if(b){ setTimeout(function(){ b.disabled=true; },0); }
     });
   }
+  function servicePicker(input){
+    var list=document.getElementById(input.getAttribute('list'));
+    var src=input.getAttribute('data-service-search');
+    var seq=0, timer=null;
+    if(!list||!src) return;
+    input.addEventListener('input',function(){
+      clearTimeout(timer);
+      timer=setTimeout(function(){
+        var mine=++seq;
+        fetch(src+'?q='+encodeURIComponent(input.value),{headers:{accept:'application/json'},credentials:'same-origin'})
+          .then(function(r){return r.ok?r.json():null;})
+          .then(function(body){
+            if(!body||mine!==seq) return;
+            list.textContent='';
+            body.services.forEach(function(s){
+              var o=document.createElement('option'); o.value=s.id; o.textContent=s.name; list.appendChild(o);
+            });
+            list.setAttribute('data-for',input.value);
+          })
+          .catch(function(){});
+      },150);
+    });
+  }
   document.addEventListener('DOMContentLoaded',function(){
     localTimes(document);
+    document.querySelectorAll('input[data-service-search]').forEach(servicePicker);
     document.querySelectorAll('[data-live]').forEach(live);
     document.querySelectorAll('form[data-validate]').forEach(validating);
     document.querySelectorAll('form[data-once]').forEach(once);
