@@ -1,5 +1,5 @@
 /**
- * The request-fulfilment journey (seed: "How it works", Steve asks for Expensatron): one generic
+ * The request-fulfilment journey (Steve asks for Expensatron and has it within minutes): one generic
  * workflow that runs the steps of a service's plan (catalog/), telling the requester at every
  * step. The plan travels in the input, so a catalog change never alters a journey in flight.
  *

@@ -1,5 +1,5 @@
 /**
- * The incident journey (seed: "Servicing failure demand", the CRM outage).
+ * The incident journey ("servicing failure demand": the CRM outage, the people it hit told and asked).
  *
  * IT declares an incident on a service; every subscriber is told (page by page, in batch
  * activities that only return counts); people say "this affects me" on their own shard; IT
