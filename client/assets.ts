@@ -4,6 +4,7 @@
  * updates, as-you-type validation and local times.
  */
 import { createHash } from 'node:crypto';
+import { chartCss } from './experience/charts';
 
 /** The one stylesheet: readable, visible focus, no framework. */
 export const css = `
@@ -51,7 +52,7 @@ main:has(.experience){max-width:76rem}
 .experience td.num,.experience th.num{text-align:right;font-variant-numeric:tabular-nums}.experience td.num{white-space:nowrap}
 .xla-status{white-space:nowrap;font-weight:600}.xla-met{color:var(--ok)}.xla-at-risk{color:var(--warn)}.xla-broken{color:var(--err)}.xla-no-data,.xla-none{color:var(--muted);font-weight:400}
 .experience-filter{display:flex;flex-wrap:wrap;gap:0 16px;align-items:end}.experience-filter label{margin-top:0}.experience-filter select{width:auto}
-`;
+${chartCss}`;
 
 /** The one script: live regions (`data-live`), as-you-type validation (`data-validate`), local times. */
 export const js = `

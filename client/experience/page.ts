@@ -5,6 +5,7 @@
  * report is escaped — NPS comments and ids are user input.
  */
 import { percentileOf } from '../../integrations/experience/aggregate';
+import { renderTrendCharts } from './charts';
 import { formatDuration, formatNps, formatPercent } from '../../integrations/experience/format';
 import type { ExperienceReport, ServiceReport } from '../../integrations/experience/report';
 import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../integrations/experience/types';
@@ -255,6 +256,7 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
   return `<section class="experience" aria-labelledby="experience-title">
 <h2 id="experience-title">Experience</h2>
 <p class="experience-window">From ${time(report.window.from)} to ${time(report.window.to)}. Percentiles are nearest-rank: p95 is the time within which 95% of journeys reached their outcome. NPS = % promoters − % detractors.</p>
+${renderTrendCharts(report)}
 ${xla}
 ${timeToOutcome}
 ${nps}
