@@ -234,13 +234,32 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
       iosLink: blankToUndefined(values.iosLink),
       androidLink: blankToUndefined(values.androidLink),
     });
-  const findService = (request: FastifyRequest, serviceId: string) =>
-    cmdb.getService(serviceId).catch((err: unknown) => {
+  /**
+   * Validates a declaration and finds its service in the CMDB: both, or the form again (400)
+   * with every problem (an id the CMDB does not know is the person's to correct).
+   */
+  const checkDeclare = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, unknown>,
+  ): Promise<
+    | { refused: FastifyReply }
+    | { refused: null; data: z.infer<typeof declareBody>; service: { id: string; name: string } }
+  > => {
+    const again = async (errors: Errors) => ({
+      refused: renderPage(request, reply, env, 'IT console', await consoleHome(reply, errors, values), 400),
+    });
+    const parsed = parseDeclare(values);
+    if (!parsed.success) return again(errorsOf(parsed.error));
+    const service = await cmdb.getService(parsed.data.serviceId).catch((err: unknown) => {
       // The CMDB refusing the id itself is the person's to correct, not an outage.
       if (isIntegrationError(err) && !err.retryable) return null;
       request.log.warn({ err }, 'CMDB lookup failed');
       throw new HttpError('unavailable', 'The CMDB is not reachable; try again in a minute');
     });
+    if (!service) return again({ serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` });
+    return { refused: null, data: parsed.data, service };
+  };
 
   /**
    * The confirm step: who will be told, before anyone is. The declaration itself is the next
@@ -250,26 +269,9 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
   app.post('/console/incidents/confirm', { preHandler: csrf }, async (request, reply) => {
     if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
     const values = formValues(request.body);
-    const parsed = parseDeclare(values);
-    if (!parsed.success)
-      return renderPage(
-        request,
-        reply,
-        env,
-        'IT console',
-        await consoleHome(reply, errorsOf(parsed.error), values),
-        400,
-      );
-    const service = await findService(request, parsed.data.serviceId);
-    if (!service)
-      return renderPage(
-        request,
-        reply,
-        env,
-        'IT console',
-        await consoleHome(reply, { serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` }, values),
-        400,
-      );
+    const checked = await checkDeclare(request, reply, values);
+    if (checked.refused) return checked.refused;
+    const { data, service } = checked;
     const count = await cmdb.countSubscribers(service.id).catch((err: unknown) => {
       request.log.warn({ err }, 'CMDB subscriber count failed');
       return null;
@@ -297,13 +299,13 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
           <dt>Service</dt>
           <dd>${service.name} (${service.id})</dd>
           <dt>Title</dt>
-          <dd>${parsed.data.title}</dd>
+          <dd>${data.title}</dd>
           <dt>Message to users</dt>
-          <dd>${parsed.data.message}</dd>
+          <dd>${data.message}</dd>
           ${
-            parsed.data.workaround
+            data.workaround
               ? html`<dt>Workaround</dt>
-                  <dd>${parsed.data.workaround}</dd>`
+                  <dd>${data.workaround}</dd>`
               : null
           }
         </dl>
@@ -329,42 +331,24 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
     const session = requireRole(request, reply, env, 'it-staff', itOnly);
     if (!session) return reply;
     const values = (request.body ?? {}) as Record<string, unknown>;
-    const parsed = parseDeclare(values);
-    if (!parsed.success)
-      return renderPage(
-        request,
-        reply,
-        env,
-        'IT console',
-        await consoleHome(reply, errorsOf(parsed.error), values),
-        400,
-      );
-    const service = await findService(request, parsed.data.serviceId);
-    if (!service) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'IT console',
-        await consoleHome(reply, { serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` }, values),
-        400,
-      );
-    }
+    const checked = await checkDeclare(request, reply, values);
+    if (checked.refused) return checked.refused;
+    const { data, service } = checked;
     const declared = await journeys.declareIncident({
       serviceId: service.id,
-      title: parsed.data.title,
-      message: parsed.data.message,
-      workaround: parsed.data.workaround
+      title: data.title,
+      message: data.message,
+      workaround: data.workaround
         ? {
-            text: parsed.data.workaround,
+            text: data.workaround,
             links: {
-              ...(parsed.data.iosLink ? { ios: parsed.data.iosLink } : {}),
-              ...(parsed.data.androidLink ? { android: parsed.data.androidLink } : {}),
+              ...(data.iosLink ? { ios: data.iosLink } : {}),
+              ...(data.androidLink ? { android: data.androidLink } : {}),
             },
           }
         : null,
       declaredBy: session.accountName,
-      incidentKey: parsed.data.submissionId ? `portal:${session.accountName}:${parsed.data.submissionId}` : null,
+      incidentKey: data.submissionId ? `portal:${session.accountName}:${data.submissionId}` : null,
     });
     return reply.redirect(`/console/incidents/${encodeURIComponent(declared.id)}`, 303);
   });

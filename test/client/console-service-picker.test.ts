@@ -5,26 +5,13 @@
  * subscribers will be told. The same without JavaScript: the GET search lists the matches, a
  * link fills the field in, and the confirm page's buttons are plain forms.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoPassword, startAppEnv, type AppEnv } from './support/app-env';
-import { launchChromium, signInWithKeyboard } from './support/browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { demoPassword } from './support/app-env';
+import { browserSuite, signInWithKeyboard } from './support/browser';
 
-const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
-
-let t: AppEnv;
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  // With a worker: the declared incidents run (and answer the console's queries at once).
-  [t, browser] = await Promise.all([startAppEnv({ listen: true, worker: true }), launchChromium()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+// With a worker: the declared incidents run (and answer the console's queries at once).
+const s = browserSuite({ worker: true });
 
 /** The values of the datalist's options, as the page has them now. */
 const options = async (page: Page): Promise<(string | null)[]> => {
@@ -39,10 +26,10 @@ async function describeOutage(page: Page, title: string): Promise<void> {
 
 describe('the IT console service picker', () => {
   it('search as you type, then the count of subscribers before declaring', { timeout: 60_000 }, async () => {
-    const context = await browser.newContext();
+    const context = await s.browser.newContext();
     const page = await context.newPage();
-    await signInWithKeyboard(page, t.url, 'ivy', demoPassword);
-    await page.goto(`${t.url}/console`);
+    await signInWithKeyboard(page, s.t.url, 'ivy', demoPassword);
+    await page.goto(`${s.t.url}/console`);
     // Server-rendered: every CMDB service is in the datalist before anyone types.
     expect(await options(page)).toEqual(['crm', 'email', 'expensatron']);
 
@@ -54,21 +41,21 @@ describe('the IT console service picker', () => {
     await describeOutage(page, 'CRM web app unavailable (picker)');
     await page.getByRole('button', { name: 'Review and declare' }).click();
 
-    await page.waitForURL(`${t.url}/console/incidents/confirm`);
+    await page.waitForURL(`${s.t.url}/console/incidents/confirm`);
     expect(await page.locator('h1').textContent()).toBe('Declare an incident on CRM?');
     expect(await page.locator('[data-subscribers]').getAttribute('data-subscribers')).toBe('4');
     expect(await page.locator('main').textContent()).toContain('4 subscribers of CRM will be told');
-    await page.screenshot({ path: `${artifacts}console-declare-confirm.png`, fullPage: true });
+    await page.screenshot({ path: `${s.artifacts}console-declare-confirm.png`, fullPage: true });
     await page.getByRole('button', { name: 'Declare and notify 4 subscribers' }).click();
     await page.waitForURL(/\/console\/incidents\/crm-/);
     await context.close();
   });
 
   it('works without JavaScript: find, pick, confirm, change, declare', { timeout: 60_000 }, async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await s.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signInWithKeyboard(page, t.url, 'ivy', demoPassword);
-    await page.goto(`${t.url}/console`);
+    await signInWithKeyboard(page, s.t.url, 'ivy', demoPassword);
+    await page.goto(`${s.t.url}/console`);
     await page.getByRole('searchbox', { name: 'Find a service in the CMDB' }).fill('mail');
     await page.getByRole('button', { name: 'Find' }).click();
     const matches = page.getByRole('list', { name: 'Services matching “mail”' });
@@ -90,7 +77,7 @@ describe('the IT console service picker', () => {
     await page.waitForURL(/\/console\/incidents\/email-/);
 
     // An id the CMDB does not know is refused on the form, before any confirm step.
-    await page.goto(`${t.url}/console`);
+    await page.goto(`${s.t.url}/console`);
     await page.getByRole('combobox', { name: /^Service/ }).fill('teleporter');
     await describeOutage(page, 'Teleporter jammed');
     await page.getByRole('button', { name: 'Review and declare' }).click();

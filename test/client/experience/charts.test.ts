@@ -4,29 +4,14 @@
  * SVG images with a name and a description in words, above the tables, which stay. A screenshot
  * of the charts is saved to test/artifacts/experience-charts.png.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { npsPerWeek, weekOf } from '../../../client/experience/charts';
 import type { DailyExperience } from '../../../integrations/experience/types';
-import { demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
-import { launchChromium, signInWithKeyboard } from '../support/browser';
+import { demoPassword } from '../support/app-env';
+import { browserSuite, signInWithKeyboard } from '../support/browser';
 import { feedRecent } from './fixtures';
 
-const artifacts = fileURLToPath(new URL('../../artifacts/', import.meta.url));
-
-let t: AppEnv;
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  [t, browser] = await Promise.all([startAppEnv({ listen: true }), launchChromium()]);
-  await feedRecent(t.deps.experience);
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const s = browserSuite({}, (t) => feedRecent(t.deps.experience));
 
 const nps = (promoters: number, passives: number, detractors: number) => ({
   responses: promoters + passives + detractors,
@@ -63,10 +48,10 @@ describe('the experience charts in a real browser, without JavaScript', () => {
     'time to outcome per day and NPS per week, named and described, above the tables',
     { timeout: 60_000 },
     async () => {
-      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1000, height: 900 } });
+      const context = await s.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1000, height: 900 } });
       const page = await context.newPage();
-      await signInWithKeyboard(page, t.url, 'ivy', demoPassword);
-      await page.goto(`${t.url}/console/experience`);
+      await signInWithKeyboard(page, s.t.url, 'ivy', demoPassword);
+      await page.goto(`${s.t.url}/console/experience`);
 
       const npsChart = page.getByRole('img', { name: 'Net Promoter Score per week, all services' });
       await expect.poll(() => npsChart.count()).toBe(1);
@@ -101,7 +86,7 @@ describe('the experience charts in a real browser, without JavaScript', () => {
       expect(chartsTop).toBeLessThan(tableTop);
       expect(await page.getByRole('table', { name: 'Per day' }).count()).toBe(1);
 
-      await page.locator('section.experience-charts').screenshot({ path: `${artifacts}experience-charts.png` });
+      await page.locator('section.experience-charts').screenshot({ path: `${s.artifacts}experience-charts.png` });
       await context.close();
     },
   );
