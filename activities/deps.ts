@@ -6,6 +6,7 @@ import type { SendLedger } from '../integrations/ledger/types';
 import type { ProvisionerRegistry } from '../integrations/provisioning/types';
 import type { SmsSender } from '../integrations/sms/types';
 import type { ActivitySettings } from '../config/settings';
+import type { WebhookSender } from '../integrations/webhooks/standard-webhooks';
 
 /** Everything activities talk to: injected, so tests pass real adapters on test servers. */
 export interface ActivityDeps {
@@ -18,4 +19,6 @@ export interface ActivityDeps {
   /** Experience metrics (time to outcome, NPS…), written by activities so a retry never counts twice. */
   experience: ExperienceStore;
   settings: ActivitySettings;
+  /** Journey events to webhook subscribers (wiring/webhooks-config.ts); absent or null: nobody subscribed. */
+  webhooks?: WebhookSender | null;
 }

@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { createFulfilmentActivities } from './fulfilment';
 import { createIncidentActivities } from './incident';
 import { createExperienceActivities } from './experience';
+import { createWebhookActivities } from './webhooks';
 
 /**
  * All activities the worker registers, built over injected integrations
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFulfilmentActivities(deps),
     ...createIncidentActivities(deps),
     ...createExperienceActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Catalog search: the words people type against titles, keywords and descriptions. A title hit
- * outranks everything else (the seed: searching "Expensatron" must put the Expensatron page
+ * outranks everything else (searching "Expensatron" must put the Expensatron page
  * first), then keywords, then the summary and description. Words match whole or by prefix
  * ("expens" finds Expensatron), case- and accent-insensitively.
  */

@@ -268,6 +268,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     log: app.log,
     ...(deps.config.incidentDefaults ? { incidentDefaults: deps.config.incidentDefaults } : {}),
     catalog,
+    ...(deps.config.events ? { events: deps.config.events } : {}),
     ...(deps.config.retryInitialIntervalMs !== undefined
       ? { retryInitialIntervalMs: deps.config.retryInitialIntervalMs }
       : {}),

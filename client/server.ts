@@ -17,6 +17,8 @@ import { publicUrl } from '../config/settings';
 import { apiKeysFromEnv, type ApiKeyEntry } from './api/keys';
 import { buildApp } from './app';
 import { environment } from '../config/env';
+import { eventRoutesOf, webhooksConfigFromEnv } from '../wiring/webhooks-config';
+import type { EventRoute } from '../workflows/shared/event-types';
 
 /** What `npm start` and the API process hand the server (they own and close these). */
 export interface ApiServerDeps {
@@ -35,6 +37,8 @@ export interface ApiServerDeps {
   temporalUiUrl: string | null;
   /** Default: parsed from API_KEYS / API_KEYS_FILE in the environment. */
   apiKeys?: readonly ApiKeyEntry[];
+  /** Webhook subscriptions new journeys tell (names and event types). Default: from WEBHOOKS in the environment. */
+  events?: EventRoute[];
   /** Default: the project's pino logger at LOG_LEVEL (pretty outside production). */
   logger?: PinoLogger | false;
 }
@@ -58,6 +62,7 @@ export async function startApiServer(
   listen?: { host?: string; port?: number },
 ): Promise<ApiServer> {
   const apiKeys = deps.apiKeys ?? apiKeysFromEnv(environment());
+  const events = deps.events ?? eventRoutesOf(webhooksConfigFromEnv(environment()));
   // Without a store from the caller, this server owns one: readied now, closed with the app.
   const ownsStore = deps.experience === undefined;
   const experience =
@@ -80,6 +85,7 @@ export async function startApiServer(
         linkSecret: deps.secrets.linkSecret,
         temporalUiUrl: deps.temporalUiUrl,
         namespace: deps.config.TEMPORAL_NAMESPACE,
+        ...(events ? { events } : {}),
       },
     });
     if (ownsStore) app.addHook('onClose', () => experience.close());

@@ -1,5 +1,5 @@
 /**
- * Eagle5, the demo organisation of the seed story, for the embedded default (`npm start`).
+ * Eagle5, the demo organisation the journeys are told with (Steve, Tony, Dana, Mia and Ivy), for the embedded default (`npm start`).
  * Plain data: the embedded directory and CMDB stand-ins are seeded from it. Phone numbers are
  * from Ofcom's drama range (+44 7700 900xxx), which no real phone uses.
  */

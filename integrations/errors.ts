@@ -26,7 +26,7 @@ export type IntegrationErrorCode = (typeof integrationErrorCodes)[number];
 export class IntegrationError extends Error {
   override readonly name = 'IntegrationError';
   constructor(
-    readonly system: 'directory' | 'cmdb' | 'email' | 'sms' | 'provisioning' | 'metrics',
+    readonly system: 'directory' | 'cmdb' | 'email' | 'sms' | 'provisioning' | 'metrics' | 'webhooks',
     readonly code: IntegrationErrorCode,
     message: string,
     readonly retryable: boolean = code === 'Unavailable',

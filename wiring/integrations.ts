@@ -28,6 +28,7 @@ import { createOutboxSms } from '../integrations/sms/outbox-sms';
 import { createTwilioSms } from '../integrations/sms/twilio-sms';
 import type { CoreConfig } from '../config/core';
 import { demoCmdbData, demoOrganisation } from '../embedded/demo-org';
+import { webhookSenderOf, webhooksConfigFromEnv } from './webhooks-config';
 
 type Env = Record<string, string | undefined>;
 
@@ -54,6 +55,7 @@ export function createIntegrations(
     ledgerConfigFromEnv(env, { integrations: config.INTEGRATIONS, dataDir }),
   );
   const experience = createExperienceStoreFromConfig(experienceConfigFromEnv(env, dataDir));
+  const webhooks = webhookSenderOf(webhooksConfigFromEnv(env));
   if (config.INTEGRATIONS === 'embedded') {
     const outbox = createFileOutbox(join(dataDir, 'outbox.jsonl'));
     // Group membership changes (access grants) survive a restart, as the journeys that made them do.
@@ -72,6 +74,7 @@ export function createIntegrations(
         ledger,
         experience,
         settings,
+        webhooks,
       },
       outbox,
       close: async () => {
@@ -91,6 +94,7 @@ export function createIntegrations(
       ledger,
       experience,
       settings,
+      webhooks,
     },
     outbox: null,
     close: async () => {

@@ -9,6 +9,7 @@ import { formatDuration, formatNps, formatPercent } from '../../experience/forma
 import type { ExperienceReport, ServiceReport } from '../../experience/report';
 import type { Distribution, WorstJourney, XlaEvaluation, XlaStatus } from '../../experience/types';
 import { escapeHtml } from '../web/html';
+import { renderTrendCharts } from './charts';
 
 export interface ExperiencePageOptions {
   /** Where people open the Temporal UI, e.g. http://localhost:8233; null: journey ids without links. */
@@ -255,6 +256,7 @@ export function renderExperiencePage(report: ExperienceReport, options: Experien
   return `<section class="experience" aria-labelledby="experience-title">
 <h2 id="experience-title">Experience</h2>
 <p class="experience-window">From ${time(report.window.from)} to ${time(report.window.to)}. Percentiles are nearest-rank: p95 is the time within which 95% of journeys reached their outcome. NPS = % promoters − % detractors.</p>
+${renderTrendCharts(report)}
 ${xla}
 ${timeToOutcome}
 ${nps}

@@ -4,6 +4,7 @@
  * search attributes, and acts on them through their updates — never a second copy of their
  * state, and never workflow code.
  */
+import type { EventRoute } from '../../workflows/shared/event-types';
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BusinessService, Cmdb } from '../../integrations/cmdb/types';
@@ -110,6 +111,8 @@ export interface JourneysDeps {
   catalog?: CatalogPort;
   /** Tests and demos: first retry interval of new journeys' activities, in ms. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions every new journey tells (names and event types, no URL or secret). */
+  events?: EventRoute[];
 }
 
 /** Builds the journeys gateway over one long-lived Temporal client. */
@@ -123,6 +126,7 @@ export function createJourneys(deps: JourneysDeps): Journeys {
     timeouts,
     log: deps.log,
     ...(deps.incidentDefaults ? { incidentDefaults: deps.incidentDefaults } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
   });
   const requests = createRequestJourneys({
     client: deps.client,
@@ -130,6 +134,7 @@ export function createJourneys(deps: JourneysDeps): Journeys {
     timeouts,
     log: deps.log,
     catalog: deps.catalog ?? createCatalogPort(),
+    ...(deps.events ? { events: deps.events } : {}),
     ...(deps.retryInitialIntervalMs !== undefined ? { retryInitialIntervalMs: deps.retryInitialIntervalMs } : {}),
   });
   return {

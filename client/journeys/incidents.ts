@@ -83,6 +83,8 @@ export interface IncidentJourneysDeps {
   log: FastifyBaseLogger;
   /** Defaults for new incidents (tests use seconds instead of hours). */
   incidentDefaults?: Pick<IncidentInput, 'timings' | 'scale' | 'reopen' | 'retryInitialIntervalMs'>;
+  /** Webhook subscriptions new incidents tell (workflows/shared/events.ts). */
+  events?: IncidentInput['events'];
 }
 
 function toView(s: IncidentStatus, running: boolean, followUp: IncidentView['followUp'] = []): IncidentView {
@@ -258,6 +260,7 @@ export function createIncidentJourneys(deps: IncidentJourneysDeps) {
       : newIncidentId(input.serviceId, new Date(), suffix);
     const workflowInput: IncidentInput = {
       ...deps.incidentDefaults,
+      ...(deps.events ? { events: deps.events } : {}),
       incidentId,
       serviceId: input.serviceId,
       title: input.title,

@@ -29,6 +29,7 @@ import {
 import { Requester, ServiceId, Stage, Outcome } from '../../workflows/shared/search-attributes';
 import type { CatalogPort } from './catalog-port';
 import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFound, toHttpError } from '../errors';
+import type { EventRoute } from '../../workflows/shared/event-types';
 import { fingerprint, type JourneyTimeouts } from './common';
 import { listExecutions, quote, withDeadline } from './temporal-reads';
 import type { RequestView, ServiceView } from './views';
@@ -43,6 +44,8 @@ export interface RequestJourneysDeps {
   catalog: CatalogPort;
   /** Tests: fast activity retries for new journeys. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions new requests tell (workflows/shared/events.ts). */
+  events?: EventRoute[];
 }
 
 /** Public request ids are the journeys' workflow ids: `fulfil-<service>-<requestId>`. */
@@ -237,7 +240,9 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
       }
       throw err;
     }
-    const { options } = prepared;
+    const options = deps.events
+      ? { ...prepared.options, args: [{ ...prepared.input, events: deps.events }] as typeof prepared.options.args }
+      : prepared.options;
     const fields = prepared.input.fields;
     const inputPrint = fingerprint({ s: prepared.service.id, r: prepared.input.requester, f: fields });
     try {

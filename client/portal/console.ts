@@ -13,6 +13,7 @@ import { html, timeTag, type SafeHtml } from '../web/html';
 import type { IncidentView } from '../journeys/views';
 import { csrfCheck, csrfField, itOnly, renderPage, requireRole } from './context';
 import type { PortalDeps } from './deps';
+import { pickerServices, registerServicePickerRoutes, serviceField, serviceSearch } from './service-picker';
 
 /** Form messages for people: the same checks as the API's (client/web/text.ts), worded for a page. */
 const controlCharacters =
@@ -134,96 +135,199 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
       ? html`<a href="${config.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(i.workflowId)}">See it in the Temporal UI</a>`
       : null;
 
-  const consoleHome = async (reply: FastifyReply, errors: Errors, values: Record<string, unknown>) => {
-    const [open, tasks] = await Promise.all([journeys.openIncidents(null), journeys.awaitingServiceDesk()]);
+  registerServicePickerRoutes(app, { env, cmdb, refusal: itOnly });
+
+  const consoleHome = async (reply: FastifyReply, errors: Errors, values: Record<string, unknown>, find = '') => {
+    const [open, tasks, services, found] = await Promise.all([
+      journeys.openIncidents(null),
+      journeys.awaitingServiceDesk(),
+      pickerServices(cmdb, ''),
+      find === '' ? Promise.resolve(null) : pickerServices(cmdb, find),
+    ]);
     return html`<h1>IT console</h1>
-<p><a href="/console/experience">Experience metrics</a>: time to outcome, NPS, incident settle times and experience level agreements per service.</p>
-<h2>Open incidents</h2>
-${open.complete ? null : html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`}
-${open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}
-<ul class="cards">${open.incidents.map(
-      (
-        i,
-      ) => html`<li data-incident="${i.id}"><h3><a href="/console/incidents/${i.id}">${i.serviceName}: ${i.title}</a></h3>
-<p>${i.status} · declared ${timeTag(i.declaredAt)} · ${i.counts.affected} affected</p></li>`,
-    )}</ul>
-<h2>Service desk tasks</h2>
-${tasks.length === 0 ? html`<p>No requests are waiting for the service desk.</p>` : null}
-<ul class="cards">${tasks.map(
-      (r) => html`<li data-request="${r.id}"><h3>${r.serviceTitle} for ${r.requester}</h3>
-<p>${r.waitingFor?.kind === 'manual-task' ? html`${r.waitingFor.task}, waiting since ${timeTag(r.waitingFor.since)}` : null}${r.summary ? html` · ${r.summary}` : null}</p>
-<form method="post" action="/console/tasks/${r.id}" data-once>${csrfField(reply)}
-<label for="note-${r.id}">Note for the requester (optional)</label><input id="note-${r.id}" name="note" maxlength="1000">
-<button type="submit">Mark done</button></form></li>`,
-    )}</ul>
-<h2 id="declare-heading">Declare an incident</h2>
-<form method="post" action="/console/incidents" aria-labelledby="declare-heading" data-once>${csrfField(reply)}
-<input type="hidden" name="submissionId" value="${typeof values.submissionId === 'string' ? values.submissionId : randomUUID()}">
-${textField('serviceId', 'Service', errors, values, { hint: 'The business service id in the CMDB, e.g. crm' })}
-${textField('title', 'Title', errors, values, { hint: 'Short, e.g. “CRM web app unavailable”' })}
-${textField('message', 'Message to users', errors, values, { area: true, hint: 'What users see and what IT is doing, in plain words' })}
-${textField('workaround', 'Workaround (optional)', errors, values, { area: true, required: false, hint: 'e.g. “The mobile CRM app works”' })}
-${textField('iosLink', 'Download link for iPhone (optional)', errors, values, { required: false, hint: 'Affected people with an iPhone can have it texted to them' })}
-${textField('androidLink', 'Download link for Android (optional)', errors, values, { required: false, hint: 'Affected people with an Android phone can have it texted to them' })}
-<div><button type="submit">Declare and notify subscribers</button></div></form>`;
+      <p>
+        <a href="/console/experience">Experience metrics</a>: time to outcome, NPS, incident settle times and experience
+        level agreements per service.
+      </p>
+      <h2>Open incidents</h2>
+      ${open.complete ? null : html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`}
+      ${open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}
+      <ul class="cards">
+        ${open.incidents.map(
+          (i) =>
+            html`<li data-incident="${i.id}">
+              <h3><a href="/console/incidents/${i.id}">${i.serviceName}: ${i.title}</a></h3>
+              <p>${i.status} · declared ${timeTag(i.declaredAt)} · ${i.counts.affected} affected</p>
+            </li>`,
+        )}
+      </ul>
+      <h2>Service desk tasks</h2>
+      ${tasks.length === 0 ? html`<p>No requests are waiting for the service desk.</p>` : null}
+      <ul class="cards">
+        ${tasks.map(
+          (r) =>
+            html`<li data-request="${r.id}">
+              <h3>${r.serviceTitle} for ${r.requester}</h3>
+              <p>
+                ${r.waitingFor?.kind === 'manual-task' ? html`${r.waitingFor.task}, waiting since ${timeTag(r.waitingFor.since)}` : null}${r.summary ? html` · ${r.summary}` : null}
+              </p>
+              <form method="post" action="/console/tasks/${r.id}" data-once>
+                ${csrfField(reply)} <label for="note-${r.id}">Note for the requester (optional)</label
+                ><input id="note-${r.id}" name="note" maxlength="1000" /> <button type="submit">Mark done</button>
+              </form>
+            </li>`,
+        )}
+      </ul>
+      <h2 id="declare-heading">Declare an incident</h2>
+      ${serviceSearch(find, found)}
+      <form method="post" action="/console/incidents/confirm" aria-labelledby="declare-heading" data-once>
+        ${csrfField(reply)}
+        <input
+          type="hidden"
+          name="submissionId"
+          value="${typeof values.submissionId === 'string' ? values.submissionId : randomUUID()}"
+        />
+        ${serviceField(errors, values, services)}
+        ${textField('title', 'Title', errors, values, { hint: 'Short, e.g. “CRM web app unavailable”' })}
+        ${textField('message', 'Message to users', errors, values, { area: true, hint: 'What users see and what IT is doing, in plain words' })}
+        ${textField('workaround', 'Workaround (optional)', errors, values, { area: true, required: false, hint: 'e.g. “The mobile CRM app works”' })}
+        ${textField('iosLink', 'Download link for iPhone (optional)', errors, values, { required: false, hint: 'Affected people with an iPhone can have it texted to them' })}
+        ${textField('androidLink', 'Download link for Android (optional)', errors, values, { required: false, hint: 'Affected people with an Android phone can have it texted to them' })}
+        <div><button type="submit">Review and declare</button></div>
+      </form>`;
   };
 
-  app.get('/console', async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    return renderPage(request, reply, env, 'IT console', await consoleHome(reply, {}, {}));
-  });
-
-  app.post('/console/incidents', { preHandler: csrf }, async (request, reply) => {
-    const session = requireRole(request, reply, env, 'it-staff', itOnly);
-    if (!session) return reply;
-    const values = (request.body ?? {}) as Record<string, unknown>;
-    const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-    const parsed = declareBody.safeParse({
+  /** The declare form's fields, as a GET (the confirm page's "Change") or a POST brings them. */
+  const declareFields = ['serviceId', 'title', 'message', 'workaround', 'iosLink', 'androidLink', 'submissionId'];
+  const formValues = (source: unknown): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const from = (source ?? {}) as Record<string, unknown>;
+    for (const k of declareFields) if (typeof from[k] === 'string') out[k] = from[k];
+    return out;
+  };
+  const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+  const parseDeclare = (values: Record<string, unknown>) =>
+    declareBody.safeParse({
       ...values,
       workaround: blankToUndefined(values.workaround),
       iosLink: blankToUndefined(values.iosLink),
       androidLink: blankToUndefined(values.androidLink),
     });
-    if (!parsed.success)
-      return renderPage(
-        request,
-        reply,
-        env,
-        'IT console',
-        await consoleHome(reply, errorsOf(parsed.error), values),
-        400,
-      );
+  /**
+   * Validates a declaration and finds its service in the CMDB: both, or the form again (400)
+   * with every problem (an id the CMDB does not know is the person's to correct).
+   */
+  const checkDeclare = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: Record<string, unknown>,
+  ): Promise<
+    | { refused: FastifyReply }
+    | { refused: null; data: z.infer<typeof declareBody>; service: { id: string; name: string } }
+  > => {
+    const again = async (errors: Errors) => ({
+      refused: renderPage(request, reply, env, 'IT console', await consoleHome(reply, errors, values), 400),
+    });
+    const parsed = parseDeclare(values);
+    if (!parsed.success) return again(errorsOf(parsed.error));
     const service = await cmdb.getService(parsed.data.serviceId).catch((err: unknown) => {
       // The CMDB refusing the id itself is the person's to correct, not an outage.
       if (isIntegrationError(err) && !err.retryable) return null;
       request.log.warn({ err }, 'CMDB lookup failed');
       throw new HttpError('unavailable', 'The CMDB is not reachable; try again in a minute');
     });
-    if (!service) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'IT console',
-        await consoleHome(reply, { serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` }, values),
-        400,
-      );
-    }
+    if (!service) return again({ serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` });
+    return { refused: null, data: parsed.data, service };
+  };
+
+  /**
+   * The confirm step: who will be told, before anyone is. The declaration itself is the next
+   * POST (/console/incidents), with the same fields as hidden inputs; "Change" goes back to the
+   * form with them filled in. No JavaScript needed.
+   */
+  app.post('/console/incidents/confirm', { preHandler: csrf }, async (request, reply) => {
+    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
+    const values = formValues(request.body);
+    const checked = await checkDeclare(request, reply, values);
+    if (checked.refused) return checked.refused;
+    const { data, service } = checked;
+    const count = await cmdb.countSubscribers(service.id).catch((err: unknown) => {
+      request.log.warn({ err }, 'CMDB subscriber count failed');
+      return null;
+    });
+    const kept = { ...values, serviceId: service.id, submissionId: values.submissionId ?? randomUUID() };
+    const hidden = Object.entries(kept).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`);
+    const who =
+      count === null ? 'every subscriber' : `${count.toLocaleString('en-GB')} subscriber${count === 1 ? '' : 's'}`;
+    return renderPage(
+      request,
+      reply,
+      env,
+      'Declare an incident?',
+      html`<p><a href="/console">← IT console</a></p>
+        <h1>Declare an incident on ${service.name}?</h1>
+        <p data-subscribers="${count ?? ''}">
+          ${
+            count === null
+              ? html`The CMDB did not say how many people subscribe to ${service.name}: all of them will be told.`
+              : html`<strong>${who}</strong> of ${service.name} will be told by email (and by SMS those who asked for
+                  it) as soon as you declare.`
+          }
+        </p>
+        <dl>
+          <dt>Service</dt>
+          <dd>${service.name} (${service.id})</dd>
+          <dt>Title</dt>
+          <dd>${data.title}</dd>
+          <dt>Message to users</dt>
+          <dd>${data.message}</dd>
+          ${
+            data.workaround
+              ? html`<dt>Workaround</dt>
+                  <dd>${data.workaround}</dd>`
+              : null
+          }
+        </dl>
+        <form method="post" action="/console/incidents" data-once>
+          ${csrfField(reply)} ${hidden}
+          <button type="submit">Declare and notify ${who}</button>
+        </form>
+        <form method="get" action="/console">
+          ${hidden}
+          <button type="submit" class="secondary">Change something</button>
+        </form>`,
+    );
+  });
+
+  app.get('/console', async (request, reply) => {
+    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const find = typeof query.find === 'string' ? query.find.trim().slice(0, 100) : '';
+    return renderPage(request, reply, env, 'IT console', await consoleHome(reply, {}, formValues(query), find));
+  });
+
+  app.post('/console/incidents', { preHandler: csrf }, async (request, reply) => {
+    const session = requireRole(request, reply, env, 'it-staff', itOnly);
+    if (!session) return reply;
+    const values = (request.body ?? {}) as Record<string, unknown>;
+    const checked = await checkDeclare(request, reply, values);
+    if (checked.refused) return checked.refused;
+    const { data, service } = checked;
     const declared = await journeys.declareIncident({
       serviceId: service.id,
-      title: parsed.data.title,
-      message: parsed.data.message,
-      workaround: parsed.data.workaround
+      title: data.title,
+      message: data.message,
+      workaround: data.workaround
         ? {
-            text: parsed.data.workaround,
+            text: data.workaround,
             links: {
-              ...(parsed.data.iosLink ? { ios: parsed.data.iosLink } : {}),
-              ...(parsed.data.androidLink ? { android: parsed.data.androidLink } : {}),
+              ...(data.iosLink ? { ios: data.iosLink } : {}),
+              ...(data.androidLink ? { android: data.androidLink } : {}),
             },
           }
         : null,
       declaredBy: session.accountName,
-      incidentKey: parsed.data.submissionId ? `portal:${session.accountName}:${parsed.data.submissionId}` : null,
+      incidentKey: data.submissionId ? `portal:${session.accountName}:${data.submissionId}` : null,
     });
     return reply.redirect(`/console/incidents/${encodeURIComponent(declared.id)}`, 303);
   });

@@ -37,4 +37,6 @@ export interface PortalConfig {
   catalog?: JourneysDeps['catalog'];
   /** Tests and demos: first retry interval of new journeys' activities, in ms. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions new journeys tell (wiring/webhooks-config.ts `eventRoutesOf`). */
+  events?: JourneysDeps['events'];
 }

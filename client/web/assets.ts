@@ -4,6 +4,7 @@
  * updates, as-you-type validation and local times.
  */
 import { createHash } from 'node:crypto';
+import { chartCss } from '../experience/charts';
 
 /** The one stylesheet: readable, visible focus, no framework. */
 export const css = `
@@ -51,7 +52,7 @@ main:has(.experience){max-width:76rem}
 .experience td.num,.experience th.num{text-align:right;font-variant-numeric:tabular-nums}.experience td.num{white-space:nowrap}
 .xla-status{white-space:nowrap;font-weight:600}.xla-met{color:var(--ok)}.xla-at-risk{color:var(--warn)}.xla-broken{color:var(--err)}.xla-no-data,.xla-none{color:var(--muted);font-weight:400}
 .experience-filter{display:flex;flex-wrap:wrap;gap:0 16px;align-items:end}.experience-filter label{margin-top:0}.experience-filter select{width:auto}
-`;
+${chartCss}`;
 
 /** The one script: live regions (`data-live`), as-you-type validation (`data-validate`), local times. */
 export const js = `
@@ -121,8 +122,32 @@ export const js = `
       if(b){ setTimeout(function(){ b.disabled=true; },0); }
     });
   }
+  function servicePicker(input){
+    var list=document.getElementById(input.getAttribute('list'));
+    var src=input.getAttribute('data-service-search');
+    var seq=0, timer=null;
+    if(!list||!src) return;
+    input.addEventListener('input',function(){
+      clearTimeout(timer);
+      timer=setTimeout(function(){
+        var mine=++seq;
+        fetch(src+'?q='+encodeURIComponent(input.value),{headers:{accept:'application/json'},credentials:'same-origin'})
+          .then(function(r){return r.ok?r.json():null;})
+          .then(function(body){
+            if(!body||mine!==seq) return;
+            list.textContent='';
+            body.services.forEach(function(s){
+              var o=document.createElement('option'); o.value=s.id; o.textContent=s.name; list.appendChild(o);
+            });
+            list.setAttribute('data-for',input.value);
+          })
+          .catch(function(){});
+      },150);
+    });
+  }
   document.addEventListener('DOMContentLoaded',function(){
     localTimes(document);
+    document.querySelectorAll('input[data-service-search]').forEach(servicePicker);
     document.querySelectorAll('[data-live]').forEach(live);
     document.querySelectorAll('form[data-validate]').forEach(validating);
     document.querySelectorAll('form[data-once]').forEach(once);

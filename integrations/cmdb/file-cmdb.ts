@@ -167,6 +167,22 @@ export function createFileCmdb(path: string, seed: FileCmdbSeed): Cmdb {
       return service === undefined ? null : { id: service.id, name: service.name };
     },
 
+    async searchServices(query: string, limit: number): Promise<BusinessService[]> {
+      const q = query.trim().toLowerCase();
+      const size = Math.min(100, Math.max(1, Math.floor(limit)));
+      return [...(await snapshot()).services.values()]
+        .filter((s) => q === '' || s.id.toLowerCase().includes(q) || s.name.toLowerCase().includes(q))
+        .map((s) => ({ id: s.id, name: s.name }))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .slice(0, size);
+    },
+
+    async countSubscribers(serviceId: string): Promise<number> {
+      const id = requireId('service id', serviceId);
+      const s = await snapshot();
+      return (s.services.get(id)?.subscribers ?? []).filter((name) => s.people.get(name)?.active === true).length;
+    },
+
     async subscribersPage(serviceId: string, cursor: string | null, limit: number): Promise<SubscriberPage> {
       const id = requireId('service id', serviceId);
       const offset = decodeCursor(id, cursor);

@@ -229,6 +229,47 @@ export function createServiceNowCmdb(config: CmdbConfig): Cmdb {
       return row === undefined ? null : { id: field(row, idField), name: field(row, 'name') || field(row, idField) };
     },
 
+    async searchServices(query: string, limit: number): Promise<BusinessService[]> {
+      // Characters an encoded query cannot hold are not in any service's name or id either.
+      const q = query
+        .replace(/[\^\u0000-\u001f\u007f]/g, '')
+        .trim()
+        .slice(0, 100);
+      const size = Math.min(100, Math.max(1, Math.floor(limit)));
+      const like =
+        q === '' ? '' : `^nameLIKE${encodedQueryValue('search', q)}^OR${idField}LIKE${encodedQueryValue('search', q)}`;
+      const { rows } = await getPage(
+        serviceNowTables.services,
+        `${idField}ISNOTEMPTY${like}^ORDERBYname`,
+        ['name', idField],
+        size,
+        0,
+        'searching services',
+      );
+      return rows.map((row) => ({ id: field(row, idField), name: field(row, 'name') || field(row, idField) }));
+    },
+
+    async countSubscribers(serviceId: string): Promise<number> {
+      const id = encodedQueryValue('service id', requireId('service id', serviceId));
+      // One row asked for; the count is the X-Total-Count header (the query subscribersPage pages over).
+      const { rows, total } = await getPage(
+        serviceNowTables.subscriptions,
+        `service_offering.${idField}=${id}^sys_user.active=true^ORDERBYsys_id`,
+        ['sys_id'],
+        1,
+        0,
+        `counting subscribers of ${id}`,
+      );
+      if (total === null)
+        throw new IntegrationError(
+          'cmdb',
+          'UnexpectedResponse',
+          `ServiceNow sent no X-Total-Count while counting subscribers of ${id}`,
+          true,
+        );
+      return rows.length === 0 ? 0 : total;
+    },
+
     async subscribersPage(serviceId: string, cursor: string | null, limit: number): Promise<SubscriberPage> {
       const id = encodedQueryValue('service id', requireId('service id', serviceId));
       const offset = decodeCursor(id, cursor);

@@ -45,6 +45,13 @@ export interface Cmdb {
   subscriptionsOf(accountName: string): Promise<BusinessService[]>;
   getService(serviceId: string): Promise<BusinessService | null>;
   /**
+   * Services whose id or name contains `query` (any case; empty: all), by name, at most `limit`
+   * (1–100): the IT console's service picker.
+   */
+  searchServices(query: string, limit: number): Promise<BusinessService[]>;
+  /** How many active people subscribe to the service: whom declaring an incident on it tells. */
+  countSubscribers(serviceId: string): Promise<number>;
+  /**
    * One page of a service's subscribers. Pages are stable for a given cursor so a retried
    * activity reads the same page. Never load all subscribers of a service into memory.
    */

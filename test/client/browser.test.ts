@@ -1,5 +1,5 @@
 /**
- * Both journeys of the seed, driven through headless Chromium (Debian's /usr/bin/chromium) as
+ * Both journeys (a request fulfilled, an outage declared and settled), driven through headless Chromium (Debian's /usr/bin/chromium) as
  * Steve and IT see them, against the app wired like `npm start`: the embedded directory, CMDB,
  * outbox and SCIM stand-ins, the real worker and the suite's Temporal dev server.
  */
@@ -86,7 +86,7 @@ describe('in a real browser', () => {
       await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
       await expect.poll(() => page.locator('#stage').textContent(), { timeout: 45_000 }).toBe('Done');
       expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
-      expect(await page.locator('ol.timeline').textContent()).toContain('Texting you the download link — done');
+      expect(await page.locator('ol.timeline').innerText()).toContain('Texting you the download link — done');
       await page.screenshot({ path: `${artifacts}expensatron-done.png`, fullPage: true });
 
       // His phone beeps: the SMS with the download link is in the outbox.
@@ -106,7 +106,7 @@ describe('in a real browser', () => {
       const it = await browser.newContext();
       const ivy = await signIn(it, 'ivy');
       await ivy.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'IT console' }).click();
-      await ivy.getByLabel('Service', { exact: false }).first().fill('crm');
+      await ivy.getByRole('combobox', { name: /^Service/ }).fill('crm');
       await ivy.getByLabel('Title').fill('CRM web app unavailable');
       await ivy
         .getByLabel('Message to users')
@@ -114,7 +114,9 @@ describe('in a real browser', () => {
       await ivy.getByLabel('Workaround (optional)').fill('The mobile CRM app works');
       await ivy.getByLabel('Download link for Android (optional)').fill('https://apps.example/crm-android');
       await ivy.getByLabel('Download link for iPhone (optional)').fill('https://apps.example/crm-ios');
-      await ivy.getByRole('button', { name: 'Declare and notify subscribers' }).click();
+      await ivy.getByRole('button', { name: 'Review and declare' }).click();
+      // The confirm step: how many subscribers will be told, before anyone is.
+      await ivy.getByRole('button', { name: /^Declare and notify \d+ subscribers?$/ }).click();
       await ivy.waitForURL(/\/console\/incidents\/crm-/);
       const incidentUrl = ivy.url();
 

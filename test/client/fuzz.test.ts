@@ -538,6 +538,17 @@ describe(`fuzzing (seed ${seed})`, () => {
         fields: { token: [confirmToken], score: ['8'], comment: ['', 'Thanks'] },
       },
       {
+        path: '/console/incidents/confirm',
+        who: 'ivy',
+        fields: {
+          submissionId: submissionIds,
+          serviceId: ['crm', 'teleporter'],
+          title: ['CRM is slow (portal fuzz)'],
+          message: ['Pages take a minute.'],
+          workaround: ['', 'Use the app'],
+        },
+      },
+      {
         path: '/console/incidents',
         who: 'ivy',
         fields: {

@@ -48,7 +48,7 @@ describe('an incident, as Steve and IT see it on the portal', () => {
     const consolePage = await ivy.get('/console');
     expect(consolePage.statusCode).toBe(200);
     const token = csrfTokenOf(consolePage.body);
-    const submissionId = /name="submissionId" value="([^"]+)"/.exec(consolePage.body)![1]!;
+    const submissionId = /name="submissionId"\s+value="([^"]+)"/.exec(consolePage.body)![1]!;
 
     const invalid = await ivy.post('/console/incidents', {
       _csrf: token,

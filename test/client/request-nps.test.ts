@@ -3,6 +3,7 @@
  * and `POST /api/v1/requests/{id}/nps`, over the real app, the suite's dev server and a worker
  * running the real workflows; the answer is read back from the experience store.
  */
+import { flatHtml } from './support/flat-html';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from './support/app-env';
 import { asProblem } from './support/problems';
@@ -128,8 +129,8 @@ describe('the request page’s NPS question', () => {
     expect(page.body).toContain('<legend>How satisfied are you with how we handled this? 0–10</legend>');
     expect(
       [
-        ...page.body.matchAll(
-          /<input type="radio" id="nps-(\d+)" name="score" value="\1" required><label for="nps-\1">/g,
+        ...flatHtml(page.body).matchAll(
+          /<input type="radio" id="nps-(\d+)" name="score" value="\1" required\/?><label for="nps-\1">/g,
         ),
       ].map((m) => m[1]),
     ).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);

@@ -53,7 +53,7 @@ describe('docker-compose.yml', () => {
   it('contains every service the README names, and the README names every service', () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8');
     const section = readme.split('## Deploying with Docker Compose')[1]?.split('\n## ')[0] ?? '';
-    const named = [...section.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]);
+    const named = [...section.matchAll(/^\| `([a-z0-9-]+)` +\|/gm)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(0);
     expect(new Set(named)).toEqual(new Set(Object.keys(compose.services)));
   });

@@ -12,6 +12,7 @@ import { temporal } from '@temporalio/proto';
 import { loadStoredHistories, type StoredHistory } from '../support/histories';
 import { workflowBundle } from '../support/temporal';
 import { incidentExperiencePatch, shardNpsReportBoundPatch } from '../../workflows/incident/definitions';
+import { journeyEventsPatch } from '../../workflows/shared/events';
 
 /** Each patch, the workflow types it guards, and the name ending of the histories from before it. */
 const patches = [
@@ -21,6 +22,7 @@ const patches = [
     before: '-before-experience-patch',
   },
   { id: shardNpsReportBoundPatch, types: ['incidentShardWorkflow'], before: '-before-nps-report-bound' },
+  { id: journeyEventsPatch, types: ['fulfilmentWorkflow', 'incidentWorkflow'], before: '-before-journey-events' },
 ];
 const beforeAnyPatch = (h: StoredHistory) => patches.some((p) => h.name.endsWith(p.before));
 

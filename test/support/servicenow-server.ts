@@ -6,7 +6,7 @@
  * `X-Total-Count` and `Link` paging headers, and the documented error bodies
  * `{ "error": { "message", "detail" }, "status": "failure" }`.
  *
- * Encoded queries: `field=value`, `!=`, `ISEMPTY`, `ISNOTEMPTY`, `STARTSWITH`, `^` (and),
+ * Encoded queries: `field=value`, `!=`, `ISEMPTY`, `ISNOTEMPTY`, `STARTSWITH`, `LIKE` (contains), `^` (and),
  * `^OR` (or with the previous condition), `ORDERBY<field>` / `ORDERBYDESC<field>`, dot-walked
  * fields everywhere. Like a real instance (glide.invalid_query.returns_no_rows=false), a
  * condition on an unknown field is ignored, so a query that is widened really is wider.
@@ -146,7 +146,7 @@ interface ParsedQuery {
   orderBy: { field: string; desc: boolean }[];
 }
 
-const operators = ['ISNOTEMPTY', 'ISEMPTY', 'STARTSWITH', 'ENDSWITH', '!=', '='];
+const operators = ['ISNOTEMPTY', 'ISEMPTY', 'STARTSWITH', 'ENDSWITH', 'LIKE', '!=', '='];
 
 function parseQuery(query: string): ParsedQuery {
   const groups: Condition[][] = [];
@@ -278,6 +278,8 @@ export async function startServiceNowServer(
         return v === '';
       case 'ISNOTEMPTY':
         return v !== '';
+      case 'LIKE':
+        return v.toLowerCase().includes(c.value.toLowerCase());
       case 'STARTSWITH':
         return v.toLowerCase().startsWith(c.value.toLowerCase());
       case 'ENDSWITH':

@@ -13,6 +13,7 @@
 import { ApplicationFailure, defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import { JourneyKind, Outcome, Requester, ServiceId, Stage } from '../shared/search-attributes';
+import { eventRoutesProblems, type EventRoute } from '../shared/event-types';
 
 // ---------------------------------------------------------------------------------------------
 // Type name and ids
@@ -188,6 +189,8 @@ export interface FulfilmentInput {
   requestedAt?: string;
   /** Tests and demos: first retry interval of activities in ms, so outages take seconds. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions told about this journey (the API sets it from WEBHOOKS; workflows/shared/events.ts). */
+  events?: EventRoute[];
 }
 
 const positiveSeconds = (n: unknown): boolean =>
@@ -311,6 +314,7 @@ export function fulfilmentInputProblems(input: FulfilmentInput): string[] {
   ) {
     problems.push('retryInitialIntervalMs: at least 1');
   }
+  problems.push(...eventRoutesProblems(input.events));
   return problems;
 }
 

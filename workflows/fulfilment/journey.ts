@@ -18,6 +18,7 @@ import {
 import type { FulfilmentActivities } from '../../activities/fulfilment';
 import type { JourneyRef, RequesterContact, RequesterNotice, Told } from '../../activities/messages/fulfilment';
 import { directoryCall, notification, withRetryInterval } from '../shared/activity-options';
+import { EventOutbox } from '../shared/events';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {
   closedStage,
@@ -83,6 +84,8 @@ export class Journey {
   smsSent = false;
   readonly compensations: Compensation[] = [];
   readonly undone: string[] = [];
+  /** Webhook events of this journey (none, and no activity, when nobody subscribed). */
+  readonly events: EventOutbox;
 
   /** Human input the journey waits for, set by the update handlers. */
   approval: ApprovalInput | null = null;
@@ -109,6 +112,22 @@ export class Journey {
       requester: input.requester,
     };
     this.stages = planStages(input.plan).map((s) => ({ ...s, state: 'pending', startedAt: null, endedAt: null }));
+    this.events = new EventOutbox(input.events, workflowId, input.retryInitialIntervalMs);
+  }
+
+  /** What every request event carries (no form fields: they may hold a phone number). */
+  eventData(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const s = this.status();
+    return {
+      requestId: this.ref.workflowId,
+      serviceId: this.ref.serviceId,
+      serviceTitle: this.ref.serviceTitle,
+      requester: this.ref.requester,
+      requestedAt: this.requestedAt,
+      stage: s.stage,
+      stageLabel: s.stageLabel,
+      ...extra,
+    };
   }
 
   /** Preset + retry override + a summary for the Temporal UI (phone numbers masked by the caller). */
@@ -135,6 +154,8 @@ export class Journey {
     this.current = record;
     upsertSearchAttributes([{ key: Stage, value: stage }]);
     this.showDetails();
+    // The last stage is told by `request.finished`.
+    if (stage !== completedStage.stage) this.events.emit('request.stage-changed', this.eventData());
   }
 
   /** Ends the journey: stage states, search attributes, details. */
@@ -155,11 +176,14 @@ export class Journey {
       { key: Outcome, value: outcome },
     ]);
     this.showDetails();
+    this.events.emit('request.finished', this.eventData({ outcome, reason, finishedAt: now }));
   }
 
   setWaiting(waitingFor: WaitingFor): void {
     this.waitingFor = waitingFor;
     this.showDetails();
+    // Phone numbers in `waitingFor` are masked already (the device check's `maskedPhone`).
+    if (waitingFor) this.events.emit('request.waiting', this.eventData({ waitingFor }));
   }
 
   /** Records a message to the requester (workflow time: when the provider had it). */

@@ -1,5 +1,5 @@
 /**
- * The request-fulfilment journey (seed: "How it works", Steve asks for Expensatron): one generic
+ * The request-fulfilment journey (Steve asks for Expensatron and has it within minutes): one generic
  * workflow that runs the steps of a service's plan (catalog/), telling the requester at every
  * step. The plan travels in the input, so a catalog change never alters a journey in flight.
  *
@@ -90,6 +90,8 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
     { validator: (delivered: DeliveredInput) => validateDelivered(ctx(), delivered) },
   );
 
+  j.events.emit('request.submitted', j.eventData());
+
   try {
     let ended: StepEnd = null;
     for (const step of input.plan.steps) {
@@ -100,7 +102,10 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
     else j.finish('completed', null);
   } catch (err) {
     if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => handOver(j, 'cancelled', 'The request was cancelled'));
+      await CancellationScope.nonCancellable(async () => {
+        await handOver(j, 'cancelled', 'The request was cancelled');
+        await j.events.drain();
+      });
       throw err;
     }
     // Only failures of the outside world go down the saga; a bug in this code must stay visible
@@ -120,6 +125,8 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
     figures: j.figures(),
   };
   await recordExperience(result);
+  // Subscribers are told before the journey ends: a delivery still retrying keeps it open.
+  await j.events.drain();
   return result;
 }
 

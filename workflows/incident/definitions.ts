@@ -12,6 +12,7 @@ import { ApplicationFailure, defineQuery, defineUpdate } from '@temporalio/workf
 import type { SearchAttributePair } from '@temporalio/common';
 import type { IncidentResumeState } from './protocol';
 import { IncidentId, JourneyKind, Outcome, Requester, ServiceId, Stage } from '../shared/search-attributes';
+import { eventRoutesProblems, type EventRoute } from '../shared/event-types';
 
 // ---------------------------------------------------------------------------------------------
 // Type names and ids
@@ -155,6 +156,8 @@ export interface IncidentInput {
   reopen?: Partial<ReopenPolicy>;
   /** Tests and demos: first retry interval of activities, in ms, so failures take seconds. */
   retryInitialIntervalMs?: number;
+  /** Webhook subscriptions told about this journey (the API sets it from WEBHOOKS; workflows/shared/events.ts). */
+  events?: EventRoute[];
   /** Set by the workflow itself when it continues as new; never by callers. */
   resume?: IncidentResumeState;
 }
@@ -243,6 +246,7 @@ export function incidentInputProblems(input: IncidentInput): string[] {
     problems.push('reopen.stillBrokenAbove: a whole number ≥ 0');
   if (!bounded(r.stillBrokenShareAbove, 0, 1)) problems.push('reopen.stillBrokenShareAbove: a share from 0 to 1');
   if (!Number.isInteger(r.maxPhases) || !bounded(r.maxPhases, 1, 20)) problems.push('reopen.maxPhases: 1 to 20');
+  problems.push(...eventRoutesProblems(input.events));
   return problems;
 }
 

@@ -4,6 +4,7 @@
  * definitions.ts (ids, input, queries, updates and what they answer), never these.
  */
 import { defineSignal } from '@temporalio/workflow';
+import type { EventOutboxState } from '../shared/events';
 import type {
   AffectedCounts,
   CloseReason,
@@ -129,6 +130,8 @@ export interface RunningPass extends NotificationPass {
 /** The incident's state, carried across continue-as-new (internal, but plain readable JSON). */
 export interface IncidentResumeState {
   version: 1;
+  /** Journey events not yet delivered (workflows/shared/events.ts); absent in runs from before them. */
+  events?: EventOutboxState;
   step: IncidentStep;
   status: IncidentStatusName;
   phase: number;

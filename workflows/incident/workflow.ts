@@ -1,5 +1,5 @@
 /**
- * The incident journey (seed: "Servicing failure demand", the CRM outage).
+ * The incident journey ("servicing failure demand": the CRM outage, the people it hit told and asked).
  *
  * IT declares an incident on a service; every subscriber is told (page by page, in batch
  * activities that only return counts); people say "this affects me" on their own shard; IT
@@ -33,6 +33,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createIncidentActivities } from '../../activities/incident';
 import type { ExperienceActivities, IncidentRecord } from '../../activities/experience';
 import { batch, cmdbCall, experienceCall, notification, withRetryInterval } from '../shared/activity-options';
+import { EventOutbox } from '../shared/events';
 import { Outcome, Stage } from '../shared/search-attributes';
 import {
   emptyOutcomes,
@@ -132,6 +133,27 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   };
   if (input.resume) s.runs += 1;
   let waitingFor = '';
+  // Webhook events (workflows/shared/events.ts): per incident milestone, never per subscriber.
+  const events = new EventOutbox(input.events, workflowId, input.retryInitialIntervalMs, s.events);
+  if (events.active) s.events = events.state;
+  const eventData = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    incidentId: input.incidentId,
+    workflowId,
+    serviceId: input.serviceId,
+    serviceName: s.serviceName,
+    title: input.title,
+    status: s.status,
+    phase: s.phase,
+    declaredBy: input.declaredBy,
+    declaredAt: s.declaredAt,
+    ...extra,
+  });
+  /** Starts the deliveries update handlers queued, after their completions (see settle.ts). */
+  async function flushEvents(): Promise<void> {
+    if (!events.hasQueued) return;
+    await settled();
+    events.flush();
+  }
 
   const content = (): IncidentContent => ({
     incidentId: input.incidentId,
@@ -206,6 +228,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       const note = { seq: s.noteSeq, at: now(), by, text: text.trim(), notifiedAffected: notifyAffected };
       s.notes = [...s.notes, note].slice(-keptNotes);
       if (notifyAffected) command((seq) => ({ seq, kind: 'progress', phase: s.phase, note }));
+      events.enqueue('incident.progress', eventData({ note }));
       showDetails();
       return { status: 'posted', note };
     },
@@ -223,6 +246,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       setStatus('resolved');
       // The main loop sends the subscribers' emails once every shard has sent its own.
       s.awaitedCommandSeq = command((seq) => ({ seq, kind: 'resolved', phase: s.phase, note: note.trim() }));
+      events.enqueue(
+        'incident.resolved',
+        eventData({ resolvedAt: phase.resolvedAt, resolvedBy: by, resolutionNote: phase.resolutionNote }),
+      );
       showDetails();
       return { status: 'resolved', phase: s.phase };
     },
@@ -315,6 +342,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
 
   async function continueAsNewIfDue(): Promise<void> {
     if (!shouldContinueAsNew()) return;
+    // Deliveries in flight end first; what handlers queue meanwhile travels in the state.
+    await events.drain();
     await settled();
     log.info('continuing as new', { historyLength: workflowInfo().historyLength, step: s.step });
     await continueAsNew<typeof incidentWorkflow>({ ...input, resume: s });
@@ -327,6 +356,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   async function waitUntil(what: string, done: () => boolean, deadlineMs?: number): Promise<boolean> {
     waitingFor = what;
     for (;;) {
+      await flushEvents();
       showDetails();
       if (done()) return true;
       if (deadlineMs !== undefined && Date.now() >= deadlineMs) return false;
@@ -335,7 +365,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         await deliverNextCommand();
         continue;
       }
-      const wake = () => done() || (s.outbox.length > 0 && s.shardsStarted) || shouldContinueAsNew();
+      const wake = () =>
+        done() || (s.outbox.length > 0 && s.shardsStarted) || shouldContinueAsNew() || events.hasQueued;
       if (deadlineMs === undefined) await condition(wake);
       else await condition(wake, Math.max(1, deadlineMs - Date.now()));
       await settled();
@@ -420,6 +451,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         ],
       );
       await settled();
+      await flushEvents();
       for (const k of Object.keys(pass.counts) as (keyof typeof pass.counts)[]) pass.counts[k] += r.counts[k];
       pass.cursor = r.nextCursor;
       if (
@@ -460,6 +492,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     setStatus('open');
     s.awaitedCommandSeq = command((seq) => ({ seq, kind: 'reopened', phase: s.phase, reason }));
     s.step = 'reopening';
+    events.emit('incident.reopened', eventData({ reason }));
     log.info('incident re-opened', { phase: s.phase, stillBroken: t.stillBroken, affected: t.affected });
   }
 
@@ -504,6 +537,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         }
         waitingFor = 'starting the shards';
         await startShards();
+        events.emit(
+          'incident.declared',
+          eventData({ message: input.message, workaround: input.workaround?.text ?? null }),
+        );
         beginPass('declared', null);
         break;
       }
@@ -586,6 +623,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         showDetails();
         await recordExperience('closed');
         const counts = totals();
+        events.emit(
+          'incident.closed',
+          eventData({
+            closedAt: s.closedAt,
+            closeReason: s.closeReason,
+            subscribersTold: s.subscribersTold ?? null,
+            counts: { ...counts, nps: npsView(counts.nps) },
+          }),
+        );
+        await events.drain();
         return {
           incidentId: input.incidentId,
           serviceId: input.serviceId,

@@ -97,6 +97,20 @@ export const experienceCall: ActivityOptions = {
 };
 
 /**
+ * Delivering a journey event to a subscriber's webhook (workflows/shared/events.ts). One HTTP
+ * POST per attempt, refused by the sender after 10 s (WEBHOOK_TIMEOUT_MS); it heartbeats every
+ * second, so a worker killed mid-delivery is noticed after 5 s and the event is sent again with
+ * the same `webhook-id`. A receiver that is down is retried with backoff up to every 10 minutes
+ * for a day (`scheduleToCloseTimeout`), then the journey logs the event as not delivered.
+ */
+export const webhookDelivery: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '5 seconds',
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+};
+
+/**
  * Replaces the retry's backoff settings for tests and demos: the workflow input may carry
  * faster intervals so a "provider down" scenario takes seconds, not minutes.
  */

@@ -1,5 +1,5 @@
 /**
- * Expensatron, the mobile expenses app (seed, "How it works"): what the journey does. Plain data:
+ * Expensatron, the mobile expenses app (Steve asks for it and has it on his phone within a couple of minutes): what the journey does. Plain data:
  * it is copied into each journey's input, so editing it changes new requests only.
  */
 import type { ServicePlan } from '../../types';
@@ -29,7 +29,7 @@ export const expensatronPlan: ServicePlan = {
     { kind: 'send-quick-start' },
   ],
   durations: {
-    // The seed's promise is "within a couple of minutes": say so when it will not be.
+    // The promise is "within a couple of minutes": say so when it will not be.
     takingLongerAfterSeconds: 120,
     approvalWaitSeconds: 3 * 24 * 3600,
     correctionWaitSeconds: 2 * 24 * 3600,

@@ -3,27 +3,13 @@
  * signs in, goes to the IT console, follows the link to the experience page and reads the
  * figures of records with known timings and answers (fixtures.ts) from the accessibility tree.
  */
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
-import { launchChromium, signInWithKeyboard } from '../support/browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { demoPassword } from '../support/app-env';
+import { browserSuite, signInWithKeyboard } from '../support/browser';
 import { feedRecent } from './fixtures';
 
-const artifacts = fileURLToPath(new URL('../../artifacts/', import.meta.url));
-
-let t: AppEnv;
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  [t, browser] = await Promise.all([startAppEnv({ listen: true }), launchChromium()]);
-  await feedRecent(t.deps.experience);
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const s = browserSuite({}, (t) => feedRecent(t.deps.experience));
 
 /** The text of every cell of the table with this accessible name, row by row. */
 async function tableText(page: Page, name: string): Promise<string[][]> {
@@ -39,13 +25,13 @@ describe('the experience page in a real browser', () => {
     'Ivy opens it from the IT console and reads the figures of the recorded journeys',
     { timeout: 60_000 },
     async () => {
-      const context = await browser.newContext();
+      const context = await s.browser.newContext();
       const page = await context.newPage();
-      await signInWithKeyboard(page, t.url, 'ivy', demoPassword);
+      await signInWithKeyboard(page, s.t.url, 'ivy', demoPassword);
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'IT console' }).click();
-      await page.waitForURL(`${t.url}/console`);
+      await page.waitForURL(`${s.t.url}/console`);
       await page.getByRole('main').getByRole('link', { name: 'Experience metrics' }).click();
-      await page.waitForURL(`${t.url}/console/experience`);
+      await page.waitForURL(`${s.t.url}/console/experience`);
       expect(await page.locator('h1').textContent()).toBe('Experience metrics');
 
       // The last 30 days (the default): eleven desk phone journeys, the silence target broken.
@@ -127,7 +113,7 @@ describe('the experience page in a real browser', () => {
         'completed',
         '20 h',
       ]);
-      const namespace = encodeURIComponent(t.env.namespace ?? 'default');
+      const namespace = encodeURIComponent(s.t.env.namespace ?? 'default');
       expect(await worst.getByRole('link', { name: 'fulfil-desk-phone-d10' }).getAttribute('href')).toBe(
         `http://temporal-ui.test/namespaces/${namespace}/workflows/fulfil-desk-phone-d10`,
       );
@@ -144,7 +130,7 @@ describe('the experience page in a real browser', () => {
       expect(await page.getByRole('link', { name: 'services' }).getAttribute('href')).toBe(
         '/console/experience/services.csv?days=7&service=expensatron',
       );
-      await page.screenshot({ path: `${artifacts}experience-page.png`, fullPage: true });
+      await page.screenshot({ path: `${s.artifacts}experience-page.png`, fullPage: true });
       await context.close();
     },
   );

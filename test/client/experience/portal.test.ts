@@ -3,6 +3,7 @@
  * query validated, the report rendered in the page frame with links into the Temporal UI, and
  * the JSON/CSV downloads behind the same sign-in. A real file-backed store with known records.
  */
+import { flatHtml } from '../support/flat-html';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExperienceReport } from '../../../experience/report';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
@@ -57,12 +58,12 @@ describe('the experience page', () => {
   it('is linked from the IT console and the navigation, and marks only itself as current', async () => {
     const ivy = await signedIn('ivy');
     const consolePage = await ivy.get('/console');
-    expect(consolePage.body).toContain('<a href="/console/experience">Experience metrics</a>');
+    expect(flatHtml(consolePage.body)).toContain('<a href="/console/experience">Experience metrics</a>');
     const page = await ivy.get('/console/experience');
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('<title>Experience metrics · Eagle5 IT</title>');
-    expect(page.body).toContain('<a href="/console/experience" aria-current="page">Experience</a>');
-    expect(page.body).toContain('<a href="/console">IT console</a>');
+    expect(flatHtml(page.body)).toContain('<title>Experience metrics · Eagle5 IT</title>');
+    expect(flatHtml(page.body)).toContain('<a href="/console/experience" aria-current="page">Experience</a>');
+    expect(flatHtml(page.body)).toContain('<a href="/console">IT console</a>');
   });
 
   it('shows the figures of the chosen window, with Temporal UI links and the downloads', async () => {
@@ -85,16 +86,16 @@ describe('the experience page', () => {
       ['Desk phone', '90% delivered within 3 days', 'under 3 d', '18 h', '✓ Met'],
       ['Desk phone', 'Nobody waits more than 2 days without news', 'under 2 d', '1 d 20 h', '! At risk'],
     ]);
-    expect(page.body).toContain(
+    expect(flatHtml(page.body)).toContain(
       `<a href="http://temporal-ui.test/namespaces/${encodeURIComponent(t.env.namespace ?? 'default')}/workflows/fulfil-desk-phone-d10">fulfil-desk-phone-d10</a>`,
     );
-    expect(page.body).toContain(
+    expect(flatHtml(page.body)).toContain(
       `<a href="http://temporal-ui.test/namespaces/${encodeURIComponent(t.env.namespace ?? 'default')}/workflows">Open every journey in the Temporal UI</a>`,
     );
-    expect(page.body).toContain('<a href="/console/experience/report.json?days=7">JSON</a>');
+    expect(flatHtml(page.body)).toContain('<a href="/console/experience/report.json?days=7">JSON</a>');
     for (const table of ['services', 'xla', 'daily', 'worst'])
-      expect(page.body).toContain(`<a href="/console/experience/${table}.csv?days=7">${table}</a>`);
-    expect(page.body).toContain('<option value="7" selected>Last 7 days</option>');
+      expect(flatHtml(page.body)).toContain(`<a href="/console/experience/${table}.csv?days=7">${table}</a>`);
+    expect(flatHtml(page.body)).toContain('<option value="7" selected>Last 7 days</option>');
 
     // 30 days (the default) takes in the older desk phone journey: its silence target breaks.
     const month = await ivy.get('/console/experience');
@@ -105,7 +106,7 @@ describe('the experience page', () => {
       '2 d 2 h',
       '✗ Broken',
     ]);
-    expect(month.body).toContain('<option value="30" selected>Last 30 days</option>');
+    expect(flatHtml(month.body)).toContain('<option value="30" selected>Last 30 days</option>');
   });
 
   it('narrows to one service from the filter', async () => {
@@ -122,10 +123,10 @@ describe('the experience page', () => {
       'user13',
       'failed-compensated',
     ]);
-    expect(page.body).toContain('<option value="expensatron" selected>Expensatron</option>');
+    expect(flatHtml(page.body)).toContain('<option value="expensatron" selected>Expensatron</option>');
     // The filter offers the catalog's services and those with data (incidents' CMDB services).
-    expect(page.body).toContain('<option value="desk-phone">Desk phone</option>');
-    expect(page.body).toContain(
+    expect(flatHtml(page.body)).toContain('<option value="desk-phone">Desk phone</option>');
+    expect(flatHtml(page.body)).toContain(
       '<a href="/console/experience/services.csv?days=7&amp;service=expensatron">services</a>',
     );
   });

@@ -2,8 +2,13 @@
  * Headless Chromium for the portal's browser tests (Debian's /usr/bin/chromium, or
  * CHROMIUM_PATH), and signing in the way a person does: keyboard only.
  */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startAppEnv, type AppEnv, type AppEnvOptions } from './app-env';
+
+const artifacts = fileURLToPath(new URL('../../artifacts/', import.meta.url));
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -51,4 +56,26 @@ export async function signInWithKeyboard(
   await page.keyboard.type(password);
   await page.keyboard.press('Enter');
   await page.waitForURL(`${portalUrl}/`);
+}
+
+/**
+ * One test file's portal (listening on a free port) and headless Chromium, started in
+ * `beforeAll` (then `prepare`, e.g. feeding figures) and closed in `afterAll`. Read `t` and
+ * `browser` inside the tests. Also makes test/artifacts/ for screenshots (`artifacts`).
+ */
+export function browserSuite(
+  options: AppEnvOptions,
+  prepare?: (t: AppEnv) => Promise<unknown>,
+): { t: AppEnv; browser: Browser; artifacts: string } {
+  const suite = { artifacts } as { t: AppEnv; browser: Browser; artifacts: string };
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    [suite.t, suite.browser] = await Promise.all([startAppEnv({ listen: true, ...options }), launchChromium()]);
+    await prepare?.(suite.t);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.t?.close();
+  });
+  return suite;
 }

@@ -108,6 +108,26 @@ export function cmdbContract(name: string, setup: () => Promise<CmdbSubject>): v
       expect(await subject.cmdb.getService('no-such-service')).toBeNull();
     });
 
+    it('searches services by id or name, any case, by name, within the limit (the console picker)', async () => {
+      expect(await subject.cmdb.searchServices('', 10)).toEqual([
+        { id: 'crm', name: 'CRM' },
+        { id: 'email', name: 'Email' },
+        { id: 'expensatron', name: 'Expensatron' },
+      ]);
+      expect(await subject.cmdb.searchServices('EX', 10)).toEqual([{ id: 'expensatron', name: 'Expensatron' }]);
+      expect(await subject.cmdb.searchServices('crm', 10)).toEqual([{ id: 'crm', name: 'CRM' }]);
+      expect(await subject.cmdb.searchServices('e', 1)).toHaveLength(1);
+      expect(await subject.cmdb.searchServices('no such thing', 10)).toEqual([]);
+      expect(await subject.cmdb.searchServices('crm^ORname!=x', 10)).toEqual([]);
+    });
+
+    it('counts the active subscribers of a service, 0 for an unknown one', async () => {
+      const { subscribers } = await readAllSubscribers(subject.cmdb, 'email', 50);
+      expect(await subject.cmdb.countSubscribers('email')).toBe(subscribers.length);
+      expect(await subject.cmdb.countSubscribers('crm')).toBe(4);
+      expect(await subject.cmdb.countSubscribers('no-such-service')).toBe(0);
+    });
+
     it('pages through the subscribers of a service, each exactly once, with their contact details', async () => {
       const { subscribers, pages } = await readAllSubscribers(subject.cmdb, 'email', 2);
       expect(pages).toBe(3);

@@ -1,7 +1,7 @@
 /**
  * The desk phone: a manager's approval (an update with a validator, a timer that turns it down)
  * and a delivery done by a person (a ticket to the service desk, the "delivered" update).
- * The exception path of the seed: "If you can't deliver fast, be transparent".
+ * The exception path: "If you can't deliver fast, be transparent".
  */
 import { recordHistory } from '../../support/histories';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -1,5 +1,5 @@
 /**
- * The Expensatron journey end to end (seed "How it works"): real dev server, real slapd, SMTP,
+ * The Expensatron journey end to end (Steve asks for it and has it on his phone in minutes): real dev server, real slapd, SMTP,
  * Twilio-API, ServiceNow-API and SCIM servers; every workflow task replayed from history
  * (`maxCachedWorkflows: 0`).
  */

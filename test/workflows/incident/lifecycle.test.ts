@@ -1,5 +1,5 @@
 /**
- * The seed's CRM outage end to end, on the real dev server against the real servers (slapd, SMTP,
+ * The CRM outage (IT declares, subscribers are told, the affected confirm) end to end, on the real dev server against the real servers (slapd, SMTP,
  * Twilio API, ServiceNow API): declare → every subscriber told once → "this affects me" (twice,
  * with the workaround SMS) → progress → resolve → confirmations through the links in the real
  * emails (fixed + NPS, still broken, forged and foreign links refused) → follow-up of the
