@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createAccessActivities } from './access';
 import { createFulfilmentActivities } from './fulfilment';
 import { createIncidentActivities } from './incident';
 import { createExperienceActivities } from './experience';
@@ -11,6 +12,8 @@ import { createExperienceActivities } from './experience';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createFulfilmentActivities(deps),
+    // Step kinds' own activities (workflows/fulfilment/step-kinds.ts): one line per factory.
+    ...createAccessActivities(deps),
     ...createIncidentActivities(deps),
     ...createExperienceActivities(deps),
   };

@@ -138,6 +138,7 @@ export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Dire
       mobile: p.mobile,
       enabled: p.enabled,
       groups: effectiveGroups(p.accountName.toLowerCase()),
+      manager: p.manager?.toLowerCase() ?? null,
     };
   };
 
