@@ -51,7 +51,7 @@ describe('access over the API and the portal', () => {
           waitingFor: { kind: string } | null;
         }>(),
       (r) => r.waitingFor?.kind === 'approval',
-      30_000,
+      60_000,
     );
     const decided = await t.app.inject({
       method: 'POST',
@@ -63,7 +63,7 @@ describe('access over the API and the portal', () => {
     const [grant] = await waitFor(
       async () => (await grantsOf('tony')).filter((g) => g.requestId === requestId),
       (list) => list.length === 1,
-      30_000,
+      60_000,
     );
     expect(grant).toMatchObject({ role: 'crm-user', state: 'active' });
     expect(Date.parse(grant!.until!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
@@ -105,7 +105,7 @@ describe('access over the API and the portal', () => {
     const pending = await waitFor(
       async () => (await grantsOf('tony')).find((g) => g.id === grant!.id),
       (g) => g?.pendingExtension?.approver === 'mia',
-      30_000,
+      60_000,
     );
     expect(pending?.pendingExtension?.state).toBe('pending');
     const yes = await t.app.inject({
@@ -118,7 +118,7 @@ describe('access over the API and the portal', () => {
     const extended = await waitFor(
       async () => (await grantsOf('tony')).find((g) => g.id === grant!.id),
       (g) => g?.pendingExtension === null && Date.parse(g.until!) - Date.now() > 59 * 86_400_000,
-      30_000,
+      60_000,
     );
     expect(extended?.state).toBe('active');
 
@@ -154,8 +154,8 @@ describe('access over the API and the portal', () => {
     await waitFor(
       async () => (await grantsOf('tony')).filter((g) => g.id === grant!.id),
       (list) => list.length === 0,
-      30_000,
+      60_000,
     );
     expect(await t.deps.directory.isMember('tony', 'CRM Users')).toBe(false);
-  });
+  }, 180_000);
 });
