@@ -1,5 +1,5 @@
 import type { Cmdb } from '../integrations/cmdb/types';
-import type { Directory } from '../integrations/directory/types';
+import type { Directory, GroupMemberships } from '../integrations/directory/types';
 import type { ExperienceStore } from '../experience/types';
 import type { Mailer } from '../integrations/email/types';
 import type { SendLedger } from '../integrations/ledger/types';
@@ -10,7 +10,8 @@ import type { WebhookSender } from '../integrations/webhooks/standard-webhooks';
 
 /** Everything activities talk to: injected, so tests pass real adapters on test servers. */
 export interface ActivityDeps {
-  directory: Directory;
+  /** Reads, and the group memberships access requests grant and remove. */
+  directory: Directory & GroupMemberships;
   cmdb: Cmdb;
   mailer: Mailer;
   sms: SmsSender;

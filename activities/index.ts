@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createAccessActivities } from './access';
 import { createFulfilmentActivities } from './fulfilment';
 import { createIncidentActivities } from './incident';
 import { createExperienceActivities } from './experience';
@@ -12,6 +13,8 @@ import { createWebhookActivities } from './webhooks';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createFulfilmentActivities(deps),
+    // Step kinds' own activities (workflows/fulfilment/step-kinds.ts): one line per factory.
+    ...createAccessActivities(deps),
     ...createIncidentActivities(deps),
     ...createExperienceActivities(deps),
     ...createWebhookActivities(deps),

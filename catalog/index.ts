@@ -176,4 +176,4 @@ export const searchCatalog = (query: string): CatalogService[] => catalog.search
 export const prepareRequest = (request: RequestToStart): PreparedRequest => catalog.prepareRequest(request);
 /** The service has a step that waits for an approver. */
 export const needsApproval = (service: CatalogService): boolean =>
-  service.plan.steps.some((s) => s.kind === 'approval');
+  service.plan.steps.some((s) => s.kind === 'approval' || s.kind === 'access-approval');

@@ -22,6 +22,9 @@ import type { ExperienceStore } from '../experience/types';
 import type { Outbox } from '../integrations/outbox/types';
 import type { ApiKeyEntry } from './api/keys';
 import { registerApiRequestRoutes } from './api/requests';
+import { registerApiAccessRoutes } from './api/access';
+import { createAccessGrants } from './journeys/access-grants';
+import { registerAccessPages } from './portal/access';
 import { registerApiIncidentRoutes } from './api/incidents';
 import { registerApiExperienceRoutes } from './api/experience';
 import { registerHealthRoutes } from './api/health';
@@ -284,6 +287,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestPages(app, portal);
   registerIncidentPages(app, portal);
   registerConsoleRoutes(app, portal);
+  const grants = createAccessGrants({
+    client: deps.temporal,
+    readMs: deps.config.timeouts?.detailMs ?? 3_000,
+    updateMs: deps.config.timeouts?.updateMs ?? 10_000,
+  });
+  registerAccessPages(app, { env, grants });
   const reports = createExperienceReports({
     store: deps.experience,
     definitions: () => catalog.xlaDefinitions(),
@@ -296,6 +305,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerApiServiceRoutes(api, { catalog, apiKeys: deps.apiKeys });
       registerApiRequestRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
       registerApiIncidentRoutes(api, { journeys, apiKeys: deps.apiKeys, directory: deps.directory });
+      registerApiAccessRoutes(api, {
+        grants,
+        apiKeys: deps.apiKeys,
+        directory: deps.directory,
+        itStaffGroup: sessionOptions.itStaffGroup,
+      });
       registerApiExperienceRoutes(api, { reports, apiKeys: deps.apiKeys });
       registerProblemRoutes(api, deps.config.publicUrl);
       api.get('/openapi.json', { schema: { hide: true } }, (_request, reply) => reply.send(app.swagger()));

@@ -37,6 +37,10 @@ export const demoGroups: DemoGroup[] = [
   { name: 'IT Staff', memberOf: [] },
   { name: 'Service Desk', memberOf: ['IT Staff'] },
   { name: 'Managers', memberOf: [] },
+  // Application roles, granted by access requests (catalog: CRM access, Shared mailbox).
+  { name: 'CRM Users', memberOf: [] },
+  { name: 'CRM Sales Managers', memberOf: [] },
+  { name: 'Sales Mailbox', memberOf: [] },
 ];
 
 const person = (
@@ -59,12 +63,17 @@ const person = (
 });
 
 export const demoPeople: DemoPerson[] = [
-  person('steve', 'Steve', 'Jones', ['Sales EMEA'], '+447700900123', { prefersSms: true }),
-  person('tony', 'Tony', 'Rossi', ['Sales'], '+447700900456'),
+  person('steve', 'Steve', 'Jones', ['Sales EMEA'], '+447700900123', { prefersSms: true, manager: 'mia' }),
+  person('tony', 'Tony', 'Rossi', ['Sales'], '+447700900456', { manager: 'mia' }),
+  // No manager in the directory: access requests go to the Managers group.
   person('dana', 'Dana', 'Kim', ['Finance'], '+447700900789'),
-  person('olaf', 'Olaf', 'Berg', ['Sales'], '+447700900321', { enabled: false }),
+  person('olaf', 'Olaf', 'Berg', ['Sales'], '+447700900321', { enabled: false, manager: 'mia' }),
   person('ivy', 'Ivy', 'Chen', ['Service Desk'], '+447700900654'),
   person('mia', 'Mia', 'Novak', ['Managers', 'Sales'], '+447700900987'),
+  // Already has the CRM and shared-mailbox roles (a group of names needs a member).
+  person('carl', 'Carl', 'Diaz', ['Sales', 'CRM Users', 'CRM Sales Managers', 'Sales Mailbox'], null, {
+    manager: 'mia',
+  }),
 ];
 
 export const demoDevices: DemoDevice[] = [

@@ -5,3 +5,4 @@
 export * from './fulfilment/workflow';
 export * from './incident/workflow';
 export * from './fulfilment/feedback';
+export * from './access/grant';

@@ -35,7 +35,7 @@ function toView(s: CatalogService): ServiceView {
     keywords: s.keywords,
     stages: planStages(s.plan),
     xla: s.xla,
-    needsApproval: s.plan.steps.some((step) => step.kind === 'approval'),
+    needsApproval: s.plan.steps.some((step) => step.kind === 'approval' || step.kind === 'access-approval'),
     form: s.form,
     guide: s.guide,
   };

@@ -291,8 +291,14 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     },
     async awaitingApproval(approver: string): Promise<RequestView[]> {
       const views = await viewsOf(await list(`${running} AND Stage = "approval"`, 100));
+      const me = approver.toLowerCase();
+      // A group approval (no manager in the directory) is shown to every approver but the
+      // requester; the journey itself checks the decider is in the group.
       return views.filter(
-        (v) => v.waitingFor?.kind === 'approval' && v.waitingFor.approver.toLowerCase() === approver.toLowerCase(),
+        (v) =>
+          v.waitingFor?.kind === 'approval' &&
+          (v.waitingFor.approver.toLowerCase() === me ||
+            (v.waitingFor.anyMemberOf !== undefined && v.requester.toLowerCase() !== me)),
       );
     },
     async awaitingServiceDesk(): Promise<RequestView[]> {

@@ -47,7 +47,8 @@ export interface ToldView {
 
 /** A person the journey is waiting for. */
 export type WaitingFor =
-  | { kind: 'approval'; approver: string; until: string }
+  /** `anyMemberOf`: no one person (access without a manager): any member of that group decides. */
+  | { kind: 'approval'; approver: string; until: string; anyMemberOf?: string }
   /** `phone` is masked; `reason` says what is wrong with the number. */
   | { kind: 'device-correction'; phone: string; reason: string; until: string; attempt: number }
   | { kind: 'manual-task'; task: string; since: string }

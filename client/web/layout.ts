@@ -37,9 +37,9 @@ export function page(ctx: PageContext, options: PageOptions): string {
   const s = ctx.session;
   const nav = s
     ? html`<nav aria-label="Main"><ul>
-${navItem(ctx, '/', 'Home')}${navItem(ctx, '/catalog', 'Service catalog')}${navItem(ctx, '/requests', 'My requests')}
+${navItem(ctx, '/', 'Home')}${navItem(ctx, '/catalog', 'Service catalog')}${navItem(ctx, '/requests', 'My requests')}${navItem(ctx, '/access', 'My access')}
 ${s.roles.includes('approver') ? navItem(ctx, '/approvals', 'Approvals') : null}
-${s.roles.includes('it-staff') ? [navItem(ctx, '/console', 'IT console'), navItem(ctx, '/console/experience', 'Experience')] : null}
+${s.roles.includes('it-staff') ? [navItem(ctx, '/console', 'IT console'), navItem(ctx, '/access/console', 'Access ending soon'), navItem(ctx, '/console/experience', 'Experience')] : null}
 ${ctx.hasOutbox ? navItem(ctx, '/outbox', 'Outbox') : null}
 </ul></nav>
 <form method="post" action="/signout"><input type="hidden" name="_csrf" value="${ctx.csrf}"><span class="muted">${s.displayName}</span> <button type="submit" class="secondary">Sign out</button></form>`

@@ -47,6 +47,8 @@ export interface DirectoryAttributes {
   familyName: string;
   email: string;
   mobile: string;
+  /** On users: the DN of their manager (becomes `DirectoryUser.manager`, their account name). */
+  manager: string;
   /** On users and groups: DNs of the groups the entry is a direct member of. */
   memberOf: string;
   /** On groups: DNs of the direct members (used by the in-chain search). */
@@ -95,6 +97,7 @@ export const presetDefaults: Record<
       familyName: 'sn',
       email: 'mail',
       mobile: 'mobile',
+      manager: 'manager',
       memberOf: 'memberOf',
       member: 'member',
       groupName: 'cn',
@@ -114,6 +117,7 @@ export const presetDefaults: Record<
       familyName: 'sn',
       email: 'mail',
       mobile: 'mobile',
+      manager: 'manager',
       memberOf: 'memberOf',
       member: 'member',
       groupName: 'cn',

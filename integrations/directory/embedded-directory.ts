@@ -31,9 +31,11 @@ const membershipChangesSchema = z.object({
  * A person of the organisation the embedded directory serves: a {@link DirectoryUser} as it is
  * kept, before the directory derives the dn, the display name and the nested groups.
  */
-export type OrganisationPerson = Omit<DirectoryUser, 'dn' | 'displayName' | 'groups'> & {
+export type OrganisationPerson = Omit<DirectoryUser, 'dn' | 'displayName' | 'groups' | 'manager'> & {
   /** Direct group memberships (by group name); nesting comes from the groups' `memberOf`. */
   groups: string[];
+  /** accountName of their manager (the directory's `manager` attribute), if they have one. */
+  manager?: string;
 };
 
 /** A group of that organisation. */
@@ -163,6 +165,7 @@ export function createEmbeddedDirectory(options: EmbeddedDirectoryOptions): Dire
       mobile: p.mobile,
       enabled: p.enabled,
       groups: effectiveGroups(p.accountName.toLowerCase()),
+      manager: p.manager?.toLowerCase() ?? null,
     };
   };
 

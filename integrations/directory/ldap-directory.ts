@@ -121,6 +121,7 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
     attrs.familyName,
     attrs.email,
     attrs.mobile,
+    attrs.manager,
     attrs.memberOf,
     config.disabled.attribute,
   ]);
@@ -340,6 +341,7 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
       mobile: first(attrs.mobile) || null,
       enabled: !isDisabled(values.get(config.disabled.attribute.toLowerCase()) ?? []),
       memberOf: values.get(attrs.memberOf.toLowerCase()) ?? [],
+      managerDn: first(attrs.manager) || null,
     };
     const parsed = parsedUserSchema.safeParse(candidate);
     if (!parsed.success) {
@@ -371,8 +373,29 @@ export function createLdapDirectory(config: LdapDirectoryConfig): Directory & Gr
   }
 
   async function toUser(client: Client, parsed: ParsedUser): Promise<DirectoryUser> {
-    const { memberOf: _memberOf, ...user } = parsed;
-    return { ...user, groups: await groupNames(client, parsed) };
+    const { memberOf: _memberOf, managerDn, ...user } = parsed;
+    return {
+      ...user,
+      groups: await groupNames(client, parsed),
+      manager: managerDn === null ? null : await accountNameAt(client, managerDn),
+    };
+  }
+
+  /** The account name of the person entry at `dn` (a DN the server gave us), or null. */
+  async function accountNameAt(client: Client, dn: string): Promise<string | null> {
+    try {
+      const { searchEntries } = await client.search(dn, {
+        scope: 'base',
+        filter: equals('objectClass', attrs.userObjectClass),
+        attributes: [attrs.accountName],
+      });
+      const name = searchEntries[0]?.[attrs.accountName];
+      const value = Array.isArray(name) ? name[0] : name;
+      return typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : null;
+    } catch (err) {
+      if (err instanceof ResultCodeError && err.code === LDAP_NO_SUCH_OBJECT) return null;
+      throw err;
+    }
   }
 
   /** Binds as the person on a connection of its own and closes it whatever happens. */
@@ -630,6 +653,7 @@ const parsedUserSchema = z.object({
   mobile: z.string().nullable(),
   enabled: z.boolean(),
   memberOf: z.array(z.string().min(1)),
+  managerDn: z.string().nullable(),
 });
 type ParsedUser = z.infer<typeof parsedUserSchema>;
 

@@ -13,6 +13,11 @@ export interface DirectoryUser {
   enabled: boolean;
   /** Common names of every group the user belongs to, nested groups included. */
   groups: string[];
+  /**
+   * accountName of their manager (the `manager` attribute, a DN, read back by the service
+   * account); null when none is set or it names no person. Approves their access requests.
+   */
+  manager: string | null;
 }
 
 export type AuthenticationResult =

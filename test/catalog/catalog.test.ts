@@ -25,7 +25,7 @@ const deskPhone = getService('desk-phone')!;
 
 describe('the registry', () => {
   it('holds Expensatron and the desk phone, consistent, listed by title', () => {
-    expect(listServices().map((s) => s.id)).toEqual(['desk-phone', 'expensatron']);
+    expect(listServices().map((s) => s.id)).toEqual(['crm-access', 'desk-phone', 'expensatron', 'shared-mailbox']);
     expect(catalogProblems(listServices())).toEqual([]);
     expect(needsApproval(deskPhone)).toBe(true);
     expect(needsApproval(expensatron)).toBe(false);
@@ -84,7 +84,8 @@ describe('search', () => {
     ).toEqual(['desk-phone', 'expensatron']);
     expect(searchCatalog('voicemail').map((s) => s.id)).toEqual(['desk-phone']);
     expect(searchCatalog('printer toner')).toEqual([]);
-    expect(searchCatalog('').map((s) => s.id)).toEqual(['desk-phone', 'expensatron']);
+    expect(searchCatalog('').map((s) => s.id)).toEqual(['crm-access', 'desk-phone', 'expensatron', 'shared-mailbox']);
+    expect(searchCatalog('I need access to the CRM system')[0]!.id).toBe('crm-access');
   });
 });
 

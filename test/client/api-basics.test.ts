@@ -281,7 +281,7 @@ describe('GET /api/v1/services', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/services', headers: auth(apiKeys.readOnly) });
     expect(res.statusCode).toBe(200);
     const { services } = z.object({ services: z.array(serviceShape) }).parse(res.json());
-    expect(services.map((s) => s.id).sort()).toEqual(['desk-phone', 'expensatron']);
+    expect(services.map((s) => s.id).sort()).toEqual(['crm-access', 'desk-phone', 'expensatron', 'shared-mailbox']);
     const expensatron = services.find((s) => s.id === 'expensatron')!;
     expect(expensatron.form.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(expensatron.form.required.sort()).toEqual(['os', 'phone']);
@@ -378,6 +378,11 @@ describe('OpenAPI and health', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/api/v1/access',
+        '/api/v1/access/ending-soon',
+        '/api/v1/access/{id}/end',
+        '/api/v1/access/{id}/extend',
+        '/api/v1/access/{id}/extension-decision',
         '/api/v1/experience',
         '/api/v1/experience/metrics',
         '/api/v1/experience/{table}.csv',

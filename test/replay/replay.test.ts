@@ -108,7 +108,7 @@ describe('recorded histories', () => {
         ).toBeGreaterThan(0);
       }
     }
-    for (const type of ['incidentWorkflow', 'incidentShardWorkflow']) {
+    for (const type of ['incidentWorkflow', 'incidentShardWorkflow', 'accessGrantWorkflow']) {
       expect(names(type).filter((n) => n.endsWith('-continues-as-new')).length, type).toBeGreaterThan(0);
       expect(names(type).filter((n) => n.endsWith('-resumed')).length, type).toBeGreaterThan(0);
     }

@@ -43,6 +43,8 @@ export interface IntegrationEnvOptions {
   directoryPreset?: SlapdPreset;
   publicUrl?: string;
   serviceDeskEmail?: string;
+  /** Another directory for the activities (e.g. a Samba AD DC); slapd still runs. Closed on stop. */
+  directory?: ActivityDeps['directory'];
 }
 
 export interface IntegrationEnv {
@@ -94,19 +96,21 @@ export async function startIntegrationEnv(options: IntegrationEnvOptions = {}): 
     );
     const scim = Object.fromEntries(applications.map((id, i) => [id, scimServers[i]!]));
 
-    const directory = createLdapDirectory(
-      directoryConfigFromEnv({
-        LDAP_URL: slapd.url,
-        LDAP_BIND_DN: slapd.bindDn,
-        LDAP_BIND_PASSWORD: slapd.bindPassword,
-        LDAP_USER_BASE_DN: slapd.userBaseDn,
-        LDAP_GROUP_BASE_DN: slapd.groupBaseDn,
-        LDAP_PRESET: slapd.preset,
-        // slapd has no LDAP_MATCHING_RULE_IN_CHAIN: nested groups are expanded recursively.
-        LDAP_NESTED_GROUPS: 'recursive',
-        LDAP_TIMEOUT_MS: '3000',
-      }),
-    );
+    const directory =
+      options.directory ??
+      createLdapDirectory(
+        directoryConfigFromEnv({
+          LDAP_URL: slapd.url,
+          LDAP_BIND_DN: slapd.bindDn,
+          LDAP_BIND_PASSWORD: slapd.bindPassword,
+          LDAP_USER_BASE_DN: slapd.userBaseDn,
+          LDAP_GROUP_BASE_DN: slapd.groupBaseDn,
+          LDAP_PRESET: slapd.preset,
+          // slapd has no LDAP_MATCHING_RULE_IN_CHAIN: nested groups are expanded recursively.
+          LDAP_NESTED_GROUPS: 'recursive',
+          LDAP_TIMEOUT_MS: '3000',
+        }),
+      );
     stops.unshift(() => directory.close());
     const mailer = createSmtpMailer({
       host: smtp.host,

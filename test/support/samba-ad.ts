@@ -32,7 +32,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Attribute, Client } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import { demoDomain, demoGroups, demoPeople, type DemoPerson } from '../../embedded/demo-org';
 import { escapeDnValue } from '../../integrations/directory/escape';
 
@@ -476,6 +476,15 @@ async function seed(s: SambaAdInstance): Promise<void> {
       );
     }
     for (const p of demoPeople) await client.add(s.dnOf(p.accountName), personAttributes(s, p));
+    for (const p of demoPeople.filter((x) => x.manager)) {
+      await client.modify(
+        s.dnOf(p.accountName),
+        new Change({
+          operation: 'add',
+          modification: new Attribute({ type: 'manager', values: [s.dnOf(p.manager!)] }),
+        }),
+      );
+    }
     const groupDn = (name: string) => `CN=${escapeDnValue(name)},${s.groupBaseDn}`;
     for (const group of innermostFirst()) {
       const members = [

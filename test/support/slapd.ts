@@ -466,6 +466,20 @@ async function seed(s: SlapdInstance, people: DemoPerson[]): Promise<void> {
       }
     }
 
+    // Managers (inetOrgPerson's `manager`, a DN) once everyone exists. Debian's AD `user` class
+    // has no `manager`: the active-directory preset goes without (its journeys use the fallback).
+    if (!ad) {
+      for (const p of people.filter((x) => x.manager)) {
+        await client.modify(
+          s.dnOf(p.accountName),
+          new Change({
+            operation: 'add',
+            modification: new Attribute({ type: 'manager', values: [s.dnOf(p.manager!)] }),
+          }),
+        );
+      }
+    }
+
     const groupDn = (name: string) => `cn=${escapeDnValue(name)},${s.groupBaseDn}`;
     for (const group of innermostFirst()) {
       const members = [

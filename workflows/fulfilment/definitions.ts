@@ -14,6 +14,7 @@ import { ApplicationFailure, defineQuery, defineUpdate } from '@temporalio/workf
 import type { SearchAttributePair } from '@temporalio/common';
 import { JourneyKind, Outcome, Requester, ServiceId, Stage } from '../shared/search-attributes';
 import { eventRoutesProblems, type EventRoute } from '../shared/event-types';
+import { registeredStepKind, type RegisteredStep } from './step-kinds';
 
 // ---------------------------------------------------------------------------------------------
 // Type name and ids
@@ -98,9 +99,12 @@ export type FulfilmentStep =
    * Work a person does (e.g. deliver a desk phone): the service desk gets a ticket by email and
    * marks it done with {@link deliveredUpdate}; reminded after `taskReminderSeconds`.
    */
-  | { kind: 'manual-task'; task: string; doneMessage: string };
+  | { kind: 'manual-task'; task: string; doneMessage: string }
+  /** The step kinds registered in step-kinds.ts, each a unit of its own (e.g. the access steps). */
+  | RegisteredStep;
 
 export type FulfilmentStepKind = FulfilmentStep['kind'];
+export type BuiltInStepKind = Exclude<FulfilmentStepKind, RegisteredStep['kind']>;
 
 /**
  * A service's plan as the journey runs it: plain data, copied into the journey's input when it
@@ -126,7 +130,7 @@ export type RequestFields = Record<string, string>;
 // ---------------------------------------------------------------------------------------------
 
 /** The stage a step runs in (also the `Stage` search attribute), and its label for people. */
-export const stageOfStep: Record<FulfilmentStepKind, { stage: string; label: string }> = {
+export const stageOfStep: Record<BuiltInStepKind, { stage: string; label: string }> = {
   acknowledge: { stage: 'received', label: 'Request received' },
   'check-eligibility': { stage: 'eligibility', label: 'Checking you can have it' },
   approval: { stage: 'approval', label: 'Waiting for approval' },
@@ -154,15 +158,20 @@ export const outcomeLabels: Record<FulfilmentOutcome, string> = {
   cancelled: 'Cancelled',
 };
 
+/** The stage a step runs in and its label (a manual task's label is its task). */
+export function stageAndLabel(step: FulfilmentStep): { stage: string; label: string } {
+  const registered = registeredStepKind(step.kind);
+  if (registered) return { stage: registered.stage, label: registered.label };
+  if (step.kind === 'manual-task') return { stage: stageOfStep['manual-task'].stage, label: step.task };
+  return stageOfStep[step.kind as BuiltInStepKind] ?? { stage: step.kind, label: step.kind };
+}
+
 /** The stages of a plan in order (each once), ending with {@link completedStage}. */
 export function planStages(plan: ServicePlan): { stage: string; label: string }[] {
   const seen = new Set<string>();
   const stages: { stage: string; label: string }[] = [];
   for (const step of plan.steps) {
-    const s =
-      step.kind === 'manual-task'
-        ? { stage: stageOfStep['manual-task'].stage, label: step.task }
-        : stageOfStep[step.kind];
+    const s = stageAndLabel(step);
     if (seen.has(s.stage)) continue;
     seen.add(s.stage);
     stages.push(s);
@@ -198,6 +207,8 @@ const positiveSeconds = (n: unknown): boolean =>
 
 /** What a step needs from the request form. */
 export function fieldsNeededBy(step: FulfilmentStep): string[] {
+  const registered = registeredStepKind(step.kind);
+  if (registered) return registered.fieldsNeeded?.(step as RegisteredStep) ?? [];
   switch (step.kind) {
     case 'verify-device':
       return ['phone', 'os'];
@@ -242,6 +253,13 @@ export function planProblems(plan: ServicePlan): string[] {
   const before = (kind: FulfilmentStepKind, i: number) => kinds.slice(0, i).includes(kind);
   plan.steps.forEach((step, i) => {
     const at = `plan.steps[${i}] (${step.kind})`;
+    const registered = registeredStepKind(step.kind);
+    if (registered) {
+      problems.push(
+        ...(registered.problems?.(step as RegisteredStep, kinds.slice(0, i)) ?? []).map((p) => `${at}: ${p}`),
+      );
+      return;
+    }
     switch (step.kind) {
       case 'acknowledge':
       case 'check-eligibility':
@@ -347,7 +365,8 @@ export interface Notification {
 
 /** A person the journey is waiting for, if any. */
 export type WaitingFor =
-  | { kind: 'approval'; approver: string; until: string }
+  /** `anyMemberOf`: no one person (access requests without a manager): any enabled member decides. */
+  | { kind: 'approval'; approver: string; until: string; anyMemberOf?: string }
   /** `phone` is masked; `reason` says what is wrong with the number, in plain words. */
   | { kind: 'device-correction'; phone: string; reason: string; until: string; attempt: number }
   | { kind: 'manual-task'; task: string; since: string }
@@ -486,7 +505,7 @@ export function validateApproval(ctx: ValidationContext, input: ApprovalInput): 
     reject('InvalidInput', 'approver and approve are required');
   const approver = input.approver.trim().toLowerCase();
   if (approver === ctx.requester.toLowerCase()) reject('NotAllowed', 'You cannot approve your own request');
-  if (approver !== ctx.waitingFor.approver.toLowerCase())
+  if (ctx.waitingFor.anyMemberOf === undefined && approver !== ctx.waitingFor.approver.toLowerCase())
     reject('NotAllowed', `Only ${ctx.waitingFor.approver} can decide on this request`);
   const reason = input.reason?.trim() ?? '';
   if (!input.approve && reason.length < 3) reject('InvalidInput', 'Say why you turn it down: the requester is told');

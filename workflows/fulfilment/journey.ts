@@ -83,6 +83,8 @@ export class Journey {
   account: ProvisionedAccount | null = null;
   smsSent = false;
   readonly compensations: Compensation[] = [];
+  /** What a registered step kind keeps for the kinds after it (step-kind.ts), by the kind's own key. */
+  readonly stepState: Record<string, unknown> = {};
   readonly undone: string[] = [];
   /** Webhook events of this journey (none, and no activity, when nobody subscribed). */
   readonly events: EventOutbox;

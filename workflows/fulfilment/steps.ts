@@ -8,8 +8,10 @@ import { cmdbCall, directoryCall, notification, provisioning } from '../shared/a
 import { deviceOsLabels, maskPhone, stageOfStep, type FulfilmentOutcome, type FulfilmentStep } from './definitions';
 import { acts, nowIso, type Journey } from './journey';
 
-/** How a step ended the journey early; null: carry on. */
-export type StepEnd = { outcome: FulfilmentOutcome; reason: string } | null;
+import { registeredStepKind } from './step-kinds';
+import type { StepEnd } from './step-kind';
+
+export type { StepEnd } from './step-kind';
 
 const end = (outcome: FulfilmentOutcome, reason: string): StepEnd => ({ outcome, reason });
 
@@ -41,6 +43,10 @@ export async function runStep(j: Journey, step: FulfilmentStep): Promise<StepEnd
       return sendQuickStart(j);
     case 'manual-task':
       return manualTask(j, step);
+    default: {
+      const registered = registeredStepKind(step.kind) ?? planBug(`unknown step kind ${step.kind}`);
+      return registered.run(j, step);
+    }
   }
 }
 

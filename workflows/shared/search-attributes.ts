@@ -14,4 +14,17 @@ export const IncidentId = defineSearchAttributeKey('IncidentId', SearchAttribute
 export const Stage = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
 export const Outcome = defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD);
 
-export const allSearchAttributes = [JourneyKind, ServiceId, Requester, IncidentId, Stage, Outcome];
+/** Access grants (workflows/access): the role granted and when it ends ("My access", "ending soon"). */
+export const AccessRole = defineSearchAttributeKey('AccessRole', SearchAttributeType.KEYWORD);
+export const AccessEndsAt = defineSearchAttributeKey('AccessEndsAt', SearchAttributeType.DATETIME);
+
+export const allSearchAttributes = [
+  JourneyKind,
+  ServiceId,
+  Requester,
+  IncidentId,
+  Stage,
+  Outcome,
+  AccessRole,
+  AccessEndsAt,
+];

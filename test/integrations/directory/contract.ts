@@ -14,6 +14,8 @@ export interface ContractSubject {
   directory: Directory & GroupMemberships;
   passwordOf(accountName: string): string;
   teardown(): Promise<void>;
+  /** The directory has no `manager` attributes (slapd with Debian's AD schema). */
+  noManagers?: boolean;
 }
 
 /** Sign-in names built to widen an LDAP filter if they were ever pasted into one. */
@@ -94,6 +96,7 @@ export function directoryContract(name: string, setup: () => Promise<ContractSub
           mobile: '+447700900123',
           enabled: true,
           groups: ['Sales', 'Sales EMEA'],
+          manager: subject.noManagers ? null : 'mia',
         },
       });
     });

@@ -22,6 +22,7 @@ for (const preset of ['openldap', 'active-directory'] as const) {
     return {
       directory,
       passwordOf: slapd.passwordOf,
+      noManagers: preset === 'active-directory',
       async teardown() {
         await directory.close();
         await slapd.stop();
