@@ -290,6 +290,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const grants = createAccessGrants({
     client: deps.temporal,
     readMs: deps.config.timeouts?.detailMs ?? 3_000,
+    listMs: deps.config.timeouts?.listMs ?? 2_000,
     updateMs: deps.config.timeouts?.updateMs ?? 10_000,
   });
   registerAccessPages(app, { env, grants });

@@ -24,8 +24,9 @@ export const grantIdPattern = /^access-[a-z0-9-]+-[A-Za-z0-9_.:-]{1,80}$/;
 
 export interface AccessGrantsDeps {
   client: Client;
-  /** Deadline of one read / one update, in ms. */
+  /** Deadline of one grant's status, in ms; lists ask every grant at once within `listMs`. */
   readMs: number;
+  listMs: number;
   updateMs: number;
 }
 
@@ -34,10 +35,10 @@ export function createAccessGrants(deps: AccessGrantsDeps) {
   const running = `WorkflowType = ${quote(accessGrantWorkflowType)} AND ExecutionStatus = "Running"`;
 
   async function statuses(query: string, limit: number): Promise<AccessGrantStatus[]> {
-    const infos = await listExecutions(client, query, limit, deps.readMs);
+    const infos = await listExecutions(client, query, limit, deps.listMs);
     const all = await Promise.all(
       infos.map((i) =>
-        withDeadline(client, deps.readMs, () => client.workflow.getHandle(i.workflowId).query(accessStatusQuery)).catch(
+        withDeadline(client, deps.listMs, () => client.workflow.getHandle(i.workflowId).query(accessStatusQuery)).catch(
           () => null,
         ),
       ),

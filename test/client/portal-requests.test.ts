@@ -185,9 +185,13 @@ describe('a service that needs approval and a person', () => {
     const approved = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'approve', reason: '' });
     expect(approved.statusCode).toBe(200);
     expect(textOf(approved.body)).toContain('Your decision is recorded');
-    // Deciding twice: the request is no longer waiting.
+    // The same decision sent again (a double click, a retry) gets the first one's answer.
     const twice = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'approve', reason: '' });
-    expect(twice.statusCode).toBe(409);
+    expect(twice.statusCode).toBe(200);
+    expect(textOf(twice.body)).toContain('Your decision is recorded');
+    // A different decision afterwards: the request is no longer waiting.
+    const changed = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'reject', reason: 'Changed my mind' });
+    expect(changed.statusCode).toBe(409);
 
     const ivy = await signedIn('ivy');
     const console = await waitFor(

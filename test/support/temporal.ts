@@ -3,6 +3,7 @@
  */
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
 import { Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 
@@ -55,4 +56,24 @@ export async function createTestWorker(
     maxCachedWorkflows: 0,
     ...options,
   });
+}
+
+/**
+ * Terminates the workflows still running on `taskQueues`: a test file ends its long-lived
+ * journeys (grants waiting months, requests waiting for a person) with its workers, so later
+ * files on the shared dev server never list journeys that no worker answers for.
+ */
+export async function terminateRunning(client: Client, taskQueues: Iterable<string>): Promise<number> {
+  let terminated = 0;
+  for (const taskQueue of taskQueues) {
+    const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+    for await (const info of client.workflow.list({ query })) {
+      await client.workflow
+        .getHandle(info.workflowId, info.runId)
+        .terminate('the test that started it has ended')
+        .then(() => (terminated += 1))
+        .catch(() => undefined);
+    }
+  }
+  return terminated;
 }

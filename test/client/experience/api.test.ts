@@ -6,14 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys, hashApiKey } from '../../../client/api/keys';
 import { experienceReportSchema } from '../../../client/api/experience-schemas';
-import { createCatalogPort } from '../../../client/journeys/catalog-port';
 import { createExperienceReports } from '../../../client/experience/reports';
 import { renderReportJson } from '../../../experience/export';
 import { prometheusContentType } from '../../../experience/prometheus';
 import type { ExperienceReport } from '../../../experience/report';
 import { apiKeys, startAppEnv, type AppEnv } from '../support/app-env';
 import { asProblem } from '../support/problems';
-import { feedRecent, fixtureDays } from './fixtures';
+import { feedRecent, fixtureCatalog, fixtureDays } from './fixtures';
 import { prometheusSamples as samples } from '../../support/prometheus';
 
 const day = 86_400_000;
@@ -21,7 +20,7 @@ let t: AppEnv;
 let shifted: number;
 const fedAt = new Date();
 beforeAll(async () => {
-  t = await startAppEnv();
+  t = await startAppEnv({ config: { catalog: fixtureCatalog } });
   ({ days: shifted } = await feedRecent(t.deps.experience, fedAt));
 });
 afterAll(async () => {
@@ -235,7 +234,7 @@ describe('GET /api/v1/experience', () => {
 
   it('is the export’s JSON document, and the OpenAPI schema describes every field of it', async () => {
     const body = (await get('/api/v1/experience?days=7')).json<ExperienceReport>();
-    const port = createCatalogPort();
+    const port = fixtureCatalog;
     const direct = await createExperienceReports({
       store: t.deps.experience,
       definitions: () => port.xlaDefinitions(),

@@ -7,9 +7,9 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { demoPassword } from '../support/app-env';
 import { browserSuite, signInWithKeyboard } from '../support/browser';
-import { feedRecent } from './fixtures';
+import { feedRecent, fixtureCatalog } from './fixtures';
 
-const s = browserSuite({}, (t) => feedRecent(t.deps.experience));
+const s = browserSuite({ config: { catalog: fixtureCatalog } }, (t) => feedRecent(t.deps.experience));
 
 /** The text of every cell of the table with this accessible name, row by row. */
 async function tableText(page: Page, name: string): Promise<string[][]> {

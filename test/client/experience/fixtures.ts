@@ -7,6 +7,9 @@
  * The Expensatron, VPN and mail records are those of test/experience/fixtures.ts,
  * moved forward by whole days (so UTC days still group them the same way).
  */
+import { createCatalog } from '../../../catalog';
+import { deskPhone, expensatron } from '../../../catalog/registry';
+import { createCatalogPort } from '../../../client/journeys/catalog-port';
 import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../../../experience/types';
 import {
   expensatronJourneys,
@@ -16,6 +19,13 @@ import {
   mailIncidents,
   vpnJourneys,
 } from '../../experience/fixtures';
+
+/**
+ * The two services these figures were worked out for, with their real targets: a catalog that
+ * grows (access requests, …) adds "no data" rows, not different figures, so the pages are
+ * tested against these two.
+ */
+export const fixtureCatalog = createCatalogPort(createCatalog([deskPhone, expensatron]));
 
 const day = 86_400_000;
 const h = 3_600_000;

@@ -9,11 +9,11 @@ import type { ExperienceReport } from '../../../experience/report';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from '../support/app-env';
 import type { PortalSession } from '../support/portal-session';
 import { textOf, signedInSession } from '../support/portal-session';
-import { feedRecent } from './fixtures';
+import { feedRecent, fixtureCatalog } from './fixtures';
 
 let t: AppEnv;
 beforeAll(async () => {
-  t = await startAppEnv();
+  t = await startAppEnv({ config: { catalog: fixtureCatalog } });
   await feedRecent(t.deps.experience);
 });
 afterAll(async () => {

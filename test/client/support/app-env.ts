@@ -27,7 +27,7 @@ import { createMemoryOutbox } from '../../../integrations/outbox/memory-outbox';
 import type { Outbox } from '../../../integrations/outbox/types';
 import { createEmbeddedProvisioners } from '../../../integrations/provisioning/embedded-provisioner';
 import { createOutboxSms } from '../../../integrations/sms/outbox-sms';
-import { connectTestEnv, createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { connectTestEnv, createTestWorker, terminateRunning, uniqueTaskQueue } from '../../support/temporal';
 import { demoCmdbData, demoOrganisation } from '../../../embedded/demo-org';
 
 export const demoPassword = 'demo-password-for-tests';
@@ -158,6 +158,7 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
     logs,
     async close() {
       await app.close();
+      await terminateRunning(env.client, [taskQueue]);
       if (worker && running) {
         worker.shutdown();
         await running;

@@ -20,7 +20,7 @@ import {
 } from '../../../workflows/access/definitions';
 import { approvalUpdate } from '../../../workflows/fulfilment/definitions';
 import type { IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv, createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { connectTestEnv, createTestWorker, terminateRunning, uniqueTaskQueue } from '../../support/temporal';
 import { journeyWorker, result, startRequest, updateRejection, waitForStatus, eventually } from '../fulfilment/helpers';
 import { continueAsNewChain, recordHistory } from '../../support/histories';
 import { accessService, grantHandle, testDaySeconds, waitForGrant } from './helpers';
@@ -43,7 +43,9 @@ export function accessJourneySuite(
     beforeAll(async () => {
       [testEnv, env] = await Promise.all([connectTestEnv(), startEnv()]);
     }, 420_000);
+    const used = new Set<string>();
     afterAll(async () => {
+      if (testEnv) await terminateRunning(testEnv.client, used);
       await env?.stop();
       await testEnv?.teardown();
     });
@@ -59,6 +61,7 @@ export function accessJourneySuite(
 
     it('grants a role with the manager’s approval, reminds before the end, removes it at the end and tells both', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
+      used.add(taskQueue);
       await worker.runUntil(async () => {
         const { handle, requestId } = await startRequest(testEnv, taskQueue, accessService('crm-access'), {
           requester: 'steve',
@@ -128,6 +131,7 @@ export function accessJourneySuite(
 
     it('turns the request down when the manager says no, with the reason, and grants nothing', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
+      used.add(taskQueue);
       const r = await worker.runUntil(async () => {
         const { handle } = await startRequest(testEnv, taskQueue, accessService('crm-access'), {
           requester: 'tony',
@@ -146,6 +150,7 @@ export function accessJourneySuite(
 
     it('without a manager asks the fallback group; the requester cannot approve their own request', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
+      used.add(taskQueue);
       await worker.runUntil(async () => {
         // mia has no manager and is the only member of Managers.
         const { handle } = await startRequest(testEnv, taskQueue, accessService('shared-mailbox'), {
@@ -170,6 +175,7 @@ export function accessJourneySuite(
 
     it('counts a role someone already has as done, and never takes it away', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
+      used.add(taskQueue);
       const r = await worker.runUntil(async () => {
         const { handle } = await startRequest(testEnv, taskQueue, accessService('crm-access'), {
           requester: 'carl',
@@ -187,6 +193,7 @@ export function accessJourneySuite(
 
     it('extends after a second approval (asking twice counts once), and ends early by the person and by IT staff', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
+      used.add(taskQueue);
       await worker.runUntil(async () => {
         const { handle, requestId } = await startRequest(testEnv, taskQueue, accessService('crm-access'), {
           requester: 'steve',
@@ -326,6 +333,7 @@ export function accessJourneySuite(
 
     it('continues as new when the history grows, keeping the end date and the extensions asked', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
+      used.add(taskQueue);
       const grantId = `access-crm-access-can-${Date.now().toString(36)}`;
       const until = new Date(Date.now() + 3600_000).toISOString();
       await worker.runUntil(async () => {
