@@ -555,3 +555,19 @@ function innermostFirst(): string[] {
   demoGroups.forEach((g) => visit(g.name));
   return ordered;
 }
+
+/** The environment a worker would be given for this DC (the `active-directory` preset, in-chain groups). */
+export function sambaDirectoryEnv(dc: SambaAdInstance, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    LDAP_URL: dc.url,
+    LDAP_CA_FILE: dc.caFile,
+    LDAP_BIND_DN: dc.bindDn,
+    LDAP_BIND_PASSWORD: dc.bindPassword,
+    LDAP_USER_BASE_DN: dc.userBaseDn,
+    LDAP_GROUP_BASE_DN: dc.groupBaseDn,
+    LDAP_PRESET: 'active-directory',
+    LDAP_NESTED_GROUPS: 'in-chain',
+    LDAP_TIMEOUT_MS: '5000',
+    ...extra,
+  };
+}

@@ -17,7 +17,7 @@ import { escapeDnValue } from '../../../integrations/directory/escape';
 import { classifyBindRefusal, createLdapDirectory } from '../../../integrations/directory/ldap-directory';
 import type { Directory, GroupMemberships } from '../../../integrations/directory/types';
 import { IntegrationError } from '../../../integrations/errors';
-import { startSambaAd, type SambaAdInstance } from '../../support/servers';
+import { sambaDirectoryEnv, startSambaAd, type SambaAdInstance } from '../../support/servers';
 import { directoryContract, expectNotFound } from './contract';
 
 let dc: SambaAdInstance;
@@ -35,20 +35,7 @@ afterAll(async () => {
 }, 30_000);
 
 /** The environment the worker would pass for this DC. */
-function envFor(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    LDAP_URL: dc.url,
-    LDAP_CA_FILE: dc.caFile,
-    LDAP_BIND_DN: dc.bindDn,
-    LDAP_BIND_PASSWORD: dc.bindPassword,
-    LDAP_USER_BASE_DN: dc.userBaseDn,
-    LDAP_GROUP_BASE_DN: dc.groupBaseDn,
-    LDAP_PRESET: 'active-directory',
-    LDAP_NESTED_GROUPS: 'in-chain',
-    LDAP_TIMEOUT_MS: '5000',
-    ...extra,
-  };
-}
+const envFor = (extra: Record<string, string> = {}) => sambaDirectoryEnv(dc, extra);
 
 directoryContract('LDAP directory on a Samba AD DC over LDAPS, active-directory preset, in-chain', () => {
   // The DC is up already (file-level beforeAll runs first); only the adapter is per suite.
