@@ -7,6 +7,7 @@ import {
 } from '../experience/schemas';
 import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 import { classifyFailures, failureTypes } from './errors';
+import { keepAliveAll } from './keep-alive';
 
 export type { IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 
@@ -42,7 +43,9 @@ function validated<T>(parse: (value: unknown) => T, value: unknown): T {
  * Workflows should treat a failure here as non-fatal to the journey itself.
  */
 export function createExperienceActivities(deps: ExperienceActivityDeps) {
-  return {
+  // Heartbeating like every other activity: a worker killed mid-upsert is noticed after the
+  // heartbeat timeout (5 s), not after the whole start-to-close timeout.
+  return keepAliveAll({
     /** Records a finished fulfilment journey (and the requester's NPS answer when `nps` is set). */
     async recordJourneyExperience(record: JourneyRecord): Promise<void> {
       const journey = validated(parseJourneyRecord, record);
@@ -69,7 +72,7 @@ export function createExperienceActivities(deps: ExperienceActivityDeps) {
       });
       return valid.length;
     },
-  };
+  });
 }
 
 export type ExperienceActivities = ReturnType<typeof createExperienceActivities>;

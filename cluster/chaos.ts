@@ -46,6 +46,17 @@ export interface ChaosOptions {
   dataDir?: string;
 }
 
+/** A delay distribution in seconds; `baselineP50` is the undisturbed journeys' p50 it is measured against. */
+export interface DelayFigures {
+  journeys: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Journeys hit by two or more worker kills. */
+  hitTwice: number;
+  baselineP50: number | null;
+}
+
 export interface ChaosReport {
   settings: Record<string, string | number>;
   journeys: { submitted: number; lost: number; notCompleted: number; details: string[] };
@@ -68,8 +79,20 @@ export interface ChaosReport {
     resolvedTwice: number;
     resolvedNotTold: number;
   };
-  /** Seconds a kill added to the journeys that were running when it happened. */
-  killDelaySeconds: { journeys: number; p50: number; p99: number; max: number; baselineP50: number };
+  /**
+   * Seconds the faults added to the journeys that were running when they happened, against an
+   * undisturbed journey of the same service in the same run, one line per kind of fault.
+   */
+  killDelaySeconds: {
+    /** Expensatron journeys a worker SIGKILL hit (and no server restart): the crash-recovery promise. */
+    workerKills: DelayFigures;
+    /** Expensatron journeys that were running while the Temporal server was down and came back. */
+    serverRestart: DelayFigures;
+    /** Desk phones (two person steps: their time includes the approver's and the technician's). */
+    deskPhones: DelayFigures;
+    /** The journeys that took longest, with the faults that hit them. */
+    worst: string[];
+  };
   elapsedSeconds: number;
 }
 
@@ -237,7 +260,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const client = new Client({ connection, namespace: 'default' });
 
     // --- the faults -------------------------------------------------------------------------
-    const kills: number[] = [];
+    // When each fault happened; a server restart lasts from its kill until the server answers again.
+    const kills: { kind: 'worker' | 'api' | 'server'; from: number; to: number }[] = [];
     const killCount = { workers: 0, api: 0, server: 0 };
     let loadDone = false;
     const monkey = (async () => {
@@ -251,7 +275,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (loadDone) break;
         round++;
         const worker = c.workers[Math.floor(Math.random() * c.workers.length)]!;
-        kills.push(Date.now());
+        kills.push({ kind: 'worker', from: Date.now(), to: Date.now() });
         await worker.kill('SIGKILL');
         killCount.workers++;
         log(`  chaos: SIGKILL ${worker.name}`);
@@ -260,7 +284,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         // Every other round, one of the bigger faults.
         if (round % 2 === 0 && plan.length > 0) {
           const fault = plan.shift()!;
-          kills.push(Date.now());
+          const from = Date.now();
           if (fault === 'api') {
             await c.api.kill('SIGKILL');
             killCount.api++;
@@ -271,12 +295,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             log('  chaos: SIGKILL the Temporal server, then start it again');
             await c.restartTemporal('kill');
             killCount.server++;
+            log(`  chaos: the Temporal server is back after ${((Date.now() - from) / 1000).toFixed(1)} s`);
           }
+          kills.push({ kind: fault, from, to: Date.now() });
         }
       }
       // Faults still planned when the load finished early: do them now, so every run has them.
       for (const fault of plan) {
-        kills.push(Date.now());
+        const from = Date.now();
         if (fault === 'api') {
           await c.api.kill('SIGKILL');
           killCount.api++;
@@ -285,6 +311,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           await c.restartTemporal('kill');
           killCount.server++;
         }
+        kills.push({ kind: fault, from, to: Date.now() });
       }
     })();
 
@@ -450,13 +477,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // --- the count --------------------------------------------------------------------------
     let lost = 0;
     let notCompleted = 0;
-    const durations: { ms: number; start: number; end: number }[] = [];
+    const durations: { what: string; ms: number; start: number; end: number }[] = [];
     for (const [what, id] of ids) {
       const done = await waitFor(id, (r) => !r.running && r.outcome !== null, 'its end', 180_000);
       try {
         const d = await client.workflow.getHandle(id).describe();
         if (d.closeTime && d.startTime)
           durations.push({
+            what,
             ms: d.closeTime.getTime() - d.startTime.getTime(),
             start: d.startTime.getTime(),
             end: d.closeTime.getTime(),
@@ -581,14 +609,50 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     void incidentId;
 
-    // Kill delay: journeys that were running when something was killed, against the others.
-    const hit = durations.filter((d) => kills.some((k) => k >= d.start && k <= d.end));
-    const calm = durations
-      .filter((d) => !hit.includes(d))
-      .map((d) => d.ms)
-      .sort((a, b) => a - b);
-    const baseline = calm.length > 0 ? percentile(calm, 50) : Math.min(...durations.map((d) => d.ms));
-    const delays = hit.map((d) => Math.max(0, d.ms - baseline) / 1000).sort((a, b) => a - b);
+    // Kill delay: the journeys that were running when a fault happened, against the undisturbed
+    // journeys of the same service (a desk phone waits for two people, an Expensatron for no one,
+    // so one's undisturbed time is no baseline for the other's).
+    const faultsOf = (d: (typeof durations)[number]) => {
+      const overlapping = kills.filter((k) => k.to >= d.start && k.from <= d.end);
+      return {
+        workers: overlapping.filter((k) => k.kind === 'worker').length,
+        server: overlapping.some((k) => k.kind === 'server'),
+        api: overlapping.some((k) => k.kind === 'api'),
+      };
+    };
+    const delayFigures = (service: string, pick: (f: ReturnType<typeof faultsOf>) => boolean): DelayFigures => {
+      const mine = durations.filter((d) => d.what.startsWith(`${service}/`));
+      const calm = mine
+        .filter((d) => {
+          const f = faultsOf(d);
+          return f.workers === 0 && !f.server && !f.api;
+        })
+        .map((d) => d.ms)
+        .sort((a, b) => a - b);
+      const baseline = calm.length >= 5 ? percentile(calm, 50) : null;
+      const hit = mine.filter((d) => pick(faultsOf(d)));
+      const delays = baseline === null ? [] : hit.map((d) => Math.max(0, d.ms - baseline) / 1000).sort((a, b) => a - b);
+      return {
+        journeys: hit.length,
+        p50: delays.length > 0 ? percentile(delays, 50) : 0,
+        p99: delays.length > 0 ? percentile(delays, 99) : 0,
+        max: delays.length > 0 ? delays[delays.length - 1]! : 0,
+        hitTwice: hit.filter((d) => faultsOf(d).workers >= 2).length,
+        baselineP50: baseline === null ? null : baseline / 1000,
+      };
+    };
+    const worst = [...durations]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((d) => {
+        const f = faultsOf(d);
+        const faults = [
+          `${f.workers} worker kill${f.workers === 1 ? '' : 's'}`,
+          ...(f.server ? ['the server restart'] : []),
+          ...(f.api ? ['an API kill'] : []),
+        ];
+        return `${d.what} ${(d.ms / 1000).toFixed(1)} s (${faults.join(', ')})`;
+      });
 
     return {
       settings: {
@@ -614,11 +678,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       },
       subscribers: { total: subscribers.length, notifiedTwice, notNotified, resolvedTwice, resolvedNotTold },
       killDelaySeconds: {
-        journeys: delays.length,
-        p50: percentile(delays, 50),
-        p99: percentile(delays, 99),
-        max: delays.length > 0 ? delays[delays.length - 1]! : 0,
-        baselineP50: baseline / 1000,
+        workerKills: delayFigures('expensatron', (f) => f.workers > 0 && !f.server),
+        serverRestart: delayFigures('expensatron', (f) => f.server),
+        deskPhones: delayFigures('desk-phone', (f) => f.workers > 0 || f.server || f.api),
+        worst,
       },
       elapsedSeconds: (Date.now() - started) / 1000,
     };
@@ -627,6 +690,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await cluster?.stop();
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function delayLine(label: string, f: DelayFigures): string {
+  if (f.journeys === 0) return `${label}: no journey hit`;
+  if (f.baselineP50 === null) return `${label}: ${f.journeys} journeys hit, too few undisturbed ones to compare with`;
+  return `${label}, ${f.journeys} journeys hit (${f.hitTwice} by two or more kills): p50 ${f.p50.toFixed(1)}, p99 ${f.p99.toFixed(1)}, max ${f.max.toFixed(1)} (over an undisturbed journey's p50 of ${f.baselineP50.toFixed(2)} s)`;
 }
 
 /** The report as the lines `npm run chaos` prints. */
@@ -651,7 +720,10 @@ export function formatChaosReport(r: ChaosReport): string[] {
     `same email twice (one Message-ID, in-doubt resends) ${r.duplicates.sameMessageIdEmails} of ${r.duplicates.inDoubtEmailResends} in-doubt resends the ledger counted`,
     `duplicate SCIM accounts   ${r.duplicates.scimAccounts}`,
     `subscribers (of ${r.subscribers.total}) announced twice ${r.subscribers.notifiedTwice}, not announced ${r.subscribers.notNotified}, told "fixed" twice ${r.subscribers.resolvedTwice}, not told ${r.subscribers.resolvedNotTold}`,
-    `kill delay (s), ${r.killDelaySeconds.journeys} journeys hit: p50 ${r.killDelaySeconds.p50.toFixed(1)}, p99 ${r.killDelaySeconds.p99.toFixed(1)}, max ${r.killDelaySeconds.max.toFixed(1)} (over an undisturbed journey's p50 of ${r.killDelaySeconds.baselineP50.toFixed(2)} s)`,
+    delayLine('kill delay (s), Expensatron, worker kills', r.killDelaySeconds.workerKills),
+    delayLine('delay (s), Expensatron, Temporal server restart', r.killDelaySeconds.serverRestart),
+    delayLine('delay (s), desk phones, any fault', r.killDelaySeconds.deskPhones),
+    `longest journeys: ${r.killDelaySeconds.worst.join('; ')}`,
     `elapsed ${r.elapsedSeconds.toFixed(0)} s`,
   ];
   for (const d of r.journeys.details.slice(0, 20)) lines.push(`  ! ${d}`);

@@ -614,6 +614,14 @@ export function fulfilmentStaticDetails(input: FulfilmentInput): string {
 }
 
 /**
+ * The workflow task timeout journeys start with (the server's default is 10 s). A journey's
+ * workflow task is a few milliseconds of code over a short history; one that takes 5 s is on a
+ * worker that is gone or stalled as badly as a missed heartbeat says, and another worker takes
+ * it over by replaying the history. Not used for the incident, whose tasks carry more state.
+ */
+export const journeyWorkflowTaskTimeout = '5 seconds';
+
+/**
  * Options for `client.workflow.start(fulfilmentWorkflowType, …)`: the business-key id, summaries
  * for the UI and the search attributes. A second start with the same request id fails with
  * `WorkflowExecutionAlreadyStartedError` whether the first is running (`FAIL`) or finished
@@ -631,6 +639,7 @@ export function fulfilmentStartOptions(
     args: [input] as [FulfilmentInput],
     workflowIdConflictPolicy: 'FAIL' as const,
     workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    workflowTaskTimeout: journeyWorkflowTaskTimeout,
     staticSummary: fulfilmentStaticSummary(input, options),
     staticDetails: fulfilmentStaticDetails(input),
     typedSearchAttributes: fulfilmentSearchAttributes(input, planStages(input.plan)[0]?.stage ?? completedStage.stage),
