@@ -32,6 +32,7 @@ import { problemOf, registerProblemRoutes } from './api/problems';
 import { registerApiServiceRoutes } from './api/services';
 import { assetPaths, css, js } from './web/assets';
 import { createCatalogPort } from './journeys/catalog-port';
+import { defaultTimeouts } from './journeys/common';
 import { badRequest, issueLabel, notFound, problemMediaType, toHttpError } from './errors';
 import { createExperienceReports } from './experience/reports';
 import { escapeHtml, html } from './web/html';
@@ -287,11 +288,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestPages(app, portal);
   registerIncidentPages(app, portal);
   registerConsoleRoutes(app, portal);
+  const grantTimeouts = { ...defaultTimeouts, ...deps.config.timeouts };
   const grants = createAccessGrants({
     client: deps.temporal,
-    readMs: deps.config.timeouts?.detailMs ?? 3_000,
-    listMs: deps.config.timeouts?.listMs ?? 2_000,
-    updateMs: deps.config.timeouts?.updateMs ?? 10_000,
+    catalog,
+    log: app.log,
+    readMs: grantTimeouts.detailMs,
+    queryMs: grantTimeouts.queryMs,
+    listMs: grantTimeouts.listMs,
+    updateMs: grantTimeouts.updateMs,
   });
   registerAccessPages(app, { env, grants });
   const reports = createExperienceReports({

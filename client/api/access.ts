@@ -46,6 +46,11 @@ export const accessGrantSchema = z
     state: z.enum(['active', 'ending', 'ended']),
     pendingExtension: extensionSchema.nullable(),
     reminderSent: z.boolean(),
+    complete: z
+      .boolean()
+      .describe(
+        'false: details unavailable right now (the grant did not answer in time); shown from its search attributes, so pendingExtension and reminderSent are not known',
+      ),
   })
   .meta({ id: 'AccessGrant' });
 
@@ -100,6 +105,7 @@ export function grantView(s: Awaited<ReturnType<AccessGrants['grantsOf']>>[numbe
     state: s.state,
     pendingExtension: s.pendingExtension,
     reminderSent: s.reminderSent,
+    complete: s.complete,
   };
 }
 

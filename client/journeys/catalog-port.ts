@@ -10,6 +10,7 @@ import {
   type RequestToStart,
 } from '../../catalog';
 import type { ServiceXlaDefinition } from '../../experience/report';
+import type { GrantAccessStep } from '../../workflows/access/definitions';
 import { planStages } from '../../workflows/fulfilment/definitions';
 import type { ServiceView } from './views';
 
@@ -23,6 +24,8 @@ export interface CatalogPort {
   prepare(request: RequestToStart): PreparedRequest;
   /** Each service's experience targets, named by its title, for the experience report. */
   xlaDefinitions(): ServiceXlaDefinition[];
+  /** An access role as the service's `grant-access` step defines it today (null: no such role). */
+  accessRole(serviceId: string, role: string): { serviceTitle: string; roleLabel: string; group: string } | null;
 }
 
 function toView(s: CatalogService): ServiceView {
@@ -54,5 +57,11 @@ export function createCatalogPort(catalog: Catalog = deploymentCatalog): Catalog
     search: (query) => catalog.search(query).map(view),
     prepare: (request) => catalog.prepareRequest(request),
     xlaDefinitions: () => catalog.list().map((s) => ({ serviceId: s.id, name: s.title, xla: s.xla })),
+    accessRole: (serviceId, role) => {
+      const s = catalog.get(serviceId);
+      const grant = s?.plan.steps.find((step): step is GrantAccessStep => step.kind === 'grant-access');
+      const r = grant && Object.hasOwn(grant.roles, role) ? grant.roles[role] : undefined;
+      return s && r ? { serviceTitle: s.title, roleLabel: r.label, group: r.group } : null;
+    },
   };
 }

@@ -31,7 +31,7 @@ import type { CatalogPort } from './catalog-port';
 import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFound, toHttpError } from '../errors';
 import type { EventRoute } from '../../workflows/shared/event-types';
 import { fingerprint, type JourneyTimeouts } from './common';
-import { listExecutions, quote, withDeadline } from './temporal-reads';
+import { listExecutions, quote, viewsOrVisibility, withDeadline } from './temporal-reads';
 import type { RequestView, ServiceView } from './views';
 import { maskPhone } from '../../integrations/sms/phone';
 
@@ -181,17 +181,15 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
   }
 
   /** Views for listed journeys: the status query where it answers in time, search attributes otherwise. */
-  async function viewsOf(infos: WorkflowExecutionInfo[]): Promise<RequestView[]> {
-    return Promise.all(
-      infos.map(async (info) => {
-        try {
-          const view = await queryView(info.workflowId);
-          const summary = info.memo?.summary;
-          return typeof summary === 'string' ? { ...view, summary } : view;
-        } catch {
-          return fromVisibility(info);
-        }
-      }),
+  function viewsOf(infos: WorkflowExecutionInfo[]): Promise<RequestView[]> {
+    return viewsOrVisibility(
+      infos,
+      async (info) => {
+        const view = await queryView(info.workflowId);
+        const summary = info.memo?.summary;
+        return typeof summary === 'string' ? { ...view, summary } : view;
+      },
+      fromVisibility,
     );
   }
 

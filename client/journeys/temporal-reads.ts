@@ -44,6 +44,28 @@ export async function listExecutions(
   });
 }
 
+/**
+ * One view per listed execution, in the list's order: `ask` (the workflow's own answer, a query
+ * within the caller's deadline) where it answers, else `fromVisibility` (its search attributes,
+ * start time and status). A journey whose worker is down or slow still shows, marked as partial
+ * by `fromVisibility`, instead of dropping out of the list; `onFallback` hears why.
+ */
+export function viewsOrVisibility<T>(
+  infos: WorkflowExecutionInfo[],
+  ask: (info: WorkflowExecutionInfo) => Promise<T>,
+  fromVisibility: (info: WorkflowExecutionInfo) => T | Promise<T>,
+  onFallback?: (info: WorkflowExecutionInfo, err: unknown) => void,
+): Promise<T[]> {
+  return Promise.all(
+    infos.map((info) =>
+      ask(info).catch((err: unknown) => {
+        onFallback?.(info, err);
+        return fromVisibility(info);
+      }),
+    ),
+  );
+}
+
 /** Quotes a value for a visibility query string. */
 export function quote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

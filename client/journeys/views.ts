@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { XlaTarget } from '../../experience/types';
+import type { AccessGrantStatus } from '../../workflows/access/definitions';
 
 /** A catalog entry as the portal presents it. */
 export interface ServiceView {
@@ -120,4 +121,14 @@ export interface IncidentView {
   followUp: { accountName: string; reason: string }[];
   closeReason: string | null;
   running: boolean;
+}
+
+/** One access grant (one `accessGrantWorkflow`): what "My access" and the IT console list. */
+export interface AccessGrantView extends AccessGrantStatus {
+  /**
+   * false when the grant did not answer in time (its worker down or slow) and this view is from
+   * its search attributes: role, service, person, since, until and state are known; a pending
+   * extension, the reminder and the removal's failures are not (null, false, 0).
+   */
+  complete: boolean;
 }

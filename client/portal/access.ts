@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AccessGrantStatus } from '../../workflows/access/definitions';
 import { untilPattern } from '../../workflows/access/definitions';
 import type { AccessGrants } from '../journeys/access-grants';
+import type { AccessGrantView } from '../journeys/views';
 import { HttpError } from '../errors';
 import { html, type HtmlValue } from '../web/html';
 import { csrfCheck, csrfField, renderPage, requireRole, requireSession, type PortalEnv } from './context';
@@ -20,14 +20,23 @@ const endForm = z.object({ reason: z.string().trim().max(500, 'Keep it under 500
 
 const when = (iso: string | null): string => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : 'no end date');
 
-function grantItem(reply: FastifyReply, g: AccessGrantStatus, error: string | undefined, staff: boolean): HtmlValue {
-  const active = g.state === 'active';
+function grantItem(reply: FastifyReply, g: AccessGrantView, error: string | undefined, staff: boolean): HtmlValue {
+  // A grant that did not answer in time: what its search attributes say, and no buttons (its
+  // pending extension is not known, and an action would wait on the same worker).
+  const active = g.state === 'active' && g.complete;
   return html`<li class="card" id="${g.grantId}">
     <h2>${g.roleLabel}</h2>
     <p>
       ${g.serviceTitle}${staff ? html` · <strong>${g.person}</strong>` : null} · since ${when(g.since)} · until
       <strong>${when(g.until)}</strong>${g.state !== 'active' ? html` · ${g.state}` : null}
     </p>
+    ${
+      g.complete
+        ? null
+        : html`<p class="notice" role="status">
+            Details unavailable right now (extensions, reminders, the buttons): try again in a minute.
+          </p>`
+    }
     ${
       g.pendingExtension
         ? html`<p class="notice" role="status">

@@ -3,8 +3,18 @@
  * running the real workflows (embedded directory): ask for CRM access, the manager approves,
  * "My access" lists the grant from the grant workflow itself, an extension asked twice with the
  * same Idempotency-Key is one extension, IT staff end it; client mistakes are 4xx, never 5xx.
+ * Grants whose worker is gone are still listed, from their search attributes, as "details
+ * unavailable right now".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import {
+  accessGrantSearchAttributes,
+  accessGrantWorkflowType,
+  accessStatusQuery,
+  type AccessGrantInput,
+} from '../../workflows/access/definitions';
+import { createTestWorker, terminateRunning, uniqueTaskQueue } from '../support/temporal';
 import { apiKeys, demoPassword, startAppEnv, type AppEnv } from './support/app-env';
 import { csrfTokenOf, PortalSession } from './support/portal-session';
 import { waitFor } from './support/wait';
@@ -25,6 +35,7 @@ interface Grant {
   until: string | null;
   state: string;
   pendingExtension: { state: string; approver: string | null } | null;
+  complete: boolean;
 }
 const grantsOf = async (person: string): Promise<Grant[]> =>
   (await t.app.inject({ method: 'GET', url: `/api/v1/access?person=${person}`, headers: headers() })).json<{
@@ -158,4 +169,120 @@ describe('access over the API and the portal', () => {
     );
     expect(await t.deps.directory.isMember('tony', 'CRM Users')).toBe(false);
   }, 180_000);
+});
+
+describe('access lists while a grant’s worker is down', () => {
+  const queues: string[] = [];
+  afterAll(async () => {
+    if (t) await terminateRunning(t.env.client, queues);
+  });
+
+  /** Starts a grant for dana as confirm-access does (its id, input and search attributes), on `taskQueue`. */
+  async function startGrant(taskQueue: string, name: string, untilDays: number) {
+    const grantId = `access-crm-access-${name}-${Date.now().toString(36)}`;
+    const input: AccessGrantInput = {
+      grantId,
+      requestWorkflowId: grantId.replace(/^access-/, 'fulfil-'),
+      serviceId: 'crm-access',
+      serviceTitle: 'CRM access',
+      person: 'dana',
+      role: 'crm-user',
+      roleLabel: 'CRM user',
+      group: 'CRM Users',
+      since: new Date().toISOString(),
+      until: new Date(Date.now() + untilDays * 86_400_000).toISOString(),
+      reason: 'Reading the finance accounts',
+      settings: {
+        reminderDaysBefore: 2,
+        maxDays: 365,
+        dayLengthSeconds: 86_400,
+        fallbackApproverGroup: 'Managers',
+        approvalWaitSeconds: 60,
+      },
+      extensions: [],
+      remindedFor: null,
+      runs: 0,
+    };
+    const handle = await t.env.client.workflow.start(accessGrantWorkflowType, {
+      workflowId: grantId,
+      taskQueue,
+      args: [input],
+      typedSearchAttributes: accessGrantSearchAttributes(input, 'active'),
+    });
+    return { handle, input };
+  }
+
+  it('lists every grant: those that answer in full, the others from their search attributes, marked', async () => {
+    // Never had a worker; had one that has gone (shut down after the grant answered); the app's own worker.
+    const never = uniqueTaskQueue('access-no-worker');
+    const gone = uniqueTaskQueue('access-worker-gone');
+    queues.push(never, gone);
+    const a = await startGrant(never, 'never', 10);
+    const b = await startGrant(gone, 'gone', 12);
+    const c = await startGrant(t.taskQueue, 'live', 14);
+    const goneWorker = await createTestWorker(t.env, { taskQueue: gone, activities: createActivities(t.deps) });
+    const answered = await goneWorker.runUntil(() => b.handle.query(accessStatusQuery));
+    expect(answered.state).toBe('active');
+    const ids = [a, b, c].map((g) => g.input.grantId);
+
+    const listed = await waitFor(
+      async () => (await grantsOf('dana')).filter((g) => ids.includes(g.id)),
+      (list) => list.length === 3 && list.some((g) => g.id === c.input.grantId && g.complete),
+      60_000,
+    );
+    const byId = new Map(listed.map((g) => [g.id, g as Grant & Record<string, unknown>]));
+    for (const g of [a, b]) {
+      expect(byId.get(g.input.grantId)).toMatchObject({
+        complete: false,
+        person: 'dana',
+        role: 'crm-user',
+        roleLabel: 'CRM user',
+        serviceTitle: 'CRM access',
+        requestId: g.input.requestWorkflowId,
+        until: g.input.until,
+        state: 'active',
+        pendingExtension: null,
+      });
+      const described = await g.handle.describe();
+      expect(byId.get(g.input.grantId)?.since).toBe(described.startTime.toISOString());
+    }
+    expect(byId.get(c.input.grantId)).toMatchObject({ complete: true, since: c.input.since, until: c.input.until });
+
+    // The IT console's list the same way.
+    const soon = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/access/ending-soon?days=30', headers: headers() })
+    ).json<{ grants: Grant[] }>().grants;
+    expect(
+      soon
+        .filter((g) => ids.includes(g.id))
+        .map((g) => [g.id, g.complete])
+        .sort(),
+    ).toEqual(
+      [
+        [a.input.grantId, false],
+        [b.input.grantId, false],
+        [c.input.grantId, true],
+      ].sort(),
+    );
+
+    // The pages: the row is there, says so, and offers no button that would wait on the missing worker.
+    const dana = new PortalSession(t.app);
+    await dana.signIn('dana', demoPassword);
+    const mine = await dana.get('/access');
+    expect(mine.statusCode).toBe(200);
+    for (const id of ids) expect(mine.body).toContain(`id="${id}"`);
+    const card = (id: string) => mine.body.slice(mine.body.indexOf(`id="${id}"`)).split('</li>')[0]!;
+    for (const g of [a, b]) {
+      expect(card(g.input.grantId)).toContain('Details unavailable right now');
+      expect(card(g.input.grantId)).not.toContain('<form');
+    }
+    expect(card(c.input.grantId)).not.toContain('Details unavailable right now');
+    expect(card(c.input.grantId)).toContain(`/access/${c.input.grantId}/end`);
+    const ivy = new PortalSession(t.app);
+    await ivy.signIn('ivy', demoPassword);
+    const itConsole = await ivy.get('/access/console');
+    expect(itConsole.statusCode).toBe(200);
+    for (const g of [a, b]) expect(itConsole.body).toContain(`id="${g.input.grantId}"`);
+    expect(itConsole.body.match(/Details unavailable right now/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
+  }, 120_000);
 });

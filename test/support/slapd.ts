@@ -67,6 +67,8 @@ export interface SlapdInstance {
   dnOf(accountName: string): string;
   /** Connections slapd accepted since start (`total`) and has open now (`current`), from cn=Monitor. */
   connections(): Promise<{ total: number; current: number }>;
+  /** The `member` values of the group `cn` under `groupBaseDn`, as slapd holds them (read as the admin). */
+  groupMembers(cn: string): Promise<string[]>;
   /** Stops and starts slapd again on the same ports with the same data. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -167,6 +169,18 @@ export async function startSlapd(options: StartSlapdOptions): Promise<SlapdInsta
       });
       const counter = (cn: string): number => Number(searchEntries.find((e) => e.cn === cn)?.monitorCounter);
       return { total: counter('Total'), current: counter('Current') };
+    },
+    async groupMembers(cn) {
+      const admin = await adminClient(instance);
+      try {
+        const { searchEntries } = await admin.search(`cn=${escapeDnValue(cn)},${groupBaseDn}`, {
+          scope: 'base',
+          attributes: ['member'],
+        });
+        return searchEntries.flatMap((e) => [e.member ?? []].flat().map(String));
+      } finally {
+        await admin.unbind();
+      }
     },
     async restart() {
       await monitor?.unbind().catch(() => undefined);

@@ -14,7 +14,8 @@ import { ApplicationFailure, defineQuery, defineUpdate } from '@temporalio/workf
 import type { SearchAttributePair } from '@temporalio/common';
 import { JourneyKind, Outcome, Requester, ServiceId, Stage } from '../shared/search-attributes';
 import { eventRoutesProblems, type EventRoute } from '../shared/event-types';
-import { registeredStepKind, type RegisteredStep } from './step-kinds';
+import type { StepOf } from './step-kind';
+import { stepKind, type StepKinds } from './step-kinds';
 
 // ---------------------------------------------------------------------------------------------
 // Type name and ids
@@ -69,42 +70,73 @@ export interface ServiceDurations {
   taskReminderSeconds: number;
 }
 
+// Settings of the built-in step kinds (steps.ts has their units). A kind's settings are plain
+// data in the plan; the fields a step reads from the request form are named in its comment.
+
+/** Emails the requester that the request was received and is being processed. */
+export interface AcknowledgeStep {
+  kind: 'acknowledge';
+}
+
+/** Checks the {@link ServicePlan.eligibility} rule in the directory; ends the journey if not met. */
+export interface CheckEligibilityStep {
+  kind: 'check-eligibility';
+}
+
 /**
- * One step of a journey. Each kind is one step function in workflows/fulfilment/steps; the
- * fields a step reads from the request form are named in its comment.
+ * Asks the person named in form field `approverField` (who must be an enabled member of
+ * `approverGroup`) to approve; waits `approvalWaitSeconds`, then turns the request down.
  */
-export type FulfilmentStep =
-  /** Emails the requester that the request was received and is being processed. */
-  | { kind: 'acknowledge' }
-  /** Checks the {@link ServicePlan.eligibility} rule in the directory; ends the journey if not met. */
-  | { kind: 'check-eligibility' }
-  /**
-   * Asks the person named in form field `approverField` (who must be an enabled member of
-   * `approverGroup`) to approve; waits `approvalWaitSeconds`, then turns the request down.
-   */
-  | { kind: 'approval'; approverGroup: string; approverField: string }
-  /**
-   * Checks that form field `phone` is a device registered to the requester in the CMDB; if
-   * not, the requester may correct it (up to `maxCorrections` times, within `correctionWaitSeconds`).
-   * Also reads form field `os`.
-   */
-  | { kind: 'verify-device'; maxCorrections: number }
-  /** Texts the download link for the verified device's OS. Needs `verify-device` before it. */
-  | { kind: 'send-download-link'; links: Record<DeviceOs, string> }
-  /** Creates (or finds) the requester's account by SCIM in application `applicationId`; undone on failure. */
-  | { kind: 'provision-account'; applicationId: string }
-  /** Emails the login id and the quick-start guide link. Needs `provision-account` before it. */
-  | { kind: 'send-quick-start' }
-  /**
-   * Work a person does (e.g. deliver a desk phone): the service desk gets a ticket by email and
-   * marks it done with {@link deliveredUpdate}; reminded after `taskReminderSeconds`.
-   */
-  | { kind: 'manual-task'; task: string; doneMessage: string }
-  /** The step kinds registered in step-kinds.ts, each a unit of its own (e.g. the access steps). */
-  | RegisteredStep;
+export interface ApprovalStep {
+  kind: 'approval';
+  approverGroup: string;
+  approverField: string;
+}
+
+/**
+ * Checks that form field `phone` is a device registered to the requester in the CMDB; if
+ * not, the requester may correct it (up to `maxCorrections` times, within `correctionWaitSeconds`).
+ * Also reads form field `os`.
+ */
+export interface VerifyDeviceStep {
+  kind: 'verify-device';
+  maxCorrections: number;
+}
+
+/** Texts the download link for the verified device's OS. Needs `verify-device` before it. */
+export interface SendDownloadLinkStep {
+  kind: 'send-download-link';
+  links: Record<DeviceOs, string>;
+}
+
+/** Creates (or finds) the requester's account by SCIM in application `applicationId`; undone on failure. */
+export interface ProvisionAccountStep {
+  kind: 'provision-account';
+  applicationId: string;
+}
+
+/** Emails the login id and the quick-start guide link. Needs `provision-account` before it. */
+export interface SendQuickStartStep {
+  kind: 'send-quick-start';
+}
+
+/**
+ * Work a person does (e.g. deliver a desk phone): the service desk gets a ticket by email and
+ * marks it done with {@link deliveredUpdate}; reminded after `taskReminderSeconds`.
+ */
+export interface ManualTaskStep {
+  kind: 'manual-task';
+  task: string;
+  doneMessage: string;
+}
+
+/**
+ * One step of a journey: the settings of one of the step kinds registered in step-kinds.ts
+ * (the built-in ones above, the access ones in workflows/access/definitions.ts, …).
+ */
+export type FulfilmentStep = StepOf<StepKinds[number]>;
 
 export type FulfilmentStepKind = FulfilmentStep['kind'];
-export type BuiltInStepKind = Exclude<FulfilmentStepKind, RegisteredStep['kind']>;
 
 /**
  * A service's plan as the journey runs it: plain data, copied into the journey's input when it
@@ -129,18 +161,6 @@ export type RequestFields = Record<string, string>;
 // Stages: what the portal shows
 // ---------------------------------------------------------------------------------------------
 
-/** The stage a step runs in (also the `Stage` search attribute), and its label for people. */
-export const stageOfStep: Record<BuiltInStepKind, { stage: string; label: string }> = {
-  acknowledge: { stage: 'received', label: 'Request received' },
-  'check-eligibility': { stage: 'eligibility', label: 'Checking you can have it' },
-  approval: { stage: 'approval', label: 'Waiting for approval' },
-  'verify-device': { stage: 'device-check', label: 'Checking your phone is registered to you' },
-  'send-download-link': { stage: 'download-link', label: 'Texting you the download link' },
-  'provision-account': { stage: 'provisioning', label: 'Creating your account' },
-  'send-quick-start': { stage: 'quick-start', label: 'Emailing your login details' },
-  'manual-task': { stage: 'delivery', label: 'With the service desk' },
-};
-
 /**
  * The last stage of a journey that got everything done. A journey that stopped early ends with
  * stage {@link closedStage} and its `Outcome` says why.
@@ -158,12 +178,11 @@ export const outcomeLabels: Record<FulfilmentOutcome, string> = {
   cancelled: 'Cancelled',
 };
 
-/** The stage a step runs in and its label (a manual task's label is its task). */
+/** The stage a step runs in and its label (its kind's, e.g. a manual task's label is its task). */
 export function stageAndLabel(step: FulfilmentStep): { stage: string; label: string } {
-  const registered = registeredStepKind(step.kind);
-  if (registered) return { stage: registered.stage, label: registered.label };
-  if (step.kind === 'manual-task') return { stage: stageOfStep['manual-task'].stage, label: step.task };
-  return stageOfStep[step.kind as BuiltInStepKind] ?? { stage: step.kind, label: step.kind };
+  const kind = stepKind(step.kind);
+  if (!kind) return { stage: step.kind, label: step.kind };
+  return { stage: kind.stage, label: kind.labelOf?.(step) ?? kind.label };
 }
 
 /** The stages of a plan in order (each once), ending with {@link completedStage}. */
@@ -205,18 +224,9 @@ export interface FulfilmentInput {
 const positiveSeconds = (n: unknown): boolean =>
   typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 365 * 24 * 3600;
 
-/** What a step needs from the request form. */
+/** What a step needs from the request form (its kind's `fieldsNeeded`). */
 export function fieldsNeededBy(step: FulfilmentStep): string[] {
-  const registered = registeredStepKind(step.kind);
-  if (registered) return registered.fieldsNeeded?.(step as RegisteredStep) ?? [];
-  switch (step.kind) {
-    case 'verify-device':
-      return ['phone', 'os'];
-    case 'approval':
-      return [step.approverField];
-    default:
-      return [];
-  }
+  return stepKind(step.kind)?.fieldsNeeded?.(step) ?? [];
 }
 
 /**
@@ -250,53 +260,14 @@ export function planProblems(plan: ServicePlan): string[] {
   }
   if (!Array.isArray(plan.steps) || plan.steps.length === 0) return [...problems, 'plan.steps: at least one step'];
   const kinds = plan.steps.map((s) => s.kind);
-  const before = (kind: FulfilmentStepKind, i: number) => kinds.slice(0, i).includes(kind);
   plan.steps.forEach((step, i) => {
-    const at = `plan.steps[${i}] (${step.kind})`;
-    const registered = registeredStepKind(step.kind);
-    if (registered) {
-      problems.push(
-        ...(registered.problems?.(step as RegisteredStep, kinds.slice(0, i)) ?? []).map((p) => `${at}: ${p}`),
-      );
+    const kind = stepKind(step.kind);
+    if (!kind) {
+      problems.push(`plan.steps[${i}]: unknown step kind ${String((step as { kind: unknown }).kind)}`);
       return;
     }
-    switch (step.kind) {
-      case 'acknowledge':
-      case 'check-eligibility':
-        break;
-      case 'approval':
-        if (typeof step.approverGroup !== 'string' || step.approverGroup.trim() === '')
-          problems.push(`${at}: approverGroup must name a directory group`);
-        if (typeof step.approverField !== 'string' || step.approverField === '')
-          problems.push(`${at}: approverField must name a form field`);
-        break;
-      case 'verify-device':
-        if (!Number.isInteger(step.maxCorrections) || step.maxCorrections < 0 || step.maxCorrections > 10)
-          problems.push(`${at}: maxCorrections 0–10`);
-        break;
-      case 'send-download-link':
-        if (!before('verify-device', i)) problems.push(`${at}: needs a verify-device step before it`);
-        for (const os of ['ios', 'android'] as const) {
-          if (typeof step.links?.[os] !== 'string' || !/^https?:\/\//.test(step.links[os]))
-            problems.push(`${at}: links.${os} must be an http(s) URL`);
-        }
-        break;
-      case 'provision-account':
-        if (typeof step.applicationId !== 'string' || step.applicationId === '')
-          problems.push(`${at}: applicationId must name the SCIM application`);
-        break;
-      case 'send-quick-start':
-        if (!before('provision-account', i)) problems.push(`${at}: needs a provision-account step before it`);
-        break;
-      case 'manual-task':
-        if (typeof step.task !== 'string' || step.task.trim() === '')
-          problems.push(`${at}: task must say what the person does`);
-        if (typeof step.doneMessage !== 'string' || step.doneMessage.trim() === '')
-          problems.push(`${at}: doneMessage must not be empty`);
-        break;
-      default:
-        problems.push(`plan.steps[${i}]: unknown step kind ${String((step as { kind: unknown }).kind)}`);
-    }
+    const at = `plan.steps[${i}] (${step.kind})`;
+    problems.push(...(kind.problems?.(step, kinds.slice(0, i)) ?? []).map((p) => `${at}: ${p}`));
   });
   return problems;
 }

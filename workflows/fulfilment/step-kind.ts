@@ -18,6 +18,8 @@ export interface StepKind<S extends { kind: string }> {
   /** The stage it runs in (the `Stage` search attribute) and its label on the status page. */
   stage: string;
   label: string;
+  /** This step's label where it depends on the settings (a manual task's is its task); default `label`. */
+  labelOf?: (step: S) => string;
   /** Form fields it reads (the catalog refuses a service whose form lacks one). */
   fieldsNeeded?: (step: S) => string[];
   /** What is wrong with the step's settings, in plain sentences; `before` = the kinds ahead of it. */
@@ -32,4 +34,19 @@ export type StepOf<K> = K extends StepKind<infer S> ? S : never;
 /** Identity with checking of the shape, as `defineService` for services. */
 export function defineStepKind<S extends { kind: string }>(kind: StepKind<S>): StepKind<S> {
   return kind;
+}
+
+/**
+ * Finds a kind by name in `list()`, which is read on first use: the registry is made while the
+ * modules that hold the kinds may still be loading (they import the journey, which imports it).
+ */
+export function stepKindLookup<S extends { kind: string }>(
+  list: () => readonly { kind: string }[],
+): (kind: string) => StepKind<S> | undefined {
+  let byKind: ReadonlyMap<string, StepKind<S>> | undefined;
+  return (kind) => {
+    // Each unit's function takes its own settings; the plan's `kind` says which, so the widening is safe.
+    byKind ??= new Map(list().map((k) => [k.kind, k as StepKind<S>]));
+    return byKind.get(kind);
+  };
 }

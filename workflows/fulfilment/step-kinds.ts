@@ -1,22 +1,20 @@
 /**
- * The registry of step kinds beyond the built-in ones of steps.ts: one line per kind. A kind is
- * one unit (step-kind.ts): its settings type, stage and label, the form fields it reads, its
- * settings' problems, and its workflow function; its activities are a factory registered in
- * activities/index.ts. The plan names a kind by `kind`; definitions.ts (stages, plan checks)
- * and steps.ts (running it) look it up here. catalog/README.md, "Add a step kind".
+ * The registry of step kinds: every kind a plan may name, one line each (a family of kinds, such
+ * as the built-in ones of steps.ts, as one spread). A kind is one unit (step-kind.ts): its
+ * settings type, stage and label, the form fields it reads, its settings' problems, and its
+ * workflow function; its activities are a factory registered in activities/index.ts. The plan
+ * names a kind by `kind`; definitions.ts (stages, plan checks) and workflow.ts (running it) look
+ * it up here. catalog/README.md, "Add a step kind".
  */
 import { accessApprovalStep, confirmAccessStep, grantAccessStep } from '../access/steps';
-import type { StepKind, StepOf } from './step-kind';
+import type { FulfilmentStep } from './definitions';
+import { stepKindLookup } from './step-kind';
+import { builtInStepKinds } from './steps';
 
-export const registeredStepKinds = [accessApprovalStep, grantAccessStep, confirmAccessStep] as const;
+/** A function, so the list is read when first asked for (see `stepKindLookup`). */
+export const stepKinds = () => [...builtInStepKinds, accessApprovalStep, grantAccessStep, confirmAccessStep] as const;
 
-/** The settings of every registered kind (part of `FulfilmentStep`). */
-export type RegisteredStep = StepOf<(typeof registeredStepKinds)[number]>;
+export type StepKinds = ReturnType<typeof stepKinds>;
 
-/** A registered kind by name, or undefined (a built-in kind, or unknown). */
-export function registeredStepKind(kind: string): StepKind<RegisteredStep> | undefined {
-  // Each unit's function takes its own settings; the plan's `kind` says which, so the widening is safe.
-  return (registeredStepKinds as readonly unknown[] as readonly StepKind<RegisteredStep>[]).find(
-    (k) => k.kind === kind,
-  );
-}
+/** A kind by name, or undefined (not a kind: the plan is wrong). */
+export const stepKind = stepKindLookup<FulfilmentStep>(stepKinds);

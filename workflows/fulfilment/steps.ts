@@ -1,15 +1,27 @@
 /**
- * One function per step kind of a service plan (definitions.ts `FulfilmentStep`). A step either
- * returns `null` (go on) or how the journey ends; a permanent failure throws (an
- * `ActivityFailure`) and the workflow runs the saga. Each registers the undo of what it creates.
+ * The built-in step kinds, each one unit (step-kind.ts): its kind, stage and label, the form
+ * fields it reads, what makes its settings wrong, and its function; registered in step-kinds.ts
+ * like every other kind. Their settings types are in definitions.ts. A step either returns
+ * `null` (go on) or how the journey ends; a permanent failure throws (an `ActivityFailure`) and
+ * the workflow runs the saga. Each registers the undo of what it creates.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { cmdbCall, directoryCall, notification, provisioning } from '../shared/activity-options';
-import { deviceOsLabels, maskPhone, stageOfStep, type FulfilmentOutcome, type FulfilmentStep } from './definitions';
+import {
+  deviceOsLabels,
+  maskPhone,
+  type AcknowledgeStep,
+  type ApprovalStep,
+  type CheckEligibilityStep,
+  type FulfilmentOutcome,
+  type ManualTaskStep,
+  type ProvisionAccountStep,
+  type SendDownloadLinkStep,
+  type SendQuickStartStep,
+  type VerifyDeviceStep,
+} from './definitions';
 import { acts, nowIso, type Journey } from './journey';
-
-import { registeredStepKind } from './step-kinds';
-import type { StepEnd } from './step-kind';
+import { defineStepKind, type StepEnd } from './step-kind';
 
 export type { StepEnd } from './step-kind';
 
@@ -24,35 +36,110 @@ function planBug(message: string): never {
   throw ApplicationFailure.create({ type: 'InvalidPlan', message, nonRetryable: true });
 }
 
-/** Runs one step of the plan. */
-export async function runStep(j: Journey, step: FulfilmentStep): Promise<StepEnd> {
-  switch (step.kind) {
-    case 'acknowledge':
-      return acknowledge(j);
-    case 'check-eligibility':
-      return checkEligibility(j);
-    case 'approval':
-      return approval(j, step);
-    case 'verify-device':
-      return verifyDevice(j, step);
-    case 'send-download-link':
-      return sendDownloadLink(j, step);
-    case 'provision-account':
-      return provisionAccount(j, step);
-    case 'send-quick-start':
-      return sendQuickStart(j);
-    case 'manual-task':
-      return manualTask(j, step);
-    default: {
-      const registered = registeredStepKind(step.kind) ?? planBug(`unknown step kind ${step.kind}`);
-      return registered.run(j, step);
-    }
-  }
-}
+export const acknowledgeStep = defineStepKind<AcknowledgeStep>({
+  kind: 'acknowledge',
+  stage: 'received',
+  label: 'Request received',
+  run: acknowledge,
+});
+
+export const checkEligibilityStep = defineStepKind<CheckEligibilityStep>({
+  kind: 'check-eligibility',
+  stage: 'eligibility',
+  label: 'Checking you can have it',
+  run: checkEligibility,
+});
+
+export const approvalStep = defineStepKind<ApprovalStep>({
+  kind: 'approval',
+  stage: 'approval',
+  label: 'Waiting for approval',
+  fieldsNeeded: (step) => [step.approverField],
+  problems: (step) => [
+    ...(typeof step.approverGroup !== 'string' || step.approverGroup.trim() === ''
+      ? ['approverGroup must name a directory group']
+      : []),
+    ...(typeof step.approverField !== 'string' || step.approverField === ''
+      ? ['approverField must name a form field']
+      : []),
+  ],
+  run: approval,
+});
+
+export const verifyDeviceStep = defineStepKind<VerifyDeviceStep>({
+  kind: 'verify-device',
+  stage: 'device-check',
+  label: 'Checking your phone is registered to you',
+  fieldsNeeded: () => ['phone', 'os'],
+  problems: (step) =>
+    !Number.isInteger(step.maxCorrections) || step.maxCorrections < 0 || step.maxCorrections > 10
+      ? ['maxCorrections 0–10']
+      : [],
+  run: verifyDevice,
+});
+
+export const sendDownloadLinkStep = defineStepKind<SendDownloadLinkStep>({
+  kind: 'send-download-link',
+  stage: 'download-link',
+  label: 'Texting you the download link',
+  problems: (step, before) => [
+    ...(before.includes('verify-device') ? [] : ['needs a verify-device step before it']),
+    ...(['ios', 'android'] as const)
+      .filter((os) => typeof step.links?.[os] !== 'string' || !/^https?:\/\//.test(step.links[os]))
+      .map((os) => `links.${os} must be an http(s) URL`),
+  ],
+  run: sendDownloadLink,
+});
+
+export const provisionAccountStep = defineStepKind<ProvisionAccountStep>({
+  kind: 'provision-account',
+  stage: 'provisioning',
+  label: 'Creating your account',
+  problems: (step) =>
+    typeof step.applicationId !== 'string' || step.applicationId === ''
+      ? ['applicationId must name the SCIM application']
+      : [],
+  run: provisionAccount,
+});
+
+export const sendQuickStartStep = defineStepKind<SendQuickStartStep>({
+  kind: 'send-quick-start',
+  stage: 'quick-start',
+  label: 'Emailing your login details',
+  problems: (_step, before) =>
+    before.includes('provision-account') ? [] : ['needs a provision-account step before it'],
+  run: sendQuickStart,
+});
+
+export const manualTaskStep = defineStepKind<ManualTaskStep>({
+  kind: 'manual-task',
+  stage: 'delivery',
+  label: 'With the service desk',
+  labelOf: (step) => step.task,
+  problems: (step) => [
+    ...(typeof step.task !== 'string' || step.task.trim() === '' ? ['task must say what the person does'] : []),
+    ...(typeof step.doneMessage !== 'string' || step.doneMessage.trim() === ''
+      ? ['doneMessage must not be empty']
+      : []),
+  ],
+  run: manualTask,
+});
+
+/** The built-in kinds, for the registry (step-kinds.ts). */
+export const builtInStepKinds = [
+  acknowledgeStep,
+  checkEligibilityStep,
+  approvalStep,
+  verifyDeviceStep,
+  sendDownloadLinkStep,
+  provisionAccountStep,
+  sendQuickStartStep,
+  manualTaskStep,
+] as const;
 
 async function acknowledge(j: Journey): Promise<StepEnd> {
-  j.enter(stageOfStep.acknowledge.stage);
-  const nextSteps = j.stages.filter((s) => s.stage !== stageOfStep.acknowledge.stage).map((s) => s.label);
+  j.enter(acknowledgeStep.stage);
+  const nextSteps = j.stages.filter((s) => s.stage !== acknowledgeStep.stage).map((s) => s.label);
   // One watch (one timer) for the whole step.
   const told = await j.watched(async () => {
     const contact = await j.requester({ watch: false });
@@ -65,7 +152,7 @@ async function acknowledge(j: Journey): Promise<StepEnd> {
 }
 
 async function checkEligibility(j: Journey): Promise<StepEnd> {
-  j.enter(stageOfStep['check-eligibility'].stage);
+  j.enter(checkEligibilityStep.stage);
   const rule = j.plan.eligibility;
   const groups = rule.anyOfGroups.length > 0 ? `member of ${rule.anyOfGroups.join(' or ')}` : 'anyone';
   const verdict = await j.watched(() =>
@@ -82,8 +169,8 @@ async function checkEligibility(j: Journey): Promise<StepEnd> {
   return end('not-eligible', verdict.reasons.join(' '));
 }
 
-async function approval(j: Journey, step: Extract<FulfilmentStep, { kind: 'approval' }>): Promise<StepEnd> {
-  j.enter(stageOfStep.approval.stage);
+async function approval(j: Journey, step: ApprovalStep): Promise<StepEnd> {
+  j.enter(approvalStep.stage);
   const contact = await j.requester();
   const named = (j.fields[step.approverField] ?? '').trim().toLowerCase();
   const waitSeconds = j.plan.durations.approvalWaitSeconds;
@@ -135,8 +222,8 @@ async function approval(j: Journey, step: Extract<FulfilmentStep, { kind: 'appro
   return end('rejected', `Turned down by ${approverName}: ${reason}`);
 }
 
-async function verifyDevice(j: Journey, step: Extract<FulfilmentStep, { kind: 'verify-device' }>): Promise<StepEnd> {
-  j.enter(stageOfStep['verify-device'].stage);
+async function verifyDevice(j: Journey, step: VerifyDeviceStep): Promise<StepEnd> {
+  j.enter(verifyDeviceStep.stage);
   for (;;) {
     const phone = j.fields.phone ?? planBug('verify-device needs the form field phone');
     const check = await j.watched(() =>
@@ -189,11 +276,8 @@ async function verifyDevice(j: Journey, step: Extract<FulfilmentStep, { kind: 'v
   }
 }
 
-async function sendDownloadLink(
-  j: Journey,
-  step: Extract<FulfilmentStep, { kind: 'send-download-link' }>,
-): Promise<StepEnd> {
-  j.enter(stageOfStep['send-download-link'].stage);
+async function sendDownloadLink(j: Journey, step: SendDownloadLinkStep): Promise<StepEnd> {
+  j.enter(sendDownloadLinkStep.stage);
   const device = j.device ?? planBug('send-download-link needs a verified device');
   const link = step.links[device.os];
   const told = await j.watched(() =>
@@ -207,11 +291,8 @@ async function sendDownloadLink(
   return null;
 }
 
-async function provisionAccount(
-  j: Journey,
-  step: Extract<FulfilmentStep, { kind: 'provision-account' }>,
-): Promise<StepEnd> {
-  j.enter(stageOfStep['provision-account'].stage);
+async function provisionAccount(j: Journey, step: ProvisionAccountStep): Promise<StepEnd> {
+  j.enter(provisionAccountStep.stage);
   const contact = await j.requester();
   // One watch (one timer) for the look-up and the creation.
   const { before, account } = await j.watched(async () => {
@@ -247,7 +328,7 @@ async function provisionAccount(
 }
 
 async function sendQuickStart(j: Journey): Promise<StepEnd> {
-  j.enter(stageOfStep['send-quick-start'].stage);
+  j.enter(sendQuickStartStep.stage);
   const contact = await j.requester();
   const account = j.account ?? planBug('send-quick-start needs a provisioned account');
   const told = await j.watched(() =>
@@ -260,8 +341,8 @@ async function sendQuickStart(j: Journey): Promise<StepEnd> {
   return null;
 }
 
-async function manualTask(j: Journey, step: Extract<FulfilmentStep, { kind: 'manual-task' }>): Promise<StepEnd> {
-  j.enter(stageOfStep['manual-task'].stage, step.task);
+async function manualTask(j: Journey, step: ManualTaskStep): Promise<StepEnd> {
+  j.enter(manualTaskStep.stage, step.task);
   const contact = await j.requester();
   const since = nowIso();
   await j.watched(() =>

@@ -37,10 +37,12 @@ import {
   type DeviceCorrection,
   type FulfilmentInput,
   type FulfilmentResult,
+  type FulfilmentStep,
   type ValidationContext,
 } from './definitions';
 import { Journey, acts } from './journey';
-import { runStep, type StepEnd } from './steps';
+import type { StepEnd } from './step-kind';
+import { stepKind } from './step-kinds';
 
 /**
  * The fulfilment workflow (type name `fulfilmentWorkflow`, id `fulfil-<serviceId>-<requestId>`).
@@ -128,6 +130,19 @@ export async function fulfilmentWorkflow(input: FulfilmentInput): Promise<Fulfil
   // Subscribers are told before the journey ends: a delivery still retrying keeps it open.
   await j.events.drain();
   return result;
+}
+
+/** Runs one step of the plan with its kind's function (step-kinds.ts). */
+async function runStep(j: Journey, step: FulfilmentStep): Promise<StepEnd> {
+  const kind = stepKind(step.kind);
+  if (!kind) {
+    throw ApplicationFailure.create({
+      type: 'InvalidPlan',
+      message: `unknown step kind ${step.kind}`,
+      nonRetryable: true,
+    });
+  }
+  return kind.run(j, step);
 }
 
 const experience = proxyActivities<ReturnType<typeof createExperienceActivities>>({

@@ -11,22 +11,13 @@
  * unanswered (`hangNext`), the test waits until that request has arrived (so the worker is
  * inside the activity, well before the adapter's own 10 s timeout) and only then kills.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalog, listServices } from '../../../catalog';
 import { workerTimeouts } from '../../../worker/create-worker';
-import {
-  fulfilmentWorkflowType,
-  journeyWorkflowTaskTimeout,
-  type FulfilmentResult,
-} from '../../../workflows/fulfilment/definitions';
+import { fulfilmentWorkflowType, type FulfilmentResult } from '../../../workflows/fulfilment/definitions';
 import {
   batch,
   cmdbCall,
@@ -37,96 +28,30 @@ import {
 } from '../../../workflows/shared/activity-options';
 import { org, type IntegrationEnv } from '../../support/integration-env';
 import { startJourneyEnv, stopJourneyEnv } from '../../support/journey-env';
-import { uniqueTaskQueue, workflowBundle } from '../../support/temporal';
-import { startWorkerProcess, type WorkerProcess, type WorkerProcessConfig } from '../../support/worker-process';
+import { uniqueTaskQueue } from '../../support/temporal';
+import {
+  finalAttempt,
+  ms,
+  recoveryBoundMs,
+  workerProcessPool,
+  type WorkerProcessPool,
+} from '../../support/worker-processes';
 import { eventually, serviceById } from './helpers';
 
 let testEnv: TestWorkflowEnvironment;
 let env: IntegrationEnv;
-let dir: string;
-let bundlePath: string;
-const processes: WorkerProcess[] = [];
+let workers: WorkerProcessPool | undefined;
 
 beforeAll(async () => {
   ({ testEnv, env } = await startJourneyEnv());
-  dir = mkdtempSync(join(tmpdir(), 'sj-worker-kill-'));
-  bundlePath = join(dir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await workflowBundle()).code);
+  workers = await workerProcessPool(env);
 });
 afterAll(async () => {
-  await Promise.allSettled(processes.map((p) => p.stop()));
+  await workers?.close();
   await stopJourneyEnv(testEnv, env);
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const ms = (d?: Duration): number => (d === undefined ? 0 : msToNumber(d));
-
-/** The workflow task timeout journeys start with (fulfilmentStartOptions). */
-const workflowTaskTimeoutMs = ms(journeyWorkflowTaskTimeout);
-
-/**
- * How late, at most, a journey whose worker died mid-activity can finish once another worker is
- * running: the lost attempt is noticed when its heartbeats stop (heartbeat timeout), retried after
- * the first retry interval, and the workflow task that follows may wait out the dead worker's
- * sticky queue; a workflow task lost with the worker instead costs one workflow task timeout.
- * Counted both ways (generous), plus a few seconds for the work itself on a loaded machine.
- */
-function recoveryBoundMs(preset: typeof provisioning): number {
-  return (
-    ms(preset.heartbeatTimeout) +
-    ms(preset.retry?.initialInterval) +
-    ms(workerTimeouts.stickyQueueScheduleToStartTimeout) +
-    workflowTaskTimeoutMs +
-    5_000
-  );
-}
-
-function processConfig(taskQueue: string): WorkerProcessConfig {
-  const scim = env.scim.expensatron!;
-  return {
-    temporal: { address: inject('temporalAddress'), namespace: inject('temporalNamespace'), taskQueue },
-    workflowBundlePath: bundlePath,
-    ledgerPath: join(dir, `send-ledger-${taskQueue}.jsonl`),
-    ldap: {
-      url: env.slapd.url,
-      bindDn: env.slapd.bindDn,
-      bindPassword: env.slapd.bindPassword,
-      userBaseDn: env.slapd.userBaseDn,
-      groupBaseDn: env.slapd.groupBaseDn,
-      preset: env.slapd.preset,
-    },
-    smtp: { host: env.smtp.host, port: env.smtp.port },
-    twilio: { accountSid: env.twilio.accountSid, authToken: env.twilio.authToken, baseUrl: env.twilio.baseUrl },
-    servicenow: { baseUrl: env.servicenow.baseUrl, user: env.servicenow.user, password: env.servicenow.password },
-    scim: { expensatron: { baseUrl: scim.baseUrl, token: scim.token } },
-    settings: env.settings,
-  };
-}
-
-async function worker(taskQueue: string): Promise<WorkerProcess> {
-  const p = await startWorkerProcess(processConfig(taskQueue));
-  processes.push(p);
-  return p;
-}
-
-/** Which attempt of `activityType` completed, and how the attempt before it ended (from the history). */
-async function finalAttempt(
-  workflowId: string,
-  activityType: string,
-): Promise<{ attempt: number; lastFailureTimeout: number | null | undefined }> {
-  const history = await testEnv.client.workflow.getHandle(workflowId).fetchHistory();
-  const events = history.events ?? [];
-  const scheduled = events
-    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
-    .map((e) => String(e.eventId));
-  const started = events.filter(
-    (e) =>
-      e.activityTaskStartedEventAttributes &&
-      scheduled.includes(String(e.activityTaskStartedEventAttributes.scheduledEventId)),
-  );
-  const last = started[started.length - 1]?.activityTaskStartedEventAttributes;
-  return { attempt: last?.attempt ?? 0, lastFailureTimeout: last?.lastFailure?.timeoutFailureInfo?.timeoutType };
-}
+const worker = (taskQueue: string) => workers!.start(taskQueue);
 
 describe('a worker process killed mid-step', () => {
   it('the derived bound is within the 30 s the journeys promise, for every preset a step uses', () => {
@@ -202,7 +127,7 @@ describe('a worker process killed mid-step', () => {
     expect(r.outcome).toBe('completed');
     expect(recovered).toBeLessThan(bound);
     // The lost attempt was noticed by its missing heartbeats, not by its start-to-close timeout.
-    const lookUp = await finalAttempt(handle.workflowId, 'findExistingAccount');
+    const lookUp = await finalAttempt(testEnv.client, handle.workflowId, 'findExistingAccount');
     expect(lookUp.attempt).toBe(2);
     expect(lookUp.lastFailureTimeout).toBe(temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT);
 
