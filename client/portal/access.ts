@@ -10,7 +10,7 @@ import type { AccessGrants } from '../journeys/access-grants';
 import type { AccessGrantView } from '../journeys/views';
 import { HttpError } from '../errors';
 import { html, type HtmlValue } from '../web/html';
-import { csrfCheck, csrfField, renderPage, requireRole, requireSession, type PortalEnv } from './context';
+import { csrfCheck, csrfField, hasRole, renderPage, routeGroup, sessionOf, signedIn, type PortalEnv } from './context';
 
 const extendForm = z.object({
   until: z.string().trim().regex(untilPattern, 'A date such as 2027-03-31, or "for 30 days"'),
@@ -84,22 +84,97 @@ export function registerAccessPages(app: FastifyInstance, deps: { env: PortalEnv
       }`;
   };
 
-  app.get('/access', async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    return renderPage(request, reply, env, 'My access', await myAccess(reply, session.accountName));
+  routeGroup(app, signedIn(env), (pages) => {
+    pages.get('/access', async (request, reply) => {
+      const session = sessionOf(request);
+      return renderPage(request, reply, env, 'My access', await myAccess(reply, session.accountName));
+    });
+
+    /** Runs an action; a refusal the person can act on is shown on the page, not as an error page. */
+    async function act(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      id: string,
+      person: string,
+      run: () => Promise<unknown>,
+      done: string,
+    ) {
+      try {
+        await run();
+      } catch (err) {
+        if (err instanceof HttpError && err.statusCode < 500) {
+          return renderPage(
+            request,
+            reply,
+            env,
+            'My access',
+            await myAccess(reply, person, { [id]: err.message }),
+            err.statusCode,
+          );
+        }
+        throw err;
+      }
+      return renderPage(
+        request,
+        reply,
+        env,
+        'My access',
+        html`<p class="notice" role="status">${done}</p>
+        ${await myAccess(reply, person)}`,
+      );
+    }
+
+    pages.post<{ Params: { id: string } }>('/access/:id/extend', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const id = request.params.id;
+      const body = extendForm.safeParse(request.body ?? {});
+      if (!body.success) {
+        const message = body.error.issues[0]?.message ?? 'Check the form';
+        return renderPage(
+          request,
+          reply,
+          env,
+          'My access',
+          await myAccess(reply, session.accountName, { [id]: message }),
+          400,
+        );
+      }
+      return act(
+        request,
+        reply,
+        id,
+        session.accountName,
+        () => grants.extend(id, session.accountName, body.data),
+        'Asked: your manager decides, and we email you the answer.',
+      );
+    });
+
+    pages.post<{ Params: { id: string } }>('/access/:id/end', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const id = request.params.id;
+      const body = endForm.safeParse(request.body ?? {});
+      const reason = body.success ? (body.data.reason ?? null) : null;
+      const staff = session.roles.includes('it-staff');
+      return act(
+        request,
+        reply,
+        id,
+        session.accountName,
+        () => grants.end(id, session.accountName, staff, reason || null),
+        'Ending it now: we email you when it is gone.',
+      );
+    });
   });
 
-  app.get('/access/console', async (request, reply) => {
-    const session = requireRole(request, reply, env, 'it-staff', 'The access console is for IT staff.');
-    if (!session) return reply;
-    const list = await grants.endingBefore(new Date(Date.now() + 30 * 86_400_000).toISOString());
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Access ending soon',
-      html`<h1>Access ending in the next 30 days</h1>
+  routeGroup(app, hasRole(env, 'it-staff', 'The access console is for IT staff.'), (staff) => {
+    staff.get('/access/console', async (request, reply) => {
+      const list = await grants.endingBefore(new Date(Date.now() + 30 * 86_400_000).toISOString());
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Access ending soon',
+        html`<h1>Access ending in the next 30 days</h1>
         ${
           list.length === 0
             ? html`<p>Nothing ends in the next 30 days.</p>`
@@ -107,83 +182,7 @@ export function registerAccessPages(app: FastifyInstance, deps: { env: PortalEnv
                 ${list.map((g) => grantItem(reply, g, undefined, true))}
               </ul>`
         }`,
-    );
-  });
-
-  /** Runs an action; a refusal the person can act on is shown on the page, not as an error page. */
-  async function act(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    id: string,
-    person: string,
-    run: () => Promise<unknown>,
-    done: string,
-  ) {
-    try {
-      await run();
-    } catch (err) {
-      if (err instanceof HttpError && err.statusCode < 500) {
-        return renderPage(
-          request,
-          reply,
-          env,
-          'My access',
-          await myAccess(reply, person, { [id]: err.message }),
-          err.statusCode,
-        );
-      }
-      throw err;
-    }
-    return renderPage(
-      request,
-      reply,
-      env,
-      'My access',
-      html`<p class="notice" role="status">${done}</p>
-        ${await myAccess(reply, person)}`,
-    );
-  }
-
-  app.post<{ Params: { id: string } }>('/access/:id/extend', { preHandler: csrf }, async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const id = request.params.id;
-    const body = extendForm.safeParse(request.body ?? {});
-    if (!body.success) {
-      const message = body.error.issues[0]?.message ?? 'Check the form';
-      return renderPage(
-        request,
-        reply,
-        env,
-        'My access',
-        await myAccess(reply, session.accountName, { [id]: message }),
-        400,
       );
-    }
-    return act(
-      request,
-      reply,
-      id,
-      session.accountName,
-      () => grants.extend(id, session.accountName, body.data),
-      'Asked: your manager decides, and we email you the answer.',
-    );
-  });
-
-  app.post<{ Params: { id: string } }>('/access/:id/end', { preHandler: csrf }, async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const id = request.params.id;
-    const body = endForm.safeParse(request.body ?? {});
-    const reason = body.success ? (body.data.reason ?? null) : null;
-    const staff = session.roles.includes('it-staff');
-    return act(
-      request,
-      reply,
-      id,
-      session.accountName,
-      () => grants.end(id, session.accountName, staff, reason || null),
-      'Ending it now: we email you when it is gone.',
-    );
+    });
   });
 }

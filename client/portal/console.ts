@@ -11,7 +11,7 @@ import { HttpError } from '../errors';
 import { asSentence, textProblem } from '../web/text';
 import { html, timeTag, type SafeHtml } from '../web/html';
 import type { IncidentView } from '../journeys/views';
-import { csrfCheck, csrfField, itOnly, renderPage, requireRole } from './context';
+import { csrfCheck, csrfField, hasRole, hasRoleFetch, itOnly, renderPage, routeGroup, sessionOf } from './context';
 import type { PortalDeps } from './deps';
 import { pickerServices, registerServicePickerRoutes, serviceField, serviceSearch } from './service-picker';
 
@@ -125,7 +125,7 @@ ${row('Subscribers', c.subscribers)}${row('Notified', c.notified)}${row('Affecte
 </tbody></table>`;
 }
 
-/** `/console`: incidents and service desk tasks, for IT staff. */
+/** `/console`: incidents and service desk tasks, for IT staff only. */
 export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const csrf = csrfCheck(app);
   const { env, journeys, cmdb, config } = deps;
@@ -135,16 +135,17 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
       ? html`<a href="${config.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(i.workflowId)}">See it in the Temporal UI</a>`
       : null;
 
-  registerServicePickerRoutes(app, { env, cmdb, refusal: itOnly });
+  routeGroup(app, hasRole(env, 'it-staff', itOnly), (staff) => {
+    registerServicePickerRoutes(staff, { cmdb });
 
-  const consoleHome = async (reply: FastifyReply, errors: Errors, values: Record<string, unknown>, find = '') => {
-    const [open, tasks, services, found] = await Promise.all([
-      journeys.openIncidents(null),
-      journeys.awaitingServiceDesk(),
-      pickerServices(cmdb, ''),
-      find === '' ? Promise.resolve(null) : pickerServices(cmdb, find),
-    ]);
-    return html`<h1>IT console</h1>
+    const consoleHome = async (reply: FastifyReply, errors: Errors, values: Record<string, unknown>, find = '') => {
+      const [open, tasks, services, found] = await Promise.all([
+        journeys.openIncidents(null),
+        journeys.awaitingServiceDesk(),
+        pickerServices(cmdb, ''),
+        find === '' ? Promise.resolve(null) : pickerServices(cmdb, find),
+      ]);
+      return html`<h1>IT console</h1>
       <p>
         <a href="/console/experience">Experience metrics</a>: time to outcome, NPS, incident settle times and experience
         level agreements per service.
@@ -195,76 +196,75 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
         ${textField('androidLink', 'Download link for Android (optional)', errors, values, { required: false, hint: 'Affected people with an Android phone can have it texted to them' })}
         <div><button type="submit">Review and declare</button></div>
       </form>`;
-  };
+    };
 
-  /** The declare form's fields, as a GET (the confirm page's "Change") or a POST brings them. */
-  const declareFields = ['serviceId', 'title', 'message', 'workaround', 'iosLink', 'androidLink', 'submissionId'];
-  const formValues = (source: unknown): Record<string, string> => {
-    const out: Record<string, string> = {};
-    const from = (source ?? {}) as Record<string, unknown>;
-    for (const k of declareFields) if (typeof from[k] === 'string') out[k] = from[k];
-    return out;
-  };
-  const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-  const parseDeclare = (values: Record<string, unknown>) =>
-    declareBody.safeParse({
-      ...values,
-      workaround: blankToUndefined(values.workaround),
-      iosLink: blankToUndefined(values.iosLink),
-      androidLink: blankToUndefined(values.androidLink),
-    });
-  /**
-   * Validates a declaration and finds its service in the CMDB: both, or the form again (400)
-   * with every problem (an id the CMDB does not know is the person's to correct).
-   */
-  const checkDeclare = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    values: Record<string, unknown>,
-  ): Promise<
-    | { refused: FastifyReply }
-    | { refused: null; data: z.infer<typeof declareBody>; service: { id: string; name: string } }
-  > => {
-    const again = async (errors: Errors) => ({
-      refused: renderPage(request, reply, env, 'IT console', await consoleHome(reply, errors, values), 400),
-    });
-    const parsed = parseDeclare(values);
-    if (!parsed.success) return again(errorsOf(parsed.error));
-    const service = await cmdb.getService(parsed.data.serviceId).catch((err: unknown) => {
-      // The CMDB refusing the id itself is the person's to correct, not an outage.
-      if (isIntegrationError(err) && !err.retryable) return null;
-      request.log.warn({ err }, 'CMDB lookup failed');
-      throw new HttpError('unavailable', 'The CMDB is not reachable; try again in a minute');
-    });
-    if (!service) return again({ serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` });
-    return { refused: null, data: parsed.data, service };
-  };
+    /** The declare form's fields, as a GET (the confirm page's "Change") or a POST brings them. */
+    const declareFields = ['serviceId', 'title', 'message', 'workaround', 'iosLink', 'androidLink', 'submissionId'];
+    const formValues = (source: unknown): Record<string, string> => {
+      const out: Record<string, string> = {};
+      const from = (source ?? {}) as Record<string, unknown>;
+      for (const k of declareFields) if (typeof from[k] === 'string') out[k] = from[k];
+      return out;
+    };
+    const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+    const parseDeclare = (values: Record<string, unknown>) =>
+      declareBody.safeParse({
+        ...values,
+        workaround: blankToUndefined(values.workaround),
+        iosLink: blankToUndefined(values.iosLink),
+        androidLink: blankToUndefined(values.androidLink),
+      });
+    /**
+     * Validates a declaration and finds its service in the CMDB: both, or the form again (400)
+     * with every problem (an id the CMDB does not know is the person's to correct).
+     */
+    const checkDeclare = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      values: Record<string, unknown>,
+    ): Promise<
+      | { refused: FastifyReply }
+      | { refused: null; data: z.infer<typeof declareBody>; service: { id: string; name: string } }
+    > => {
+      const again = async (errors: Errors) => ({
+        refused: renderPage(request, reply, env, 'IT console', await consoleHome(reply, errors, values), 400),
+      });
+      const parsed = parseDeclare(values);
+      if (!parsed.success) return again(errorsOf(parsed.error));
+      const service = await cmdb.getService(parsed.data.serviceId).catch((err: unknown) => {
+        // The CMDB refusing the id itself is the person's to correct, not an outage.
+        if (isIntegrationError(err) && !err.retryable) return null;
+        request.log.warn({ err }, 'CMDB lookup failed');
+        throw new HttpError('unavailable', 'The CMDB is not reachable; try again in a minute');
+      });
+      if (!service) return again({ serviceId: `There is no service “${parsed.data.serviceId}” in the CMDB` });
+      return { refused: null, data: parsed.data, service };
+    };
 
-  /**
-   * The confirm step: who will be told, before anyone is. The declaration itself is the next
-   * POST (/console/incidents), with the same fields as hidden inputs; "Change" goes back to the
-   * form with them filled in. No JavaScript needed.
-   */
-  app.post('/console/incidents/confirm', { preHandler: csrf }, async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    const values = formValues(request.body);
-    const checked = await checkDeclare(request, reply, values);
-    if (checked.refused) return checked.refused;
-    const { data, service } = checked;
-    const count = await cmdb.countSubscribers(service.id).catch((err: unknown) => {
-      request.log.warn({ err }, 'CMDB subscriber count failed');
-      return null;
-    });
-    const kept = { ...values, serviceId: service.id, submissionId: values.submissionId ?? randomUUID() };
-    const hidden = Object.entries(kept).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`);
-    const who =
-      count === null ? 'every subscriber' : `${count.toLocaleString('en-GB')} subscriber${count === 1 ? '' : 's'}`;
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Declare an incident?',
-      html`<p><a href="/console">← IT console</a></p>
+    /**
+     * The confirm step: who will be told, before anyone is. The declaration itself is the next
+     * POST (/console/incidents), with the same fields as hidden inputs; "Change" goes back to the
+     * form with them filled in. No JavaScript needed.
+     */
+    staff.post('/console/incidents/confirm', { preHandler: csrf }, async (request, reply) => {
+      const values = formValues(request.body);
+      const checked = await checkDeclare(request, reply, values);
+      if (checked.refused) return checked.refused;
+      const { data, service } = checked;
+      const count = await cmdb.countSubscribers(service.id).catch((err: unknown) => {
+        request.log.warn({ err }, 'CMDB subscriber count failed');
+        return null;
+      });
+      const kept = { ...values, serviceId: service.id, submissionId: values.submissionId ?? randomUUID() };
+      const hidden = Object.entries(kept).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`);
+      const who =
+        count === null ? 'every subscriber' : `${count.toLocaleString('en-GB')} subscriber${count === 1 ? '' : 's'}`;
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Declare an incident?',
+        html`<p><a href="/console">← IT console</a></p>
         <h1>Declare an incident on ${service.name}?</h1>
         <p data-subscribers="${count ?? ''}">
           ${
@@ -296,44 +296,42 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
           ${hidden}
           <button type="submit" class="secondary">Change something</button>
         </form>`,
-    );
-  });
-
-  app.get('/console', async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    const find = typeof query.find === 'string' ? query.find.trim().slice(0, 100) : '';
-    return renderPage(request, reply, env, 'IT console', await consoleHome(reply, {}, formValues(query), find));
-  });
-
-  app.post('/console/incidents', { preHandler: csrf }, async (request, reply) => {
-    const session = requireRole(request, reply, env, 'it-staff', itOnly);
-    if (!session) return reply;
-    const values = (request.body ?? {}) as Record<string, unknown>;
-    const checked = await checkDeclare(request, reply, values);
-    if (checked.refused) return checked.refused;
-    const { data, service } = checked;
-    const declared = await journeys.declareIncident({
-      serviceId: service.id,
-      title: data.title,
-      message: data.message,
-      workaround: data.workaround
-        ? {
-            text: data.workaround,
-            links: {
-              ...(data.iosLink ? { ios: data.iosLink } : {}),
-              ...(data.androidLink ? { android: data.androidLink } : {}),
-            },
-          }
-        : null,
-      declaredBy: session.accountName,
-      incidentKey: data.submissionId ? `portal:${session.accountName}:${data.submissionId}` : null,
+      );
     });
-    return reply.redirect(`/console/incidents/${encodeURIComponent(declared.id)}`, 303);
-  });
 
-  const incidentPage = (reply: FastifyReply, i: IncidentView, errors: Errors, values: Record<string, unknown>) =>
-    html`<p><a href="/console">← IT console</a></p>
+    staff.get('/console', async (request, reply) => {
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      const find = typeof query.find === 'string' ? query.find.trim().slice(0, 100) : '';
+      return renderPage(request, reply, env, 'IT console', await consoleHome(reply, {}, formValues(query), find));
+    });
+
+    staff.post('/console/incidents', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const values = (request.body ?? {}) as Record<string, unknown>;
+      const checked = await checkDeclare(request, reply, values);
+      if (checked.refused) return checked.refused;
+      const { data, service } = checked;
+      const declared = await journeys.declareIncident({
+        serviceId: service.id,
+        title: data.title,
+        message: data.message,
+        workaround: data.workaround
+          ? {
+              text: data.workaround,
+              links: {
+                ...(data.iosLink ? { ios: data.iosLink } : {}),
+                ...(data.androidLink ? { android: data.androidLink } : {}),
+              },
+            }
+          : null,
+        declaredBy: session.accountName,
+        incidentKey: data.submissionId ? `portal:${session.accountName}:${data.submissionId}` : null,
+      });
+      return reply.redirect(`/console/incidents/${encodeURIComponent(declared.id)}`, 303);
+    });
+
+    const incidentPage = (reply: FastifyReply, i: IncidentView, errors: Errors, values: Record<string, unknown>) =>
+      html`<p><a href="/console">← IT console</a></p>
 <h1>${i.serviceName}: ${i.title}</h1>
 <p>Status: <strong id="incident-status">${i.status}</strong>${i.phase > 1 ? html` (phase ${i.phase}: reopened)` : null} · declared ${timeTag(i.declaredAt)}${i.declaredBy ? ` by ${i.declaredBy}` : ''} · ${uiLink(i)}</p>
 <p>${i.message}</p>${i.workaround ? html`<p><strong>Workaround:</strong> ${i.workaround}</p>` : null}
@@ -352,112 +350,112 @@ ${textField('note', 'What was fixed', errors, values, { area: true, hint: 'Subsc
     : null
 }`;
 
-  app.get<{ Params: { id: string } }>('/console/incidents/:id', async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    const incident = await journeys.incident(request.params.id);
-    if (!incident)
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Not found',
-        html`<h1>No such incident</h1><p><a href="/console">IT console</a></p>`,
-        404,
-      );
-    return renderPage(request, reply, env, `Incident ${incident.id}`, incidentPage(reply, incident, {}, {}));
-  });
-
-  app.get<{ Params: { id: string } }>('/console/incidents/:id/live', async (request, reply) => {
-    if (!request.portalSession?.roles.includes('it-staff')) return reply.code(403).send('');
-    const incident = await journeys.incident(request.params.id);
-    if (!incident) return reply.code(404).send('');
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(incidentLive(incident).value);
-  });
-
-  const act = async (
-    request: FastifyRequest<{ Params: { id: string } }>,
-    reply: FastifyReply,
-    schema: z.ZodType<Record<string, unknown>>,
-    run: (incident: IncidentView, data: Record<string, unknown>, by: string) => Promise<void>,
-  ) => {
-    const session = requireRole(request, reply, env, 'it-staff', itOnly);
-    if (!session) return reply;
-    const incident = await journeys.incident(request.params.id);
-    if (!incident) return renderPage(request, reply, env, 'Not found', html`<h1>No such incident</h1>`, 404);
-    const values = (request.body ?? {}) as Record<string, unknown>;
-    const parsed = schema.safeParse(values);
-    if (!parsed.success)
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Please check',
-        incidentPage(reply, incident, errorsOf(parsed.error), values),
-        400,
-      );
-    try {
-      await run(incident, parsed.data, session.accountName);
-    } catch (err) {
-      if (err instanceof HttpError && err.code === 'conflict') {
-        const fresh = (await journeys.incident(incident.id)) ?? incident;
+    staff.get<{ Params: { id: string } }>('/console/incidents/:id', async (request, reply) => {
+      const incident = await journeys.incident(request.params.id);
+      if (!incident)
         return renderPage(
           request,
           reply,
           env,
-          'Not possible now',
-          html`<div class="alert" role="alert">${err.message}</div>${incidentPage(reply, fresh, {}, {})}`,
-          409,
+          'Not found',
+          html`<h1>No such incident</h1><p><a href="/console">IT console</a></p>`,
+          404,
         );
-      }
-      throw err;
-    }
-    return reply.redirect(`/console/incidents/${encodeURIComponent(incident.id)}`, 303);
-  };
+      return renderPage(request, reply, env, `Incident ${incident.id}`, incidentPage(reply, incident, {}, {}));
+    });
 
-  app.post<{ Params: { id: string } }>('/console/tasks/:id', { preHandler: csrf }, async (request, reply) => {
-    const session = requireRole(request, reply, env, 'it-staff', itOnly);
-    if (!session) return reply;
-    const parsedNote = taskNote.safeParse((request.body as Record<string, unknown> | undefined)?.note);
-    if (!parsedNote.success) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Not done',
-        html`<div class="alert" role="alert">${parsedNote.error.issues[0]?.message ?? 'Check the note'}</div><p><a href="/console">Back to the IT console</a></p>`,
-        400,
-      );
-    }
-    const note = parsedNote.data ?? '';
-    try {
-      await journeys.markDelivered(request.params.id, session.accountName, note === '' ? null : note);
-    } catch (err) {
-      if (err instanceof HttpError && err.statusCode < 500) {
+    const act = async (
+      request: FastifyRequest<{ Params: { id: string } }>,
+      reply: FastifyReply,
+      schema: z.ZodType<Record<string, unknown>>,
+      run: (incident: IncidentView, data: Record<string, unknown>, by: string) => Promise<void>,
+    ) => {
+      const session = sessionOf(request);
+      const incident = await journeys.incident(request.params.id);
+      if (!incident) return renderPage(request, reply, env, 'Not found', html`<h1>No such incident</h1>`, 404);
+      const values = (request.body ?? {}) as Record<string, unknown>;
+      const parsed = schema.safeParse(values);
+      if (!parsed.success)
+        return renderPage(
+          request,
+          reply,
+          env,
+          'Please check',
+          incidentPage(reply, incident, errorsOf(parsed.error), values),
+          400,
+        );
+      try {
+        await run(incident, parsed.data, session.accountName);
+      } catch (err) {
+        if (err instanceof HttpError && err.code === 'conflict') {
+          const fresh = (await journeys.incident(incident.id)) ?? incident;
+          return renderPage(
+            request,
+            reply,
+            env,
+            'Not possible now',
+            html`<div class="alert" role="alert">${err.message}</div>${incidentPage(reply, fresh, {}, {})}`,
+            409,
+          );
+        }
+        throw err;
+      }
+      return reply.redirect(`/console/incidents/${encodeURIComponent(incident.id)}`, 303);
+    };
+
+    staff.post<{ Params: { id: string } }>('/console/tasks/:id', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const parsedNote = taskNote.safeParse((request.body as Record<string, unknown> | undefined)?.note);
+      if (!parsedNote.success) {
         return renderPage(
           request,
           reply,
           env,
           'Not done',
-          html`<div class="alert" role="alert">${err.message}</div><p><a href="/console">Back to the IT console</a></p>`,
-          err.statusCode,
+          html`<div class="alert" role="alert">${parsedNote.error.issues[0]?.message ?? 'Check the note'}</div><p><a href="/console">Back to the IT console</a></p>`,
+          400,
         );
       }
-      throw err;
-    }
-    return reply.redirect('/console', 303);
+      const note = parsedNote.data ?? '';
+      try {
+        await journeys.markDelivered(request.params.id, session.accountName, note === '' ? null : note);
+      } catch (err) {
+        if (err instanceof HttpError && err.statusCode < 500) {
+          return renderPage(
+            request,
+            reply,
+            env,
+            'Not done',
+            html`<div class="alert" role="alert">${err.message}</div><p><a href="/console">Back to the IT console</a></p>`,
+            err.statusCode,
+          );
+        }
+        throw err;
+      }
+      return reply.redirect('/console', 303);
+    });
+
+    staff.post<{ Params: { id: string } }>('/console/incidents/:id/progress', { preHandler: csrf }, (request, reply) =>
+      act(request, reply, progressBody, (i, d, by) =>
+        journeys.postProgress(i.id, { text: String(d.text), notifyAffected: Boolean(d.notifyAffected), by }),
+      ),
+    );
+    staff.post<{ Params: { id: string } }>('/console/incidents/:id/resolve', { preHandler: csrf }, (request, reply) =>
+      act(request, reply, resolveBody, (i, d, by) => journeys.resolveIncident(i.id, { note: String(d.note), by })),
+    );
   });
 
-  app.post<{ Params: { id: string } }>('/console/incidents/:id/progress', { preHandler: csrf }, (request, reply) =>
-    act(request, reply, progressBody, (i, d, by) =>
-      journeys.postProgress(i.id, { text: String(d.text), notifyAffected: Boolean(d.notifyAffected), by }),
-    ),
-  );
-  app.post<{ Params: { id: string } }>('/console/incidents/:id/resolve', { preHandler: csrf }, (request, reply) =>
-    act(request, reply, resolveBody, (i, d, by) => journeys.resolveIncident(i.id, { note: String(d.note), by })),
-  );
+  // The counts the incident page refreshes itself with.
+  routeGroup(app, hasRoleFetch('it-staff'), (fetches) => {
+    fetches.get<{ Params: { id: string } }>('/console/incidents/:id/live', async (request, reply) => {
+      const incident = await journeys.incident(request.params.id);
+      if (!incident) return reply.code(404).send('');
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(incidentLive(incident).value);
+    });
+  });
 }
 
 /** Counts, updates and the follow-up list: the part of the console page that refreshes itself. */

@@ -1,7 +1,7 @@
 /**
- * `/console/experience`: the experience page for IT staff (same group check and refusal as the
- * IT console), with the JSON and CSV downloads behind the same sign-in — the API's bearer keys
- * are for machines, people download from here.
+ * `/console/experience`: the experience page for IT staff (the IT console's check and refusal),
+ * with the JSON and CSV downloads behind the same sign-in — the API's bearer keys are for
+ * machines, people download from here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { renderReportJson } from '../../experience/export';
@@ -18,8 +18,7 @@ import {
   type ExperienceReports,
 } from '../experience/reports';
 import { html, raw, type SafeHtml } from '../web/html';
-import { itOnly } from './context';
-import { renderPage, requireRole } from './context';
+import { hasRole, itOnly, renderPage, routeGroup } from './context';
 import type { PortalDeps } from './deps';
 
 /** What the experience page is built over, besides the portal's own dependencies. */
@@ -81,53 +80,52 @@ ${filterForm({ days: 30 }, null)}`,
       400,
     );
 
-  app.get('/console/experience', async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    const q = parse(request);
-    if (!q.ok) return refuse(request, reply, q.issues);
-    const report = await reports.report(q.query);
-    const qs = queryString(q.query);
-    const ui = config.temporalUiUrl ? config.temporalUiUrl.replace(/\/+$/, '') : null;
-    // The fragment escapes every value itself (client/experience/page.ts): embed it as it is.
-    const fragment = raw(renderExperiencePage(report, { temporalUiUrl: ui, namespace: config.namespace }));
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Experience metrics',
-      html`<p><a href="/console">← IT console</a></p>
+  routeGroup(app, hasRole(env, 'it-staff', itOnly), (staff) => {
+    staff.get('/console/experience', async (request, reply) => {
+      const q = parse(request);
+      if (!q.ok) return refuse(request, reply, q.issues);
+      const report = await reports.report(q.query);
+      const qs = queryString(q.query);
+      const ui = config.temporalUiUrl ? config.temporalUiUrl.replace(/\/+$/, '') : null;
+      // The fragment escapes every value itself (client/experience/page.ts): embed it as it is.
+      const fragment = raw(renderExperiencePage(report, { temporalUiUrl: ui, namespace: config.namespace }));
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Experience metrics',
+        html`<p><a href="/console">← IT console</a></p>
 <h1>Experience metrics</h1>
 ${filterForm(q.query, report)}
 <p class="experience-downloads">Download these figures: <a href="/console/experience/report.json?${qs}">JSON</a> · CSV: ${tableNames.map(
-        (t, i) => html`${i > 0 ? ', ' : ''}<a href="/console/experience/${t}.csv?${qs}">${t}</a>`,
-      )}. Prometheus scrapes <code>/api/v1/experience/metrics</code> with an API key (scope experience:read).</p>
+          (t, i) => html`${i > 0 ? ', ' : ''}<a href="/console/experience/${t}.csv?${qs}">${t}</a>`,
+        )}. Prometheus scrapes <code>/api/v1/experience/metrics</code> with an API key (scope experience:read).</p>
 ${ui ? html`<p><a href="${ui}/namespaces/${encodeURIComponent(config.namespace)}/workflows">Open every journey in the Temporal UI</a>; the worst journeys below link to theirs.</p>` : null}
 ${fragment}`,
-    );
-  });
+      );
+    });
 
-  app.get('/console/experience/report.json', async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    const q = parse(request);
-    if (!q.ok) return refuse(request, reply, q.issues);
-    const report = await reports.report(q.query);
-    return reply
-      .type('application/json; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${exportFileName('report', q.query, 'json')}"`)
-      .send(renderReportJson(report));
-  });
+    staff.get('/console/experience/report.json', async (request, reply) => {
+      const q = parse(request);
+      if (!q.ok) return refuse(request, reply, q.issues);
+      const report = await reports.report(q.query);
+      return reply
+        .type('application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${exportFileName('report', q.query, 'json')}"`)
+        .send(renderReportJson(report));
+    });
 
-  app.get<{ Params: { table: string } }>('/console/experience/:table.csv', async (request, reply) => {
-    if (!requireRole(request, reply, env, 'it-staff', itOnly)) return reply;
-    const { table } = request.params;
-    if (!isExperienceCsvTable(table))
-      throw notFound(`There is no experience table “${table}”: choose ${tableNames.join(', ')}`);
-    const q = parse(request);
-    if (!q.ok) return refuse(request, reply, q.issues);
-    const report = await reports.report(q.query);
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${exportFileName(table, q.query, 'csv')}"`)
-      .send(experienceCsvTables[table](report));
+    staff.get<{ Params: { table: string } }>('/console/experience/:table.csv', async (request, reply) => {
+      const { table } = request.params;
+      if (!isExperienceCsvTable(table))
+        throw notFound(`There is no experience table “${table}”: choose ${tableNames.join(', ')}`);
+      const q = parse(request);
+      if (!q.ok) return refuse(request, reply, q.issues);
+      const report = await reports.report(q.query);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${exportFileName(table, q.query, 'csv')}"`)
+        .send(experienceCsvTables[table](report));
+    });
   });
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { html, timeTag, type SafeHtml } from '../web/html';
 import type { IncidentView } from '../journeys/views';
-import { csrfField, renderPage, requireSession } from './context';
+import { csrfField, renderPage, routeGroup, sessionOf, signedIn } from './context';
 import type { PortalDeps } from './deps';
 
 /** One incident's banner: message, workaround, latest note and "This affects me". */
@@ -35,18 +35,18 @@ ${
 export function registerHomeRoutes(app: FastifyInstance, deps: PortalDeps): void {
   const { env, journeys } = deps;
 
-  app.get('/', async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const banners = await journeys.bannersFor(session.accountName);
-    const affected = await Promise.all(
-      banners.incidents.map((i) =>
-        i.status === 'open'
-          ? journeys.person(i.id, session.accountName).then((p) => p !== null && p.affectedInPhase === i.phase)
-          : Promise.resolve(false),
-      ),
-    );
-    const body = html`<h1>Hello, ${session.displayName}</h1>
+  routeGroup(app, signedIn(env), (pages) => {
+    pages.get('/', async (request, reply) => {
+      const session = sessionOf(request);
+      const banners = await journeys.bannersFor(session.accountName);
+      const affected = await Promise.all(
+        banners.incidents.map((i) =>
+          i.status === 'open'
+            ? journeys.person(i.id, session.accountName).then((p) => p !== null && p.affectedInPhase === i.phase)
+            : Promise.resolve(false),
+        ),
+      );
+      const body = html`<h1>Hello, ${session.displayName}</h1>
 <div id="banners">${banners.incidents.map((i, n) => incidentBanner(reply, i, affected[n] ?? false))}
 ${banners.complete ? null : html`<p class="muted">Service status could not be loaded just now; reload the page in a moment.</p>`}</div>
 <form method="get" action="/catalog" role="search">
@@ -57,6 +57,7 @@ ${banners.complete ? null : html`<p class="muted">Service status could not be lo
 <ul><li><a href="/requests">My requests</a>: where each of your requests is</li><li><a href="/catalog">Every service we offer</a></li>
 ${session.roles.includes('approver') ? html`<li><a href="/approvals">Requests waiting for your approval</a></li>` : null}
 ${session.roles.includes('it-staff') ? html`<li><a href="/console">IT console</a>: incidents</li>` : null}</ul>`;
-    return renderPage(request, reply, env, 'Home', body);
+      return renderPage(request, reply, env, 'Home', body);
+    });
   });
 }

@@ -11,7 +11,7 @@ import type { MarkAffectedResult } from '../journeys/gateway';
 import { orAfter } from '../journeys/temporal-reads';
 import { asSentence, textProblem } from '../web/text';
 import type { IncidentView } from '../journeys/views';
-import { csrfCheck, csrfField, renderPage, requireSession } from './context';
+import { csrfCheck, csrfField, renderPage, routeGroup, sessionOf, signedIn } from './context';
 import type { PortalDeps } from './deps';
 import { maskPhone } from '../../integrations/sms/phone';
 
@@ -130,54 +130,59 @@ export function registerIncidentPages(app: FastifyInstance, deps: PortalDeps): v
     );
   };
 
-  app.post<{ Params: { id: string } }>('/incidents/:id/affected', { preHandler: csrf }, async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const id = incidentIdParam.safeParse(request.params.id);
-    if (!id.success) return notFound(request, reply);
-    const result = await journeys.markAffected(id.data, { accountName: session.accountName, workaroundSms: false });
-    if (result.status !== 'recorded') return notRecorded(request, reply, result);
-    const incident = result.incident;
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Thank you',
-      html`<h1>Thank you, IT now know this affects you</h1>
+  routeGroup(app, signedIn(env), (pages) => {
+    pages.post<{ Params: { id: string } }>('/incidents/:id/affected', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const id = incidentIdParam.safeParse(request.params.id);
+      if (!id.success) return notFound(request, reply);
+      const result = await journeys.markAffected(id.data, { accountName: session.accountName, workaroundSms: false });
+      if (result.status !== 'recorded') return notRecorded(request, reply, result);
+      const incident = result.incident;
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Thank you',
+        html`<h1>Thank you, IT now know this affects you</h1>
 <p class="notice" role="status">${result.alreadyRecorded ? 'You were already on' : 'You are now on'} the list of people affected by “${incident.title}” on ${incident.serviceName}. We will email you as soon as it is fixed.</p>
 ${await workaroundOffer(reply, incident, session.accountName)}
 <p><a href="/">Back to the home page</a></p>`,
-    );
-  });
+      );
+    });
 
-  app.post<{ Params: { id: string } }>('/incidents/:id/workaround', { preHandler: csrf }, async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const id = incidentIdParam.safeParse(request.params.id);
-    if (!id.success) return notFound(request, reply);
-    const result = await journeys.markAffected(id.data, { accountName: session.accountName, workaroundSms: true });
-    if (result.status !== 'recorded') return notRecorded(request, reply, result);
-    const sms = result.sms;
-    const words =
-      sms?.status === 'sent'
-        ? html`<p class="notice" role="status">${sms.alreadySent ? 'We already texted you the link' : 'We have texted you the link'} to ${sms.to}. Tap it on your phone to install the app.</p>`
-        : sms?.status === 'no-device'
-          ? html`<p class="alert" role="alert">We have no phone registered for you, so we cannot text you the link. The Service Desk can register it.</p>`
-          : sms?.status === 'no-link-for-device'
-            ? html`<p class="alert" role="alert">There is no download link for your phone's system (${sms.os}).</p>`
-            : sms?.status === 'failed'
-              ? html`<p class="alert" role="alert">The text message could not be sent: ${sms.message}</p>`
-              : html`<p>There is no workaround to send for this incident.</p>`;
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Workaround',
-      html`<h1>Work around it</h1>${words}<p><a href="/">Back to the home page</a></p>`,
+    pages.post<{ Params: { id: string } }>(
+      '/incidents/:id/workaround',
+      { preHandler: csrf },
+      async (request, reply) => {
+        const session = sessionOf(request);
+        const id = incidentIdParam.safeParse(request.params.id);
+        if (!id.success) return notFound(request, reply);
+        const result = await journeys.markAffected(id.data, { accountName: session.accountName, workaroundSms: true });
+        if (result.status !== 'recorded') return notRecorded(request, reply, result);
+        const sms = result.sms;
+        const words =
+          sms?.status === 'sent'
+            ? html`<p class="notice" role="status">${sms.alreadySent ? 'We already texted you the link' : 'We have texted you the link'} to ${sms.to}. Tap it on your phone to install the app.</p>`
+            : sms?.status === 'no-device'
+              ? html`<p class="alert" role="alert">We have no phone registered for you, so we cannot text you the link. The Service Desk can register it.</p>`
+              : sms?.status === 'no-link-for-device'
+                ? html`<p class="alert" role="alert">There is no download link for your phone's system (${sms.os}).</p>`
+                : sms?.status === 'failed'
+                  ? html`<p class="alert" role="alert">The text message could not be sent: ${sms.message}</p>`
+                  : html`<p>There is no workaround to send for this incident.</p>`;
+        return renderPage(
+          request,
+          reply,
+          env,
+          'Workaround',
+          html`<h1>Work around it</h1>${words}<p><a href="/">Back to the home page</a></p>`,
+        );
+      },
     );
   });
 
   // --- confirmation and NPS (from the resolution email) --------------------------------------
+  // Anyone with the link: its signed token says who answers, so these need no session.
   const confirmForm = (
     reply: FastifyReply,
     incident: IncidentView,

@@ -12,7 +12,7 @@ import { asSentence, textProblem } from '../web/text';
 import { html, timeTag, type SafeHtml } from '../web/html';
 import type { Session } from '../web/session';
 import type { RequestView } from '../journeys/views';
-import { csrfCheck, csrfField, renderPage, requireRole, requireSession } from './context';
+import { csrfCheck, csrfField, hasRole, renderPage, routeGroup, sessionOf, signedIn, signedInFetch } from './context';
 import type { PortalDeps } from './deps';
 
 const requestIdParam = z.string().min(1).max(200);
@@ -199,199 +199,198 @@ ${correctionForm(reply, view, correction?.error ?? null, correction?.value ?? ''
 <div data-live="/requests/${view.id}/live" data-live-every="1500">${requestLive(view)}</div>
 ${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) : null}`;
 
-  app.get('/requests', async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const views = await journeys.requestsOf(session.accountName);
-    return renderPage(
-      request,
-      reply,
-      env,
-      'My requests',
-      html`<h1>My requests</h1><div data-live="/requests/live" data-live-every="3000">${listLive(views)}</div>`,
-    );
-  });
+  routeGroup(app, signedIn(env), (pages) => {
+    pages.get('/requests', async (request, reply) => {
+      const session = sessionOf(request);
+      const views = await journeys.requestsOf(session.accountName);
+      return renderPage(
+        request,
+        reply,
+        env,
+        'My requests',
+        html`<h1>My requests</h1><div data-live="/requests/live" data-live-every="3000">${listLive(views)}</div>`,
+      );
+    });
 
-  app.get('/requests/live', async (request, reply) => {
-    const session = request.portalSession;
-    if (!session) return reply.code(401).send('');
-    const views = await journeys.requestsOf(session.accountName);
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(listLive(views).value);
-  });
+    pages.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
+      const session = sessionOf(request);
+      const view = await load(request, reply, session, request.params.id);
+      if (!view) return reply;
+      return renderPage(
+        request,
+        reply,
+        env,
+        `${view.serviceTitle} request`,
+        requestPage(reply, view, null, undefined, { session, error: null }),
+      );
+    });
 
-  app.get<{ Params: { id: string } }>('/requests/:id', async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const view = await load(request, reply, session, request.params.id);
-    if (!view) return reply;
-    return renderPage(
-      request,
-      reply,
-      env,
-      `${view.serviceTitle} request`,
-      requestPage(reply, view, null, undefined, { session, error: null }),
-    );
-  });
-
-  app.get<{ Params: { id: string } }>('/requests/:id/recorded', async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const view = await load(request, reply, session, request.params.id);
-    if (!view) return reply;
-    const heading = html`<h1>Your request has been recorded</h1>
+    pages.get<{ Params: { id: string } }>('/requests/:id/recorded', async (request, reply) => {
+      const session = sessionOf(request);
+      const view = await load(request, reply, session, request.params.id);
+      if (!view) return reply;
+      const heading = html`<h1>Your request has been recorded</h1>
 <div class="notice" role="status"><p>Thank you, ${session.displayName}. Your request for ${view.serviceTitle} is recorded and already being processed. We will email you at each step.</p>
 <p><a href="/catalog/${view.serviceId}/guide">Read the ${view.serviceTitle} quick-start guide</a> · <a href="/requests/${view.id}">Follow this request</a></p></div>`;
-    return renderPage(request, reply, env, 'Request recorded', requestPage(reply, view, null, heading));
-  });
+      return renderPage(request, reply, env, 'Request recorded', requestPage(reply, view, null, heading));
+    });
 
-  app.get<{ Params: { id: string } }>('/requests/:id/live', async (request, reply) => {
-    const session = request.portalSession;
-    if (!session) return reply.code(401).send('');
-    const view = await journeys.request(request.params.id);
-    if (
-      !view ||
-      (view.requester !== session.accountName &&
-        !session.roles.includes('it-staff') &&
-        !session.roles.includes('approver'))
-    ) {
-      return reply.code(404).send('');
-    }
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(requestLive(view).value);
-  });
-
-  app.post<{ Params: { id: string } }>('/requests/:id/device', { preHandler: csrf }, async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const view = await load(request, reply, session, request.params.id);
-    if (!view) return reply;
-    const body = correctionBody.safeParse(request.body ?? {});
-    const value =
-      typeof (request.body as Record<string, unknown> | undefined)?.phone === 'string'
-        ? String((request.body as Record<string, unknown>).phone)
-        : '';
-    if (view.requester !== session.accountName) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Not allowed',
-        html`<h1>Only ${view.requester} can change this number</h1>`,
-        403,
-      );
-    }
-    if (!body.success) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Please check',
-        requestPage(reply, view, { error: body.error.issues[0]?.message ?? 'Check the number', value }),
-        400,
-      );
-    }
-    if (view.waitingFor?.kind !== 'device-correction') {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Already moving',
-        html`<h1>This request is no longer waiting for a number</h1><p><a href="/requests/${view.id}">See where it is</a></p>`,
-        409,
-      );
-    }
-    try {
-      await journeys.correctDevice(view.id, session.accountName, body.data.phone, body.data.os ?? null);
-    } catch (err) {
-      if (err instanceof HttpError && (err.code === 'invalid-request' || err.code === 'conflict')) {
-        const fresh = (await journeys.request(view.id)) ?? view;
+    pages.post<{ Params: { id: string } }>('/requests/:id/device', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const view = await load(request, reply, session, request.params.id);
+      if (!view) return reply;
+      const body = correctionBody.safeParse(request.body ?? {});
+      const value =
+        typeof (request.body as Record<string, unknown> | undefined)?.phone === 'string'
+          ? String((request.body as Record<string, unknown>).phone)
+          : '';
+      if (view.requester !== session.accountName) {
+        return renderPage(
+          request,
+          reply,
+          env,
+          'Not allowed',
+          html`<h1>Only ${view.requester} can change this number</h1>`,
+          403,
+        );
+      }
+      if (!body.success) {
         return renderPage(
           request,
           reply,
           env,
           'Please check',
-          requestPage(reply, fresh, { error: err.message, value }),
-          err.statusCode,
+          requestPage(reply, view, { error: body.error.issues[0]?.message ?? 'Check the number', value }),
+          400,
         );
       }
-      throw err;
-    }
-    return reply.redirect(`/requests/${encodeURIComponent(view.id)}`, 303);
-  });
-
-  app.post<{ Params: { id: string } }>('/requests/:id/nps', { preHandler: csrf }, async (request, reply) => {
-    const session = requireSession(request, reply, env);
-    if (!session) return reply;
-    const view = await load(request, reply, session, request.params.id);
-    if (!view) return reply;
-    if (view.requester !== session.accountName) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Not allowed',
-        html`<h1>Only ${view.requester} can rate this request</h1>`,
-        403,
-      );
-    }
-    if (!mayRate(view, session)) {
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Not finished yet',
-        html`<h1>This request is not finished yet</h1><p>You can tell us how it went once it is done. <a href="/requests/${view.id}">See where it is</a></p>`,
-        409,
-      );
-    }
-    const body = npsBody.safeParse(request.body ?? {});
-    if (!body.success) {
-      const error = body.error.issues[0]?.message ?? 'Choose a number from 0 to 10';
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Please check',
-        requestPage(reply, view, null, undefined, { session, error }),
-        400,
-      );
-    }
-    try {
-      await journeys.rateRequest(view.id, session.accountName, {
-        score: body.data.score,
-        comment: body.data.comment ?? null,
-      });
-    } catch (err) {
-      if (
-        err instanceof HttpError &&
-        (err.code === 'invalid-request' || err.code === 'conflict' || err.code === 'forbidden')
-      ) {
+      if (view.waitingFor?.kind !== 'device-correction') {
         return renderPage(
           request,
           reply,
           env,
-          'Answer not recorded',
-          html`<h1>Answer not recorded</h1><p>${err.message}</p><p><a href="/requests/${view.id}">Back to the request</a></p>`,
-          err.statusCode,
+          'Already moving',
+          html`<h1>This request is no longer waiting for a number</h1><p><a href="/requests/${view.id}">See where it is</a></p>`,
+          409,
         );
       }
-      throw err;
-    }
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Thank you',
-      html`<h1>Thank you</h1><p class="notice" role="status">Your answer (${body.data.score} out of 10) about your ${view.serviceTitle} request is recorded. It helps us make the next request better.</p>
+      try {
+        await journeys.correctDevice(view.id, session.accountName, body.data.phone, body.data.os ?? null);
+      } catch (err) {
+        if (err instanceof HttpError && (err.code === 'invalid-request' || err.code === 'conflict')) {
+          const fresh = (await journeys.request(view.id)) ?? view;
+          return renderPage(
+            request,
+            reply,
+            env,
+            'Please check',
+            requestPage(reply, fresh, { error: err.message, value }),
+            err.statusCode,
+          );
+        }
+        throw err;
+      }
+      return reply.redirect(`/requests/${encodeURIComponent(view.id)}`, 303);
+    });
+
+    pages.post<{ Params: { id: string } }>('/requests/:id/nps', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const view = await load(request, reply, session, request.params.id);
+      if (!view) return reply;
+      if (view.requester !== session.accountName) {
+        return renderPage(
+          request,
+          reply,
+          env,
+          'Not allowed',
+          html`<h1>Only ${view.requester} can rate this request</h1>`,
+          403,
+        );
+      }
+      if (!mayRate(view, session)) {
+        return renderPage(
+          request,
+          reply,
+          env,
+          'Not finished yet',
+          html`<h1>This request is not finished yet</h1><p>You can tell us how it went once it is done. <a href="/requests/${view.id}">See where it is</a></p>`,
+          409,
+        );
+      }
+      const body = npsBody.safeParse(request.body ?? {});
+      if (!body.success) {
+        const error = body.error.issues[0]?.message ?? 'Choose a number from 0 to 10';
+        return renderPage(
+          request,
+          reply,
+          env,
+          'Please check',
+          requestPage(reply, view, null, undefined, { session, error }),
+          400,
+        );
+      }
+      try {
+        await journeys.rateRequest(view.id, session.accountName, {
+          score: body.data.score,
+          comment: body.data.comment ?? null,
+        });
+      } catch (err) {
+        if (
+          err instanceof HttpError &&
+          (err.code === 'invalid-request' || err.code === 'conflict' || err.code === 'forbidden')
+        ) {
+          return renderPage(
+            request,
+            reply,
+            env,
+            'Answer not recorded',
+            html`<h1>Answer not recorded</h1><p>${err.message}</p><p><a href="/requests/${view.id}">Back to the request</a></p>`,
+            err.statusCode,
+          );
+        }
+        throw err;
+      }
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Thank you',
+        html`<h1>Thank you</h1><p class="notice" role="status">Your answer (${body.data.score} out of 10) about your ${view.serviceTitle} request is recorded. It helps us make the next request better.</p>
 <p><a href="/requests/${view.id}">Back to the request</a> · <a href="/requests">My requests</a></p>`,
-    );
+      );
+    });
+  });
+
+  // What the request pages refresh themselves with.
+  routeGroup(app, signedInFetch(), (fetches) => {
+    fetches.get('/requests/live', async (request, reply) => {
+      const session = sessionOf(request);
+      const views = await journeys.requestsOf(session.accountName);
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(listLive(views).value);
+    });
+
+    fetches.get<{ Params: { id: string } }>('/requests/:id/live', async (request, reply) => {
+      const session = sessionOf(request);
+      const view = await journeys.request(request.params.id);
+      if (
+        !view ||
+        (view.requester !== session.accountName &&
+          !session.roles.includes('it-staff') &&
+          !session.roles.includes('approver'))
+      ) {
+        return reply.code(404).send('');
+      }
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(requestLive(view).value);
+    });
   });
 
   // --- approvals -------------------------------------------------------------------------
-  const approvalsPage = (reply: FastifyReply, views: RequestView[], errors: Record<string, string>) =>
-    html`<h1>Requests waiting for your approval</h1>
+  routeGroup(app, hasRole(env, 'approver', 'Approvals are for managers.'), (approvers) => {
+    const approvalsPage = (reply: FastifyReply, views: RequestView[], errors: Record<string, string>) =>
+      html`<h1>Requests waiting for your approval</h1>
 ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
 <ul class="cards">${views.map(
-      (v) => html`<li data-request="${v.id}"><h2>${v.serviceTitle} for ${v.requester}</h2>
+        (v) => html`<li data-request="${v.id}"><h2>${v.serviceTitle} for ${v.requester}</h2>
 <p>Asked ${timeTag(v.startedAt)}${v.waitingFor?.kind === 'approval' && v.waitingFor.until ? html`; decide before ${timeTag(v.waitingFor.until)} or it is declined automatically` : null}. <a href="/requests/${v.id}">Details</a></p>
 <form method="post" action="/approvals/${v.id}" data-once>${csrfField(reply)}
 <fieldset><legend>Your decision</legend>
@@ -401,58 +400,57 @@ ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
 <textarea id="reason-${v.id}" name="reason" rows="2" aria-describedby="reason-${v.id}-error"></textarea>
 <span class="error" id="reason-${v.id}-error">${errors[v.id] ?? ''}</span>
 <div><button type="submit">Send decision</button></div></form></li>`,
-    )}</ul>`;
+      )}</ul>`;
 
-  app.get('/approvals', async (request, reply) => {
-    const session = requireRole(request, reply, env, 'approver', 'Approvals are for managers.');
-    if (!session) return reply;
-    const views = await journeys.awaitingApproval(session.accountName);
-    return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, views, {}));
-  });
-
-  app.post<{ Params: { id: string } }>('/approvals/:id', { preHandler: csrf }, async (request, reply) => {
-    const session = requireRole(request, reply, env, 'approver', 'Approvals are for managers.');
-    if (!session) return reply;
-    const id = request.params.id;
-    const body = decisionBody.safeParse(request.body ?? {});
-    if (!body.success) {
+    approvers.get('/approvals', async (request, reply) => {
+      const session = sessionOf(request);
       const views = await journeys.awaitingApproval(session.accountName);
-      return renderPage(
-        request,
-        reply,
-        env,
-        'Approvals',
-        approvalsPage(reply, views, { [id]: body.error.issues[0]?.message ?? 'Check the form' }),
-        400,
-      );
-    }
-    try {
-      await journeys.decide(id, session.accountName, {
-        approve: body.data.decision === 'approve',
-        reason: body.data.reason ?? null,
-      });
-    } catch (err) {
-      if (
-        err instanceof HttpError &&
-        (err.code === 'conflict' || err.code === 'invalid-request' || err.code === 'not-found')
-      ) {
+      return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, views, {}));
+    });
+
+    approvers.post<{ Params: { id: string } }>('/approvals/:id', { preHandler: csrf }, async (request, reply) => {
+      const session = sessionOf(request);
+      const id = request.params.id;
+      const body = decisionBody.safeParse(request.body ?? {});
+      if (!body.success) {
+        const views = await journeys.awaitingApproval(session.accountName);
         return renderPage(
           request,
           reply,
           env,
-          'Decision not recorded',
-          html`<h1>Decision not recorded</h1><p>${err.message}</p><p><a href="/approvals">Back to approvals</a></p>`,
-          err.statusCode,
+          'Approvals',
+          approvalsPage(reply, views, { [id]: body.error.issues[0]?.message ?? 'Check the form' }),
+          400,
         );
       }
-      throw err;
-    }
-    return renderPage(
-      request,
-      reply,
-      env,
-      'Decision recorded',
-      html`<h1>Thank you</h1><p class="notice" role="status">Your decision is recorded and the requester has been told.</p><p><a href="/approvals">Back to approvals</a></p>`,
-    );
+      try {
+        await journeys.decide(id, session.accountName, {
+          approve: body.data.decision === 'approve',
+          reason: body.data.reason ?? null,
+        });
+      } catch (err) {
+        if (
+          err instanceof HttpError &&
+          (err.code === 'conflict' || err.code === 'invalid-request' || err.code === 'not-found')
+        ) {
+          return renderPage(
+            request,
+            reply,
+            env,
+            'Decision not recorded',
+            html`<h1>Decision not recorded</h1><p>${err.message}</p><p><a href="/approvals">Back to approvals</a></p>`,
+            err.statusCode,
+          );
+        }
+        throw err;
+      }
+      return renderPage(
+        request,
+        reply,
+        env,
+        'Decision recorded',
+        html`<h1>Thank you</h1><p class="notice" role="status">Your decision is recorded and the requester has been told.</p><p><a href="/approvals">Back to approvals</a></p>`,
+      );
+    });
   });
 }

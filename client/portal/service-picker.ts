@@ -12,8 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { BusinessService, Cmdb } from '../../integrations/cmdb/types';
 import { html, type SafeHtml } from '../web/html';
-import { requireRole } from './context';
-import type { PortalEnv } from './context';
 
 /** How many services the datalist and the search answer hold. */
 export const pickerLimit = 100;
@@ -93,13 +91,9 @@ export function serviceField(
     ><span class="error" id="serviceId-error">${errors.serviceId ?? ''}</span>`;
 }
 
-/** `GET /console/services?q=`: the picker's search as you type (IT staff; JSON). */
-export function registerServicePickerRoutes(
-  app: FastifyInstance,
-  deps: { env: PortalEnv; cmdb: Cmdb; refusal: string },
-): void {
+/** `GET /console/services?q=`: the picker's search as you type (JSON), in the IT console's group of routes. */
+export function registerServicePickerRoutes(app: FastifyInstance, deps: { cmdb: Cmdb }): void {
   app.get('/console/services', async (request, reply) => {
-    if (!requireRole(request, reply, deps.env, 'it-staff', deps.refusal)) return reply;
     const parsed = searchQuery.safeParse(request.query ?? {});
     const services = await pickerServices(deps.cmdb, parsed.success ? parsed.data.q : '');
     if (services === null) return reply.code(503).send({ services: [], error: 'The CMDB did not answer' });

@@ -236,7 +236,7 @@ export async function feed(store: ExperienceStore): Promise<void> {
   for (const a of laterJourneyAnswers()) await store.recordNps(a);
 }
 
-/** The catalog's targets for the fixture services (statuses worked out in report.test.ts). */
+/** The catalog's targets for the fixture services (statuses worked out in report.unit.test.ts). */
 export const catalog: ServiceXlaDefinition[] = [
   {
     serviceId: 'expensatron',
