@@ -16,7 +16,6 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalog, listServices } from '../../../catalog';
-import { workerTimeouts } from '../../../worker/create-worker';
 import { fulfilmentWorkflowType, type FulfilmentResult } from '../../../workflows/fulfilment/definitions';
 import {
   batch,
