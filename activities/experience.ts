@@ -7,7 +7,6 @@ import {
 } from '../experience/schemas';
 import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 import { classifyFailures, failureTypes } from './errors';
-import { keepAliveAll } from './keep-alive';
 
 export type { IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 
@@ -43,9 +42,7 @@ function validated<T>(parse: (value: unknown) => T, value: unknown): T {
  * Workflows should treat a failure here as non-fatal to the journey itself.
  */
 export function createExperienceActivities(deps: ExperienceActivityDeps) {
-  // Heartbeating like every other activity: a worker killed mid-upsert is noticed after the
-  // heartbeat timeout (5 s), not after the whole start-to-close timeout.
-  return keepAliveAll({
+  return {
     /** Records a finished fulfilment journey (and the requester's NPS answer when `nps` is set). */
     async recordJourneyExperience(record: JourneyRecord): Promise<void> {
       const journey = validated(parseJourneyRecord, record);
@@ -72,7 +69,7 @@ export function createExperienceActivities(deps: ExperienceActivityDeps) {
       });
       return valid.length;
     },
-  });
+  };
 }
 
 export type ExperienceActivities = ReturnType<typeof createExperienceActivities>;
