@@ -103,11 +103,14 @@ describe('incident API, declare to close', () => {
     expect((await incident(id)).updates.map((u) => u.text)).toContain('We found the cause: a full disk');
 
     // "This affects me" twice counts once; the workaround SMS goes to the registered phone.
-    expect(
-      (await post(`/api/v1/incidents/${id}/affected`, { accountName: 'steve', workaroundSms: true })).statusCode,
-    ).toBe(200);
-    expect((await post(`/api/v1/incidents/${id}/affected`, { accountName: 'steve' })).statusCode).toBe(200);
-    expect((await post(`/api/v1/incidents/${id}/affected`, { accountName: 'tony' })).statusCode).toBe(200);
+    for (const body of [
+      { accountName: 'steve', workaroundSms: true },
+      { accountName: 'steve' },
+      { accountName: 'tony' },
+    ]) {
+      const res = await post(`/api/v1/incidents/${id}/affected`, body);
+      expect(res.statusCode, res.body).toBe(200);
+    }
     await waitFor(
       () => incident(id),
       (i) => i.counts.affected === 2,

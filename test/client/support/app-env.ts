@@ -140,8 +140,9 @@ export async function startAppEnv(options: AppEnvOptions = {}): Promise<AppEnv> 
       temporalUiUrl: 'http://temporal-ui.test',
       namespace: env.namespace ?? 'default',
       // The test worker replays every history on each task (maxCachedWorkflows: 0) and several
-      // suites share one dev server: give reads more time than production pages would.
-      timeouts: { queryMs: 3000, detailMs: 10_000, listMs: 4000 },
+      // suites share one dev server on two cores: give reads and updates more time than
+      // production pages would (an update to an incident shard once took over 10 s in CI: 503).
+      timeouts: { queryMs: 3000, detailMs: 10_000, listMs: 4000, updateMs: 30_000 },
       ...options.config,
     },
   });
