@@ -18,6 +18,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { hashApiKey } from '../client/api/keys';
 import { readInDoubtResends } from '../integrations/ledger/postgres-ledger';
 import { startCluster, type Cluster } from './cluster';
@@ -477,7 +478,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // --- the count --------------------------------------------------------------------------
     let lost = 0;
     let notCompleted = 0;
-    const durations: { what: string; ms: number; start: number; end: number }[] = [];
+    const durations: { what: string; id: string; ms: number; start: number; end: number }[] = [];
     for (const [what, id] of ids) {
       const done = await waitFor(id, (r) => !r.running && r.outcome !== null, 'its end', 180_000);
       try {
@@ -485,6 +486,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (d.closeTime && d.startTime)
           durations.push({
             what,
+            id,
             ms: d.closeTime.getTime() - d.startTime.getTime(),
             start: d.startTime.getTime(),
             end: d.closeTime.getTime(),
@@ -641,18 +643,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         baselineP50: baseline === null ? null : baseline / 1000,
       };
     };
-    const worst = [...durations]
-      .sort((a, b) => b.ms - a.ms)
-      .slice(0, 5)
-      .map((d) => {
-        const f = faultsOf(d);
-        const faults = [
-          `${f.workers} worker kill${f.workers === 1 ? '' : 's'}`,
-          ...(f.server ? ['the server restart'] : []),
-          ...(f.api ? ['an API kill'] : []),
-        ];
-        return `${d.what} ${(d.ms / 1000).toFixed(1)} s (${faults.join(', ')})`;
-      });
+    const worst = await Promise.all(
+      [...durations]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map(async (d) => {
+          const f = faultsOf(d);
+          const faults = [
+            `${f.workers} worker kill${f.workers === 1 ? '' : 's'}`,
+            ...(f.server ? ['the server restart'] : []),
+            ...(f.api ? ['an API kill'] : []),
+          ];
+          const gaps = await longestGaps(client, d.id).catch(() => 'history unavailable');
+          return `${d.what} ${(d.ms / 1000).toFixed(1)} s (${faults.join(', ')}; longest waits: ${gaps})`;
+        }),
+    );
 
     return {
       settings: {
@@ -692,6 +697,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
+/**
+ * Where a journey's time went: its three longest waits between one history event and the next,
+ * e.g. "ActivityTaskScheduled→ActivityTaskStarted 6.1 s" (waiting for a worker to take the
+ * activity) or "WorkflowTaskScheduled→WorkflowTaskStarted" (a workflow task waiting for a worker).
+ */
+async function longestGaps(client: Client, workflowId: string): Promise<string> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const at = (e: (typeof events)[number]) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+  const name = (e: (typeof events)[number]) =>
+    (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+  const gaps = events.slice(1).map((e, i) => ({ ms: at(e) - at(events[i]!), from: events[i]!, to: e }));
+  return gaps
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((g) => `${camel(name(g.from))}→${camel(name(g.to))} ${(g.ms / 1000).toFixed(1)} s`)
+    .join(', ');
+}
+
+const camel = (upper: string) =>
+  upper
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
 function delayLine(label: string, f: DelayFigures): string {
   if (f.journeys === 0) return `${label}: no journey hit`;
   if (f.baselineP50 === null) return `${label}: ${f.journeys} journeys hit, too few undisturbed ones to compare with`;
@@ -723,7 +754,8 @@ export function formatChaosReport(r: ChaosReport): string[] {
     delayLine('kill delay (s), Expensatron, worker kills', r.killDelaySeconds.workerKills),
     delayLine('delay (s), Expensatron, Temporal server restart', r.killDelaySeconds.serverRestart),
     delayLine('delay (s), desk phones, any fault', r.killDelaySeconds.deskPhones),
-    `longest journeys: ${r.killDelaySeconds.worst.join('; ')}`,
+    'longest journeys:',
+    ...r.killDelaySeconds.worst.map((w) => `  ${w}`),
     `elapsed ${r.elapsedSeconds.toFixed(0)} s`,
   ];
   for (const d of r.journeys.details.slice(0, 20)) lines.push(`  ! ${d}`);
