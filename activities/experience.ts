@@ -7,6 +7,7 @@ import {
 } from '../experience/schemas';
 import type { ExperienceStore, IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 import { classifyFailures, failureTypes } from './errors';
+import { keepAliveAll } from './keep-alive';
 
 export type { IncidentRecord, JourneyRecord, NpsAnswer } from '../experience/types';
 
@@ -42,7 +43,7 @@ function validated<T>(parse: (value: unknown) => T, value: unknown): T {
  * Workflows should treat a failure here as non-fatal to the journey itself.
  */
 export function createExperienceActivities(deps: ExperienceActivityDeps) {
-  return {
+  return keepAliveAll({
     /** Records a finished fulfilment journey (and the requester's NPS answer when `nps` is set). */
     async recordJourneyExperience(record: JourneyRecord): Promise<void> {
       const journey = validated(parseJourneyRecord, record);
@@ -69,7 +70,7 @@ export function createExperienceActivities(deps: ExperienceActivityDeps) {
       });
       return valid.length;
     },
-  };
+  });
 }
 
 export type ExperienceActivities = ReturnType<typeof createExperienceActivities>;

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createExperienceActivities } from '../../activities/experience';
 import { isIntegrationError } from '../../integrations/errors';
@@ -30,6 +31,20 @@ const record: JourneyRecord = journey({
   npsComment: 'smooth',
 });
 
+/** The activities as a worker runs them: each call in an activity context (they heartbeat while they work). */
+function inActivityContext(deps: Parameters<typeof createExperienceActivities>[0]) {
+  const activities = createExperienceActivities(deps);
+  const run =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      new MockActivityEnvironment({ activityType: 'experience' }).run(fn, ...args);
+  return {
+    recordJourneyExperience: run(activities.recordJourneyExperience),
+    recordIncidentExperience: run(activities.recordIncidentExperience),
+    recordNpsAnswer: run(activities.recordNpsAnswer),
+  };
+}
+
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
   try {
     await promise;
@@ -43,12 +58,12 @@ async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
 describe('experience activities', () => {
   let dir: string;
   let store: ExperienceStore;
-  let activities: ReturnType<typeof createExperienceActivities>;
+  let activities: ReturnType<typeof inActivityContext>;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sj-experience-activities-'));
     store = createExperienceStore(createFileExperienceBackend(join(dir, 'experience.jsonl')));
-    activities = createExperienceActivities({ experience: store });
+    activities = inActivityContext({ experience: store });
   });
 
   afterEach(async () => {
@@ -123,7 +138,7 @@ describe('experience activities', () => {
     await pg.stop();
     const down = createExperienceStore(createPostgresExperienceBackend({ connectionString: url }));
     try {
-      const err: unknown = await createExperienceActivities({ experience: down })
+      const err: unknown = await inActivityContext({ experience: down })
         .recordJourneyExperience(record)
         .then(
           () => null,

@@ -87,12 +87,13 @@ export const batch: ActivityOptions = {
  * few quick attempts and then the workflow logs and goes on (the figures stay in its result).
  */
 export const experienceCall: ActivityOptions = {
-  // These activities do not heartbeat (activities/experience.ts), so this is also how a crash is
-  // noticed, at a journey's very end. An upsert takes milliseconds (a file append, or a PostgreSQL
-  // statement); 20 s lets a slow database answer and keeps a lost attempt's recovery (20 + 1 + 3 s)
-  // under 30 s. Longer waits (the PostgreSQL backend allows 10 s to connect, 15 s per statement)
-  // are a database in trouble: the attempt is retried, and after 5 the figures are left out.
+  // They heartbeat each second (activities/experience.ts), so a worker killed during the upsert at
+  // a journey's very end is noticed after 5 s, as in every other step. An upsert takes
+  // milliseconds (a file append, or a PostgreSQL statement); 20 s lets a slow database answer.
+  // Longer waits (the PostgreSQL backend allows 10 s to connect, 15 s per statement) are a
+  // database in trouble: the attempt is retried, and after 5 the figures are left out.
   startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
 };
 
