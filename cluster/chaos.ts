@@ -18,7 +18,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { hashApiKey } from '../client/api/keys';
 import { readInDoubtResends } from '../integrations/ledger/postgres-ledger';
 import { startCluster, type Cluster } from './cluster';
@@ -707,7 +707,7 @@ async function longestGaps(client: Client, workflowId: string): Promise<string> 
   const at = (e: (typeof events)[number]) =>
     Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
   const name = (e: (typeof events)[number]) =>
-    (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
+    (proto.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
   const gaps = events.slice(1).map((e, i) => ({ ms: at(e) - at(events[i]!), from: events[i]!, to: e }));
   return gaps
     .sort((a, b) => b.ms - a.ms)
