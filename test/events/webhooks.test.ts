@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createJourneys, type Journeys } from '../../client/journeys/gateway';
@@ -33,7 +33,7 @@ import { activitySettings, requireSecrets } from '../../config/settings';
 import { eventRoutesOf, webhooksConfigFromEnv } from '../../wiring/webhooks-config';
 import { journeyEventTypes } from '../../workflows/shared/event-types';
 import { recordHistory, recordingHistories } from '../support/histories';
-import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { bundleTestWorkflows, connectTestEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { startWebhookReceiver, type ReceivedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -314,7 +314,7 @@ describe('journey events to a Standard Webhooks receiver', () => {
         cwd: repoRoot,
       });
       symlinkSync(join(repoRoot, 'node_modules'), join(old, 'node_modules'));
-      const bundle = await bundleWorkflowCode({ workflowsPath: join(old, 'workflows/index.ts') });
+      const bundle = await bundleTestWorkflows({ workflowsPath: join(old, 'workflows/index.ts') });
       const env = envFor(join(dir, 'before-events-data'), uniqueTaskQueue('webhooks-before'));
       const { config, integrations } = integrationsFor(env);
       const worker = await Worker.create({
