@@ -14,6 +14,7 @@ import { loadStoredHistories, type StoredHistory } from '../support/histories';
 import { bundleTestWorkflows, workflowBundle } from '../support/temporal';
 import { incidentExperiencePatch, shardNpsReportBoundPatch } from '../../workflows/incident/definitions';
 import { journeyEventsPatch } from '../../workflows/shared/events';
+import { accessRemovalContinuesAsNewPatch } from '../../workflows/access/definitions';
 
 /** Each patch, the workflow types it guards, and the name ending of the histories from before it. */
 const patches = [
@@ -24,6 +25,11 @@ const patches = [
   },
   { id: shardNpsReportBoundPatch, types: ['incidentShardWorkflow'], before: '-before-nps-report-bound' },
   { id: journeyEventsPatch, types: ['fulfilmentWorkflow', 'incidentWorkflow'], before: '-before-journey-events' },
+  {
+    id: accessRemovalContinuesAsNewPatch,
+    types: ['accessGrantWorkflow'],
+    before: '-before-removal-continues-as-new',
+  },
 ];
 const beforeAnyPatch = (h: StoredHistory) => patches.some((p) => h.name.endsWith(p.before));
 

@@ -11,7 +11,10 @@ import {
   type WorkerOptions,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
-import { realpathSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -60,6 +63,24 @@ export function bundleTestWorkflows(options: TestBundleOptions = {}): Promise<Wo
         }
       : {}),
   });
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The workflow bundle of an earlier commit (its workflows/ and activities/, over today's
+ * node_modules): the code a journey started on before a change, for the histories from before
+ * its patch.
+ */
+export async function bundleWorkflowsAt(commit: string): Promise<WorkflowBundleWithSourceMap> {
+  const dir = mkdtempSync(join(tmpdir(), `sj-workflows-${commit}-`));
+  try {
+    execFileSync('sh', ['-c', `git archive ${commit} workflows activities | tar -x -C '${dir}'`], { cwd: repoRoot });
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+    return await bundleTestWorkflows({ workflowsPath: join(dir, 'workflows/index.ts') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
