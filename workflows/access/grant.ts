@@ -100,6 +100,9 @@ export async function accessGrantWorkflow(input: AccessGrantInput): Promise<Acce
     settings: g.settings,
   });
 
+  // Every handler is set before the first await: an update that came with the start
+  // (update-with-start, or sent as it started) waits in the SDK until its handler is set and runs
+  // there, so the wait below already knows of an end or an extension asked that early.
   setHandler(accessStatusQuery, status);
   setHandler(
     extendAccessUpdate,

@@ -31,7 +31,7 @@ import {
 } from '../../support/temporal';
 import { journeyWorker, result, startRequest, updateRejection, waitForStatus, eventually } from '../fulfilment/helpers';
 import { continueAsNewChain, recordHistory, recordingHistories } from '../../support/histories';
-import { accessService, grantHandle, grantStatus, testDaySeconds, waitForGrant } from './helpers';
+import { accessService, grantHandle, grantStatus, testDaySeconds, testGrantInput, waitForGrant } from './helpers';
 
 /** The last commit whose grants only retried a failing removal, never continuing as new. */
 const beforeRemovalContinuesAsNewCommit = '781ad59';
@@ -321,31 +321,10 @@ export function accessJourneySuite(
     const tonysGrant = async (taskQueue: string, name: string, continueAsNewAfterEvents: number) => {
       await env.deps.directory.addMember('tony', 'CRM Users');
       const grantId = `access-crm-access-${name}-${Date.now().toString(36)}`;
-      const input: AccessGrantInput = {
-        grantId,
-        requestWorkflowId: `fulfil-crm-access-${name}`,
-        serviceId: 'crm-access',
-        serviceTitle: 'CRM access',
-        person: 'tony',
-        role: 'crm-user',
-        roleLabel: 'CRM user',
-        group: 'CRM Users',
-        since: new Date().toISOString(),
+      const input = testGrantInput(grantId, 'tony', {
         until: new Date(Date.now() + 1000).toISOString(),
-        reason: 'Removal test grant',
-        settings: {
-          reminderDaysBefore: 0,
-          maxDays: 365,
-          dayLengthSeconds: 86_400,
-          fallbackApproverGroup: 'Managers',
-          approvalWaitSeconds: 60,
-        },
-        extensions: [],
-        remindedFor: null,
-        runs: 0,
         continueAsNewAfterEvents,
-        retryInitialIntervalMs: 100,
-      };
+      });
       return testEnv.client.workflow.start(accessGrantWorkflowType, { workflowId: grantId, taskQueue, args: [input] });
     };
 
