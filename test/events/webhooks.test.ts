@@ -9,14 +9,14 @@
  * holds it unanswered): the delivery is retried by another worker process with the same
  * `webhook-id`, so the receiver counts one delivery more than events, and every event once by id.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createJourneys, type Journeys } from '../../client/journeys/gateway';
@@ -33,7 +33,7 @@ import { activitySettings, requireSecrets } from '../../config/settings';
 import { eventRoutesOf, webhooksConfigFromEnv } from '../../wiring/webhooks-config';
 import { journeyEventTypes } from '../../workflows/shared/event-types';
 import { recordHistory, recordingHistories } from '../support/histories';
-import { connectTestEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
+import { bundleWorkflowsAt, connectTestEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { startWebhookReceiver, type ReceivedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -308,13 +308,7 @@ describe('journey events to a Standard Webhooks receiver', () => {
   it.runIf(recordingHistories())(
     'before the patch: journeys started with subscriptions on the old code',
     async () => {
-      const old = join(dir, 'before-events');
-      mkdirSync(old);
-      execFileSync('sh', ['-c', `git archive ${beforeEventsCommit} workflows activities | tar -x -C '${old}'`], {
-        cwd: repoRoot,
-      });
-      symlinkSync(join(repoRoot, 'node_modules'), join(old, 'node_modules'));
-      const bundle = await bundleWorkflowCode({ workflowsPath: join(old, 'workflows/index.ts') });
+      const bundle = await bundleWorkflowsAt(beforeEventsCommit);
       const env = envFor(join(dir, 'before-events-data'), uniqueTaskQueue('webhooks-before'));
       const { config, integrations } = integrationsFor(env);
       const worker = await Worker.create({

@@ -4,15 +4,17 @@
  * real runs of the journey tests: `npm run histories:record`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { temporal } from '@temporalio/proto';
 import { loadStoredHistories, type StoredHistory } from '../support/histories';
-import { workflowBundle } from '../support/temporal';
+import { bundleTestWorkflows, workflowBundle } from '../support/temporal';
 import { incidentExperiencePatch, shardNpsReportBoundPatch } from '../../workflows/incident/definitions';
 import { journeyEventsPatch } from '../../workflows/shared/events';
+import { accessRemovalContinuesAsNewPatch } from '../../workflows/access/definitions';
 
 /** Each patch, the workflow types it guards, and the name ending of the histories from before it. */
 const patches = [
@@ -23,18 +25,15 @@ const patches = [
   },
   { id: shardNpsReportBoundPatch, types: ['incidentShardWorkflow'], before: '-before-nps-report-bound' },
   { id: journeyEventsPatch, types: ['fulfilmentWorkflow', 'incidentWorkflow'], before: '-before-journey-events' },
+  {
+    id: accessRemovalContinuesAsNewPatch,
+    types: ['accessGrantWorkflow'],
+    before: '-before-removal-continues-as-new',
+  },
 ];
 const beforeAnyPatch = (h: StoredHistory) => patches.some((p) => h.name.endsWith(p.before));
 
 const histories = loadStoredHistories();
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 /** Whether a recorded history carries the marker `patched(patchId)` writes. */
 function hasPatchMarker(json: unknown, patchId: string): boolean {
@@ -87,9 +86,8 @@ describe('recorded histories', () => {
   }, 120_000);
 
   it('fail to replay after a deliberately incompatible change', async () => {
-    const bundle = await bundleWorkflowCode({
+    const bundle = await bundleTestWorkflows({
       workflowsPath: fileURLToPath(new URL('./incompatible-workflows.ts', import.meta.url)),
-      logger: quiet,
     });
     const fulfilment = histories.filter((h) => h.workflowType === 'fulfilmentWorkflow');
     expect(fulfilment.length).toBeGreaterThan(0);
@@ -116,13 +114,8 @@ describe('recorded histories', () => {
 
   it('of journeys from before a change fail to replay had the change shipped without patched()', async () => {
     const shim = fileURLToPath(new URL('./unpatched-workflow-api.ts', import.meta.url));
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../../workflows/index.ts', import.meta.url)),
-      webpackConfigHook: (config) => ({
-        ...config,
-        resolve: { ...config.resolve, alias: { ...config.resolve?.alias, '@temporalio/workflow$': shim } },
-      }),
-      logger: quiet,
+    const bundle = await bundleTestWorkflows({
+      replaceModules: { [createRequire(import.meta.url).resolve('@temporalio/workflow')]: shim },
     });
     const before = histories.filter(beforeAnyPatch);
     for (const patch of patches)

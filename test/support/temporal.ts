@@ -4,7 +4,17 @@
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
-import { Worker, bundleWorkflowCode, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  Worker,
+  bundleWorkflowCode,
+  type BundleOptions,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -20,8 +30,78 @@ export async function connectTestEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** The workflow bundle, built once per test file (bundling takes a couple of seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  bundle ??= bundleTestWorkflows();
   return bundle;
+}
+
+export interface TestBundleOptions {
+  /** The bundle's entry; default workflows/index.ts. */
+  workflowsPath?: string;
+  /**
+   * Modules swapped in the bundle, file → file (absolute paths, with their extension): every
+   * import of the first gets the second, except the second's own imports, so a replacement can
+   * build on the module it replaces (the registry of step kinds plus a kind a test defines).
+   */
+  replaceModules?: Record<string, string>;
+}
+
+/** A workflow bundle other than the real one (another entry, modules swapped); the caller keeps it. */
+export function bundleTestWorkflows(options: TestBundleOptions = {}): Promise<WorkflowBundleWithSourceMap> {
+  const replace = new Map(Object.entries(options.replaceModules ?? {}).map(([from, to]) => [realpathSync(from), to]));
+  return bundleWorkflowCode({
+    workflowsPath: options.workflowsPath ?? workflowsPath,
+    logger: quietBundlerLogger,
+    ...(replace.size > 0
+      ? {
+          webpackConfigHook: (config) => ({
+            ...config,
+            resolve: {
+              ...config.resolve,
+              plugins: [...(config.resolve?.plugins ?? []), replaceModulesPlugin(replace)],
+            },
+          }),
+        }
+      : {}),
+  });
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The workflow bundle of an earlier commit (its workflows/ and activities/, over today's
+ * node_modules): the code a journey started on before a change, for the histories from before
+ * its patch.
+ */
+export async function bundleWorkflowsAt(commit: string): Promise<WorkflowBundleWithSourceMap> {
+  const dir = mkdtempSync(join(tmpdir(), `sj-workflows-${commit}-`));
+  try {
+    execFileSync('sh', ['-c', `git archive ${commit} workflows activities | tar -x -C '${dir}'`], { cwd: repoRoot });
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+    return await bundleTestWorkflows({ workflowsPath: join(dir, 'workflows/index.ts') });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
+type ResolverPlugin = Extract<
+  NonNullable<NonNullable<WebpackConfig['resolve']>['plugins']>[number],
+  { apply: unknown }
+>;
+
+/** Rewrites where an import resolves to: the `result` hook sees the file every import ends at. */
+function replaceModulesPlugin(replace: ReadonlyMap<string, string>): ResolverPlugin {
+  return {
+    apply(resolver) {
+      resolver.getHook('result').tap('ReplaceModules', (request) => {
+        // What the request carries besides its path: the importing file, from webpack.
+        const issuer = (request.context as { issuer?: string } | undefined)?.issuer;
+        const to = typeof request.path === 'string' ? replace.get(request.path) : undefined;
+        if (to !== undefined && issuer !== to) request.path = to;
+        return request;
+      });
+    },
+  };
 }
 
 const quietBundlerLogger = {
@@ -47,14 +127,15 @@ export function uniqueTaskQueue(prefix: string): string {
  */
 export async function createTestWorker(
   env: TestWorkflowEnvironment,
-  options: Omit<WorkerOptions, 'connection' | 'workflowsPath' | 'workflowBundle'> & { taskQueue: string },
+  options: Omit<WorkerOptions, 'connection' | 'workflowsPath'> & { taskQueue: string },
 ): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
-    workflowBundle: await workflowBundle(),
     maxCachedWorkflows: 0,
     ...options,
+    // The real workflows unless the test brings its own bundle (bundleTestWorkflows).
+    workflowBundle: options.workflowBundle ?? (await workflowBundle()),
   });
 }
 

@@ -151,10 +151,35 @@ export interface AccessGrantInput {
   remindedFor: string | null;
   /** How many runs before this one (continue-as-new). */
   runs: number;
+  /**
+   * Set when a run continued as new while removing the membership: this run goes straight on
+   * removing it, with what the ending run knew (why it ends, whether the desk was told, the
+   * failures so far). Absent: the grant is active.
+   */
+  ending?: AccessGrantEnding;
   /** Continue-as-new past this many history events (default 2000; tests make it small). */
   continueAsNewAfterEvents?: number;
   retryInitialIntervalMs?: number;
 }
+
+/** The end in progress, carried across a continue-as-new while the removal keeps failing. */
+export interface AccessGrantEnding {
+  /** Why it ends, as the person is told ({@link AccessGrantStatus.endReason}). */
+  endReason: string;
+  /** The service desk was told the removal keeps failing (once per grant, whatever the runs). */
+  deskTold: boolean;
+  /** Failed removal rounds so far, over every run (they space the next rounds out). */
+  removalFailures: number;
+}
+
+/**
+ * Patch id (`patched()`) of the change that makes a grant whose removal keeps failing continue as
+ * new when its history grows (a directory down for months used to grow one run's history without
+ * bound, towards Temporal's limits). The ending state travels in {@link AccessGrantInput.ending}.
+ * Grants removing when it shipped replay the old loop, which only ever retried
+ * (test/histories/accessGrantWorkflow/*-before-removal-continues-as-new.json).
+ */
+export const accessRemovalContinuesAsNewPatch = 'access-removal-continues-as-new';
 
 export type AccessGrantState = 'active' | 'ending' | 'ended';
 

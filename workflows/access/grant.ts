@@ -6,7 +6,7 @@
  * twice counts once) and early ends (the person, or IT staff); at the end removes the directory
  * membership, retrying until it is gone (the service desk is told if it keeps failing), and
  * tells the person and their manager. Months of waiting are a few timers; continue-as-new when
- * the history grows (extensions, reminders) carries the state over.
+ * the history grows (extensions, reminders, or a removal failing for months) carries the state over.
  */
 import {
   ActivityFailure,
@@ -15,6 +15,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -26,6 +27,7 @@ import type { AccessNotice } from '../../activities/messages/access';
 import { directoryCall, notification, withRetryInterval } from '../shared/activity-options';
 import { AccessEndsAt, Stage } from '../shared/search-attributes';
 import {
+  accessRemovalContinuesAsNewPatch,
   accessStatusQuery,
   decideExtensionUpdate,
   endAccessUpdate,
@@ -60,12 +62,13 @@ export async function accessGrantWorkflow(input: AccessGrantInput): Promise<Acce
     summary,
   });
   const day = g.settings.dayLengthSeconds * 1000;
-  let state: AccessGrantState = 'active';
-  let endReason: string | null = null;
+  // A run continued as new while removing the membership resumes the removal.
+  let state: AccessGrantState = g.ending ? 'ending' : 'active';
+  let endReason: string | null = g.ending?.endReason ?? null;
   let endedAt: string | null = null;
   let endRequest: EndAccessInput | null = null;
   let decision: DecideExtensionInput | null = null;
-  let removalFailures = 0;
+  let removalFailures = g.ending?.removalFailures ?? 0;
   const pending = (): AccessExtension | null => g.extensions.find((e) => e.state === 'pending') ?? null;
 
   const status = (): AccessGrantStatus => ({
@@ -97,6 +100,9 @@ export async function accessGrantWorkflow(input: AccessGrantInput): Promise<Acce
     settings: g.settings,
   });
 
+  // Every handler is set before the first await: an update that came with the start
+  // (update-with-start, or sent as it started) waits in the SDK until its handler is set and runs
+  // there, so the wait below already knows of an end or an extension asked that early.
   setHandler(accessStatusQuery, status);
   setHandler(
     extendAccessUpdate,
@@ -268,19 +274,20 @@ export async function accessGrantWorkflow(input: AccessGrantInput): Promise<Acce
     }
   }
 
+  const historyTooLong = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength > (g.continueAsNewAfterEvents ?? historyLimit);
+
   // The wait: until the end, the reminder, a request, or a history long enough to start afresh.
   for (;;) {
-    if (endRequest) break;
+    if (endRequest || g.ending) break;
     const ext = pending();
     if (ext) {
       await decideExtension(ext);
       continue;
     }
     if (g.until !== null && Date.now() >= Date.parse(g.until)) break;
-    if (
-      workflowInfo().continueAsNewSuggested ||
-      workflowInfo().historyLength > (g.continueAsNewAfterEvents ?? historyLimit)
-    ) {
+    if (historyTooLong()) {
       await condition(allHandlersFinished);
       if (!endRequest && !pending()) await continueAsNew<typeof accessGrantWorkflow>({ ...g, runs: g.runs + 1 });
       continue;
@@ -309,11 +316,13 @@ export async function accessGrantWorkflow(input: AccessGrantInput): Promise<Acce
   // The end: remove the membership, retrying until it is gone; never dropped.
   state = 'ending';
   const end = endRequest as EndAccessInput | null;
-  endReason = end
-    ? `Ended early by ${end.staff && end.by !== g.person ? `IT staff (${end.by})` : 'you'}${end.reason ? `: ${end.reason}` : ''}`
-    : `It reached its end date (${g.until}).`;
+  endReason =
+    g.ending?.endReason ??
+    (end
+      ? `Ended early by ${end.staff && end.by !== g.person ? `IT staff (${end.by})` : 'you'}${end.reason ? `: ${end.reason}` : ''}`
+      : `It reached its end date (${g.until}).`);
   showEnd();
-  let deskTold = false;
+  let deskTold = g.ending?.deskTold ?? false;
   for (;;) {
     try {
       const o = opts(directoryCall, `Remove ${g.person} from ${g.group} (${g.roleLabel} ends)`);
@@ -341,6 +350,16 @@ export async function accessGrantWorkflow(input: AccessGrantInput): Promise<Acce
       await sleep(
         g.retryInitialIntervalMs ? g.retryInitialIntervalMs * 4 : Math.min(60_000 * removalFailures, 15 * 60_000),
       );
+      // Down for months: a dozen events per round, so start afresh, still ending (patched:
+      // grants removing when this shipped replay the loop that only retried).
+      if (historyTooLong() && patched(accessRemovalContinuesAsNewPatch)) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof accessGrantWorkflow>({
+          ...g,
+          runs: g.runs + 1,
+          ending: { endReason, deskTold, removalFailures },
+        });
+      }
     }
   }
   state = 'ended';

@@ -8,6 +8,7 @@ import type { CatalogService } from '../../../catalog';
 import {
   accessGrantWorkflowId,
   accessStatusQuery,
+  type AccessGrantInput,
   type AccessGrantStatus,
 } from '../../../workflows/access/definitions';
 import type { FulfilmentStep } from '../../../workflows/fulfilment/definitions';
@@ -51,4 +52,40 @@ export async function waitForGrant(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`grant status never matched; last: ${JSON.stringify(last)}`);
+}
+
+/**
+ * A grant's input as the confirm-access step builds it, for tests that start `accessGrantWorkflow`
+ * themselves: CRM user for `person`, no end date unless given, real days, fast retries.
+ */
+export function testGrantInput(
+  grantId: string,
+  person: string,
+  over: Partial<AccessGrantInput> = {},
+): AccessGrantInput {
+  return {
+    grantId,
+    requestWorkflowId: `fulfil-${grantId}`,
+    serviceId: 'crm-access',
+    serviceTitle: 'CRM access',
+    person,
+    role: 'crm-user',
+    roleLabel: 'CRM user',
+    group: 'CRM Users',
+    since: new Date().toISOString(),
+    until: null,
+    reason: 'Test grant',
+    settings: {
+      reminderDaysBefore: 0,
+      maxDays: 365,
+      dayLengthSeconds: 86_400,
+      fallbackApproverGroup: 'Managers',
+      approvalWaitSeconds: 60,
+    },
+    extensions: [],
+    remindedFor: null,
+    runs: 0,
+    retryInitialIntervalMs: 100,
+    ...over,
+  };
 }

@@ -3,7 +3,8 @@
  * AD DC): grant with the manager's approval, rejection, the fallback approver group (never the
  * requester), already a member, time-bound access with its reminder and its end, extension
  * (twice counts once), early end by the person and by IT staff, compensation when a later step
- * fails, and a removal that keeps failing until the directory lets it through.
+ * fails, and a removal that keeps failing until the directory lets it through (also across a
+ * continue-as-new, when its history grows).
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -17,13 +18,23 @@ import {
   endAccessUpdate,
   extendAccessUpdate,
   type AccessGrantInput,
+  type AccessGrantStatus,
 } from '../../../workflows/access/definitions';
 import { approvalUpdate } from '../../../workflows/fulfilment/definitions';
 import type { IntegrationEnv } from '../../support/integration-env';
-import { connectTestEnv, createTestWorker, terminateRunning, uniqueTaskQueue } from '../../support/temporal';
+import {
+  bundleWorkflowsAt,
+  connectTestEnv,
+  createTestWorker,
+  terminateRunning,
+  uniqueTaskQueue,
+} from '../../support/temporal';
 import { journeyWorker, result, startRequest, updateRejection, waitForStatus, eventually } from '../fulfilment/helpers';
-import { continueAsNewChain, recordHistory } from '../../support/histories';
-import { accessService, grantHandle, testDaySeconds, waitForGrant } from './helpers';
+import { continueAsNewChain, recordHistory, recordingHistories } from '../../support/histories';
+import { accessService, grantHandle, grantStatus, testDaySeconds, testGrantInput, waitForGrant } from './helpers';
+
+/** The last commit whose grants only retried a failing removal, never continuing as new. */
+const beforeRemovalContinuesAsNewCommit = '781ad59';
 
 export interface AccessSuiteOptions {
   /** The directory names managers (slapd with AD's schema has no `manager`). */
@@ -285,10 +296,10 @@ export function accessJourneySuite(
       expect(subjects('servicedesk@eagle5.example').some((s) => /CRM access/.test(s))).toBe(true);
     });
 
-    it('keeps retrying a removal the directory refuses, tells the service desk once, and removes it when allowed', async () => {
-      let refuse = true;
-      let refusals = 0;
+    /** The directory, refusing every removal while `refusing` (the test lets them through later). */
+    const refusingRemovals = () => {
       const real = env.deps.directory;
+      const refusals = { refusing: true, count: 0 };
       const directory: ActivityDeps['directory'] = {
         authenticate: (a, p) => real.authenticate(a, p),
         findUser: (a) => real.findUser(a),
@@ -296,18 +307,32 @@ export function accessJourneySuite(
         addMember: (a, g) => real.addMember(a, g),
         isMember: (a, g) => real.isMember(a, g),
         removeMember: (a, g) => {
-          if (refuse) {
-            refusals += 1;
+          if (refusals.refusing) {
+            refusals.count += 1;
             return Promise.reject(new DirectoryPermissionDeniedError(`may not change ${g} (test)`));
           }
           return real.removeMember(a, g);
         },
       };
-      const taskQueue = uniqueTaskQueue('access-removal');
-      const worker = await createTestWorker(testEnv, {
-        taskQueue,
-        activities: createActivities({ ...env.deps, directory }),
+      return { refusals, activities: createActivities({ ...env.deps, directory }) };
+    };
+
+    /** A grant of CRM user to tony (made a member here), ending a second after it starts. */
+    const tonysGrant = async (taskQueue: string, name: string, continueAsNewAfterEvents: number) => {
+      await env.deps.directory.addMember('tony', 'CRM Users');
+      const grantId = `access-crm-access-${name}-${Date.now().toString(36)}`;
+      const input = testGrantInput(grantId, 'tony', {
+        until: new Date(Date.now() + 1000).toISOString(),
+        continueAsNewAfterEvents,
       });
+      return testEnv.client.workflow.start(accessGrantWorkflowType, { workflowId: grantId, taskQueue, args: [input] });
+    };
+
+    it('keeps retrying a removal the directory refuses, tells the service desk once, and removes it when allowed', async () => {
+      const { refusals, activities } = refusingRemovals();
+      const taskQueue = uniqueTaskQueue('access-removal');
+      used.add(taskQueue);
+      const worker = await createTestWorker(testEnv, { taskQueue, activities });
       await worker.runUntil(async () => {
         const { handle, requestId } = await startRequest(testEnv, taskQueue, accessService('crm-access'), {
           requester: 'steve',
@@ -322,14 +347,80 @@ export function accessJourneySuite(
           subjects('servicedesk@eagle5.example').filter((s) => s.startsWith('Access removal keeps failing: steve')),
         ).toHaveLength(1);
         expect(await member('steve', 'CRM Users')).toBe(true);
-        refuse = false;
+        refusals.refusing = false;
         await waitForGrant(grant, (s) => s.state === 'ended', 30_000);
         await grant.result();
         await record(grant.workflowId, 'crm-user-removal-retried');
       });
-      expect(refusals).toBeGreaterThanOrEqual(2);
+      expect(refusals.count).toBeGreaterThanOrEqual(2);
       expect(await member('steve', 'CRM Users')).toBe(false);
     });
+
+    it('continues as new while a removal keeps failing and removes it in the next run: the desk and the person told once', async () => {
+      const { refusals, activities } = refusingRemovals();
+      const taskQueue = uniqueTaskQueue('access-removal-can');
+      used.add(taskQueue);
+      const worker = await createTestWorker(testEnv, { taskQueue, activities });
+      const told = (address: string, prefix: string) => subjects(address).filter((x) => x.startsWith(prefix)).length;
+      const r = await worker.runUntil(async () => {
+        // About a dozen events a round: the first run continues as new after its second refusal.
+        const handle = await tonysGrant(taskQueue, 'removal-can', 30);
+        const first = handle.firstExecutionRunId;
+        const deadline = Date.now() + 40_000;
+        while ((await handle.describe()).runId === first) {
+          if (Date.now() > deadline) throw new Error(`no continue-as-new after ${refusals.count} refusals`);
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        const inFirstRun = refusals.count;
+        expect(inFirstRun).toBeGreaterThanOrEqual(1);
+        // The next run goes on removing (no waiting again): refused at least once more, then let through.
+        await eventually(() => refusals.count > inFirstRun, 20_000, 'a refusal in the next run');
+        const resumed = await grantStatus(handle);
+        expect(resumed).toMatchObject({ state: 'ending', endReason: expect.stringMatching(/end date/) as unknown });
+        expect(resumed.removalFailures).toBeGreaterThan(inFirstRun);
+        refusals.refusing = false;
+        const r = (await handle.result()) as AccessGrantStatus;
+        const chain = await continueAsNewChain(testEnv.client, handle.workflowId);
+        await record(handle.workflowId, 'crm-user-removal-run-1-continues-as-new', chain[0]);
+        await record(handle.workflowId, 'crm-user-removal-run-2-resumed', chain[1]);
+        return { ...r, runs: chain.length };
+      });
+      expect(r.runs).toBeGreaterThanOrEqual(2);
+      expect(r.state).toBe('ended');
+      expect(r.endReason).toMatch(/end date/);
+      // Every refusal counted, across the runs.
+      expect(r.removalFailures).toBe(refusals.count);
+      expect(await member('tony', 'CRM Users')).toBe(false);
+      await eventually(() => told('tony@eagle5.example', 'Your CRM user access has ended') > 0);
+      expect(told('tony@eagle5.example', 'Your CRM user access has ended')).toBe(1);
+      expect(told('servicedesk@eagle5.example', 'Access removal keeps failing: tony')).toBe(1);
+    });
+
+    it.runIf(options.record && recordingHistories())(
+      'before the patch: a removal failing past the history threshold on the old code only retries',
+      async () => {
+        const { refusals, activities } = refusingRemovals();
+        const taskQueue = uniqueTaskQueue('access-removal-old');
+        used.add(taskQueue);
+        const worker = await createTestWorker(testEnv, {
+          taskQueue,
+          activities,
+          workflowBundle: await bundleWorkflowsAt(beforeRemovalContinuesAsNewCommit),
+        });
+        await worker.runUntil(async () => {
+          const handle = await tonysGrant(taskQueue, 'removal-old', 30);
+          await eventually(() => refusals.count >= 4, 30_000, 'four refusals');
+          refusals.refusing = false;
+          await handle.result();
+          const chain = await continueAsNewChain(testEnv.client, handle.workflowId);
+          // One run: the old loop grew its history past the threshold and kept it.
+          expect(chain).toHaveLength(1);
+          await record(handle.workflowId, 'crm-user-removal-long-before-removal-continues-as-new');
+        });
+        expect(await member('tony', 'CRM Users')).toBe(false);
+      },
+      120_000,
+    );
 
     it('continues as new when the history grows, keeping the end date and the extensions asked', async () => {
       const { worker, taskQueue } = await journeyWorker(testEnv, env);
