@@ -30,8 +30,9 @@ import type {
 } from './messages/fulfilment';
 import { evaluateEligibility } from '../catalog/eligibility';
 import type { RenderedMessage } from '../integrations/email/render';
-import { maskPhone, normalisePhone } from '../integrations/sms/phone';
+import { normalisePhone } from '../integrations/sms/phone';
 import type { DeviceOs, EligibilityRule, ProvisionedAccount } from '../workflows/fulfilment/definitions';
+import { maskPhone } from '../config/mask';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs and results

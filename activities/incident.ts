@@ -17,7 +17,6 @@ import { heartbeatProgress, keepAliveAll } from './keep-alive';
 import { confirmationUrl } from './links';
 import * as messages from './messages/incident';
 import type { RenderedMessage } from '../integrations/email/render';
-import { maskPhone } from '../integrations/sms/phone';
 import {
   followUpListQuery,
   incidentShardWorkflowId,
@@ -28,6 +27,7 @@ import {
   type NotificationKind,
   type WorkaroundSmsOutcome,
 } from '../workflows/incident/definitions';
+import { maskPhone } from '../config/mask';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs and results

@@ -8,12 +8,12 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { maskPhone } from '../workflows/fulfilment/definitions';
 import { journeyEventTypes } from '../workflows/shared/event-types';
 import type { JourneyEvent } from '../workflows/shared/events';
 import type { ActivityDeps } from './deps';
 import { classifyFailures, failureTypes } from './errors';
 import { keepAliveAll } from './keep-alive';
+import { maskPhone } from '../config/mask';
 
 const deliveryInput = z.object({
   subscription: z.string().min(1).max(40),

@@ -33,7 +33,7 @@ import type { EventRoute } from '../../workflows/shared/event-types';
 import { fingerprint, type JourneyTimeouts } from './common';
 import { listExecutions, quote, viewsOrVisibility, withDeadline } from './temporal-reads';
 import type { RequestView, ServiceView } from './views';
-import { maskPhone } from '../../integrations/sms/phone';
+import { maskPhone } from '../../config/mask';
 
 /** What the request side of the gateway is built over. */
 export interface RequestJourneysDeps {

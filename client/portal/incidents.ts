@@ -13,7 +13,7 @@ import { asSentence, textProblem } from '../web/text';
 import type { IncidentView } from '../journeys/views';
 import { csrfCheck, csrfField, renderPage, routeGroup, sessionOf, signedIn } from './context';
 import type { PortalDeps } from './deps';
-import { maskPhone } from '../../integrations/sms/phone';
+import { maskPhone } from '../../config/mask';
 
 const incidentIdParam = z.string().regex(/^[A-Za-z0-9_.:-]{1,120}$/);
 const tokenField = z.string().min(10).max(2048);

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { IntegrationError } from '../errors';
-import { maskPhone } from '../sms/phone';
+import { maskPhone } from '../../config/mask';
 
 /** The largest subscriber page any adapter returns; bigger requests are cut down to it. */
 export const maxSubscriberPageSize = 1000;

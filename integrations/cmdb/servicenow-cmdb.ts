@@ -16,10 +16,11 @@
  */
 import { z } from 'zod';
 import { IntegrationError, retryAfterMs } from '../errors';
-import { maskPhone, normalisePhone, type CountryCode } from '../sms/phone';
+import { normalisePhone, type CountryCode } from '../sms/phone';
 import type { CmdbConfig } from './config';
 import { decodeCursor, encodeCursor, pageSize, requireE164, requireId } from './inputs';
 import type { BusinessService, Cmdb, Device, DeviceOs, Subscriber, SubscriberPage } from './types';
+import { maskPhone } from '../../config/mask';
 
 /** Tables read; see the file comment. */
 export const serviceNowTables = {

@@ -44,18 +44,3 @@ export function normalisePhone(input: string, defaultRegion: CountryCode = 'GB')
 export function isPhoneRegion(value: string): value is CountryCode {
   return /^[A-Z]{2}$/.test(value) && isSupportedCountry(value);
 }
-
-/**
- * A number safe to log: country code and last four digits, e.g. `+44…0123`. Input that is not
- * E.164 is masked all the same, keeping only its last two characters.
- */
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/[^\d+]/g, '');
-  const e164 = /^\+(\d{1,3}?)(\d{6,14})$/.exec(digits);
-  if (e164) {
-    const parsed = parsePhoneNumberFromString(digits);
-    const cc = parsed?.countryCallingCode ?? e164[1]!;
-    return `+${cc}…${digits.slice(-4)}`;
-  }
-  return digits.length <= 2 ? '…' : `…${digits.slice(-2)}`;
-}

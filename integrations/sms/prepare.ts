@@ -1,6 +1,7 @@
 import { IntegrationError } from '../errors';
-import { maskPhone, parsePhone, type CountryCode } from './phone';
+import { parsePhone, type CountryCode } from './phone';
 import type { SmsMessage } from './types';
+import { maskPhone } from '../../config/mask';
 
 /**
  * Longest body sent, in characters. Twilio's own limit is 1600; a notification is a sentence

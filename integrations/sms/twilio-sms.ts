@@ -5,9 +5,9 @@ import twilio from 'twilio';
 import { z } from 'zod';
 import { IntegrationError } from '../errors';
 import type { SmsConfig } from './config';
-import { maskPhone } from './phone';
 import { prepareSms } from './prepare';
 import type { SmsSender } from './types';
+import { maskPhone } from '../../config/mask';
 
 /**
  * An {@link SmsSender} over Twilio. Numbers are normalised to E.164 (default region from the

@@ -16,6 +16,7 @@ import { JourneyKind, Outcome, Requester, ServiceId, Stage } from '../shared/sea
 import { eventRoutesProblems, type EventRoute } from '../shared/event-types';
 import type { StepOf } from './step-kind';
 import { stepKind, type StepKinds } from './step-kinds';
+import { maskPhone } from '../../config/mask';
 
 // ---------------------------------------------------------------------------------------------
 // Type name and ids
@@ -532,28 +533,6 @@ export function fulfilmentSearchAttributes(
   ];
   if (outcome) pairs.push({ key: Outcome, value: outcome });
   return pairs;
-}
-
-// Two-digit country calling codes (ITU-T E.164); 1 and 7 are one digit, every other is three.
-const twoDigitCodes = new Set(
-  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(
-    ' ',
-  ),
-);
-
-/**
- * A phone number safe for summaries and logs: country code and last four digits (`+44…0123`).
- * Hand-written (no phone library in workflow code); the same shape as integrations/sms maskPhone.
- */
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/[^\d+]/g, '');
-  if (/^\+\d{8,15}$/.test(digits)) {
-    const d = digits.slice(1);
-    const cc =
-      d[0] === '1' || d[0] === '7' ? d.slice(0, 1) : twoDigitCodes.has(d.slice(0, 2)) ? d.slice(0, 2) : d.slice(0, 3);
-    return `+${cc}…${digits.slice(-4)}`;
-  }
-  return digits.length <= 2 ? '…' : `…${digits.slice(-2)}`;
 }
 
 /**

@@ -9,7 +9,6 @@ import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { cmdbCall, directoryCall, notification, provisioning } from '../shared/activity-options';
 import {
   deviceOsLabels,
-  maskPhone,
   type AcknowledgeStep,
   type ApprovalStep,
   type CheckEligibilityStep,
@@ -22,6 +21,7 @@ import {
 } from './definitions';
 import { acts, nowIso, type Journey } from './journey';
 import { defineStepKind, type StepEnd } from './step-kind';
+import { maskPhone } from '../../config/mask';
 
 export type { StepEnd } from './step-kind';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPhoneRegion, maskPhone, normalisePhone, parsePhone } from '../../../integrations/sms/phone';
+import { isPhoneRegion, normalisePhone, parsePhone } from '../../../integrations/sms/phone';
 
 describe('normalisePhone', () => {
   it.each([
@@ -33,14 +33,6 @@ describe('normalisePhone', () => {
       problem: 'a number with an extension cannot receive SMS',
     });
     expect(parsePhone('0770090012', 'GB')).toEqual({ ok: false, problem: 'not a valid number for its country' });
-  });
-});
-
-describe('maskPhone', () => {
-  it('keeps the country code and the last four digits', () => {
-    expect(maskPhone('+447700900123')).toBe('+44…0123');
-    expect(maskPhone('+14155552671')).toBe('+1…2671');
-    expect(maskPhone('07700 900123')).toBe('…23');
   });
 });
 

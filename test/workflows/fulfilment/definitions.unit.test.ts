@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   fulfilmentInputProblems,
   fulfilmentWorkflowId,
-  maskPhone,
   planStages,
   validateApproval,
   validateDelivered,
@@ -15,6 +14,7 @@ import {
   type ValidationContext,
 } from '../../../workflows/fulfilment/definitions';
 import { getService } from '../../../catalog';
+import { maskPhone } from '../../../config/mask';
 
 function failureOf(run: () => void): ApplicationFailure {
   try {
