@@ -266,8 +266,9 @@ describe('LDAP directory on a Samba AD DC: group membership writes', () => {
     );
     try {
       expect(await reader.isMember('tony', 'Sales')).toBe(true);
-      for (const change of [reader.addMember('dana', 'Sales EMEA'), reader.removeMember('tony', 'Sales')]) {
-        const err = await change.then(
+      // One call at a time: a second promise made up front could reject before anything awaits it.
+      for (const change of [() => reader.addMember('dana', 'Sales EMEA'), () => reader.removeMember('tony', 'Sales')]) {
+        const err = await change().then(
           () => null,
           (e: unknown) => e,
         );
