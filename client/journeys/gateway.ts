@@ -47,7 +47,12 @@ export interface Journeys {
     fields: Record<string, unknown>;
     requestKey: string | null;
     requesterLabel?: string;
-  }): Promise<{ id: string; created: boolean }>;
+  }): Promise<{
+    id: string;
+    created: boolean;
+    /** Its first workflow task came back in the start response to this process's worker (see requests.ts). */
+    eagerlyStarted: boolean;
+  }>;
   /** null when there is no such request. */
   request(id: string): Promise<RequestView | null>;
   requestsOf(accountName: string): Promise<RequestView[]>;

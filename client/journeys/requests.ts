@@ -209,7 +209,7 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     requestKey: string | null;
     /** How the Temporal UI names the requester, e.g. their email address. */
     requesterLabel?: string;
-  }): Promise<{ id: string; created: boolean }> {
+  }): Promise<{ id: string; created: boolean; eagerlyStarted: boolean }> {
     const requestId = input.requestKey
       ? `k${createHash('sha256').update(input.requestKey).digest('hex').slice(0, 24)}`
       : `r${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
@@ -244,20 +244,21 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     const fields = prepared.input.fields;
     const inputPrint = fingerprint({ s: prepared.service.id, r: prepared.input.requester, f: fields });
     try {
-      await withDeadline(client, timeouts.startMs, () =>
+      const handle = await withDeadline(client, timeouts.startMs, () =>
         client.workflow.start(fulfilmentWorkflowType, {
           ...options,
           memo: { inputFingerprint: inputPrint, summary: summaryOf(fields) },
           ...(eagerStart ? { requestEagerStart: true } : {}),
         }),
       );
-      return { id: options.workflowId, created: true };
+      return { id: options.workflowId, created: true, eagerlyStarted: handle.eagerlyStarted };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw toHttpError(err);
       const existing = await withDeadline(client, timeouts.detailMs, () =>
         client.workflow.getHandle(options.workflowId).describe(),
       ).catch(() => null);
-      if (existing?.memo?.inputFingerprint === inputPrint) return { id: options.workflowId, created: false };
+      if (existing?.memo?.inputFingerprint === inputPrint)
+        return { id: options.workflowId, created: false, eagerlyStarted: false };
       throw idempotencyKeyReused(
         'This Idempotency-Key was already used for a different request: send the first request’s body again, or use a new key',
       );
