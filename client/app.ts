@@ -30,7 +30,7 @@ import { registerApiExperienceRoutes } from './api/experience';
 import { registerHealthRoutes } from './api/health';
 import { problemOf, registerProblemRoutes } from './api/problems';
 import { registerApiServiceRoutes } from './api/services';
-import { assetPaths, css, js } from './web/assets';
+import { assetPaths, css, js } from './web/static';
 import { createCatalogPort } from './journeys/catalog-port';
 import { defaultTimeouts } from './journeys/common';
 import { badRequest, issueLabel, notFound, problemMediaType, toHttpError } from './errors';
