@@ -1,4 +1,6 @@
 // @ts-check
+import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Everything above the ground floor (config/, experience/): they import none of it. */
@@ -31,6 +33,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    // The portal's script (client/web/assets/portal.js) runs as it is in the browser: plain
+    // JavaScript, a classic script with the browser's globals. Not in the TypeScript project, so
+    // no type-aware rules.
+    files: ['client/web/assets/**/*.js'],
+    extends: [js.configs.recommended, tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'script', globals: globals.browser },
+    // typescript-eslint's no-unused-vars (with the project's `_` patterns) already reports these.
+    rules: { 'no-unused-vars': 'off' },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O, no

@@ -3,7 +3,8 @@
  * Server-rendered SVG, no script: readable without JavaScript, in print and to screen readers
  * (each chart is `role="img"` named by its `<title>` and described by a `<desc>` that says in
  * words what it shows; every point carries its value as a `<title>` tooltip). The tables below
- * the charts keep every figure.
+ * the charts keep every figure. Their styles (the `chart-*` classes) are in the portal's
+ * stylesheet, client/web/assets/portal.css.
  *
  * - Time to outcome p50 and p95 per day, one small chart per service: percentiles of different
  *   services cannot be merged, so each service gets its own (p50 solid, p95 dashed: not colour
@@ -212,22 +213,3 @@ ${nps}
 ${time.join('\n')}
 </section>`;
 }
-
-/** Chart styles for the portal's stylesheet (strokes and dashes, so the lines differ without colour). */
-export const chartCss = `
-.chart{margin:1rem 0;max-width:44rem}
-.chart svg{display:block;background:#fff}
-.chart figcaption{font-size:.85rem;color:#444;margin-top:.25rem}
-.chart-plot{fill:#fafafa;stroke:#ccc}
-.chart-grid{stroke:#e2e2e2}
-.chart-zero{stroke:#666}
-.chart-axis{font-size:11px;fill:#444}
-.chart-value{font-size:11px;fill:#222}
-.chart-legend text{font-size:11px;fill:#222}
-polyline.chart-p50,line.chart-p50{stroke:#1a5fb4;stroke-width:2.5}
-polyline.chart-p95,line.chart-p95{stroke:#c64600;stroke-width:2;stroke-dasharray:6 4}
-circle.chart-p50{fill:#1a5fb4}
-circle.chart-p95{fill:#fff;stroke:#c64600;stroke-width:2}
-.chart-bar{fill:#2e7d32}
-.chart-bar-negative{fill:#b3261e}
-`;

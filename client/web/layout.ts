@@ -2,7 +2,7 @@
  * The portal's page frame: skip link, navigation for what this person may use, one stylesheet,
  * one deferred script. Every page is server-rendered and complete without JavaScript.
  */
-import { assetPaths } from './assets';
+import { assetPaths } from './static';
 import { html, type HtmlValue, type SafeHtml } from './html';
 import type { Session } from './session';
 
