@@ -10,17 +10,14 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createJourneys, type Journeys } from '../../client/journeys/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Journeys } from '../../client/journeys/gateway';
 import { loadCoreConfig } from '../../config/core';
-import { createLogger } from '../../config/logger';
 import { activitySettings, requireSecrets } from '../../config/settings';
-import { demoCmdbData, demoOrganisation } from '../../embedded/demo-org';
-import { createFileCmdb } from '../../integrations/cmdb/file-cmdb';
-import { createEmbeddedDirectory } from '../../integrations/directory/embedded-directory';
 import { createWorker } from '../../worker/create-worker';
 import { createIntegrations, type Integrations } from '../../wiring/integrations';
 import type { FulfilmentResult } from '../../workflows/fulfilment/definitions';
+import { embeddedEnv, embeddedGateway } from '../support/embedded-journeys';
 import { connectTestEnv, terminateRunning, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 let testEnv: TestWorkflowEnvironment;
@@ -30,31 +27,7 @@ let worker: Worker | undefined;
 let running: Promise<void> | undefined;
 const taskQueue = uniqueTaskQueue('eager-start');
 
-function envFor(dataDir: string): Record<string, string> {
-  return {
-    INTEGRATIONS: 'embedded',
-    DATA_DIR: dataDir,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    LOG_LEVEL: 'warn',
-  };
-}
-
-function gateway(client: Client, env: Record<string, string>): Journeys {
-  const config = loadCoreConfig(env);
-  const secrets = requireSecrets(config);
-  return createJourneys({
-    client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    cmdb: createFileCmdb(join(config.DATA_DIR, 'cmdb.json'), demoCmdbData()),
-    directory: createEmbeddedDirectory({ organisation: demoOrganisation, password: secrets.demoPassword }),
-    linkSecret: secrets.linkSecret,
-    log: createLogger({ level: 'warn', pretty: false }),
-    // A machine shared with other suites: allow a slow start.
-    timeouts: { queryMs: 5_000, updateMs: 30_000, startMs: 15_000, detailMs: 15_000 },
-  });
-}
+const envFor = (dataDir: string) => embeddedEnv(dataDir, taskQueue);
 
 beforeAll(async () => {
   testEnv = await connectTestEnv();
@@ -89,11 +62,11 @@ afterAll(async () => {
 describe('eager workflow start', () => {
   it('on the worker’s connection the journey starts eagerly; on a connection of its own it does not; both finish', async () => {
     const env = envFor(dir);
-    const shared = gateway(
+    const shared = embeddedGateway(
       new Client({ connection: testEnv.nativeConnection, namespace: env.TEMPORAL_NAMESPACE }),
       env,
     );
-    const separate = gateway(testEnv.client, env);
+    const separate = embeddedGateway(testEnv.client, env);
     const submit = (journeys: Journeys, key: string) =>
       journeys.submitRequest({
         serviceId: 'expensatron',

@@ -18,21 +18,18 @@ import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createJourneys, type Journeys } from '../../client/journeys/gateway';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Journeys } from '../../client/journeys/gateway';
 import { waitForExit } from '../../embedded/child-exit';
 import { freePort } from '../../embedded/free-port';
-import { createFileCmdb } from '../../integrations/cmdb/file-cmdb';
-import { createEmbeddedDirectory } from '../../integrations/directory/embedded-directory';
-import { demoCmdbData, demoOrganisation } from '../../embedded/demo-org';
 import { loadCoreConfig } from '../../config/core';
 import { createWorker } from '../../worker/create-worker';
 import { createIntegrations, type Integrations } from '../../wiring/integrations';
-import { createLogger } from '../../config/logger';
 import { activitySettings, requireSecrets } from '../../config/settings';
 import { eventRoutesOf, webhooksConfigFromEnv } from '../../wiring/webhooks-config';
 import { journeyEventTypes } from '../../workflows/shared/event-types';
 import { recordHistory, recordingHistories } from '../support/histories';
+import { embeddedEnv, embeddedGateway } from '../support/embedded-journeys';
 import { bundleWorkflowsAt, connectTestEnv, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 import { startWebhookReceiver, type ReceivedEvent, type WebhookReceiver } from '../support/webhook-receiver';
 
@@ -69,37 +66,21 @@ afterAll(async () => {
 
 /** The environment both sides read: the embedded stand-ins and one subscription to every event. */
 function envFor(dataDir: string, taskQueue: string): Record<string, string> {
-  return {
-    INTEGRATIONS: 'embedded',
-    DATA_DIR: dataDir,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    LOG_LEVEL: 'warn',
+  return embeddedEnv(dataDir, taskQueue, {
     WEBHOOKS: 'ticketing',
     WEBHOOK_TICKETING_URL: receiver.url,
     WEBHOOK_TICKETING_SECRET: secret,
     WEBHOOK_TICKETING_EVENTS: 'request.*,incident.*',
-  };
+  });
 }
 
 /** The API's side: the journeys gateway over the same data dir, with the routes from the environment. */
 function gateway(env: Record<string, string>): Journeys {
-  const config = loadCoreConfig(env);
-  const secrets = requireSecrets(config);
   const events = eventRoutesOf(webhooksConfigFromEnv(env));
   expect(events).toEqual([{ subscription: 'ticketing', types: [...journeyEventTypes] }]);
-  return createJourneys({
-    client: testEnv.client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    cmdb: createFileCmdb(join(config.DATA_DIR, 'cmdb.json'), demoCmdbData()),
-    directory: createEmbeddedDirectory({ organisation: demoOrganisation, password: secrets.demoPassword }),
-    linkSecret: secrets.linkSecret,
-    log: createLogger({ level: 'warn', pretty: false }),
+  return embeddedGateway(testEnv.client, env, {
     incidentDefaults,
     retryInitialIntervalMs: 300,
-    // A machine shared with other suites: IT's clicks may wait longer than a person would.
-    timeouts: { queryMs: 5_000, updateMs: 30_000, startMs: 15_000, detailMs: 15_000 },
     ...(events ? { events } : {}),
   });
 }
