@@ -204,9 +204,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Meaningless on plain http; behind https, the browser keeps to https.
     strictTransportSecurity: secure,
   });
-  // Pages are one person's journeys: never kept by a browser or a proxy (the assets say otherwise).
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!isApiPath(request.url) && !reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+  // Pages and API answers are one person's journeys: never kept by a browser or a proxy (the
+  // assets, whose URLs carry their hash, say otherwise).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     return payload;
   });
 

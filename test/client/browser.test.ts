@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoPassword, startAppEnv, type AppEnv } from './support/app-env';
-import { launchChromium, signInWithKeyboard } from './support/browser';
+import { expectPhoneFlaggedAsTyped, launchChromium, signInWithKeyboard } from './support/browser';
 
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
@@ -65,12 +65,7 @@ describe('in a real browser', () => {
       expect(await page.locator('main').textContent()).toContain('What happens next');
 
       // Validation as you type: a wrong number is flagged before submitting.
-      const phone = page.getByLabel('Mobile phone number');
-      await phone.fill('call me');
-      await expect
-        .poll(() => page.locator('#phone-error').textContent(), { timeout: 5000 })
-        .toContain('Enter a mobile number');
-      expect(await phone.getAttribute('aria-invalid')).toBe('true');
+      const phone = await expectPhoneFlaggedAsTyped(page);
       await phone.fill('07700 900123');
       await expect.poll(() => page.locator('#phone-error').textContent(), { timeout: 5000 }).toBe('');
       await page.getByLabel('Android').check();

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startAppEnv, type AppEnv, type AppEnvOptions } from './app-env';
 
@@ -24,6 +24,20 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * On a service's form (the page is open): a wrong mobile number is flagged as it is typed, by the
+ * portal's script, before anything is submitted. Returns the phone field.
+ */
+export async function expectPhoneFlaggedAsTyped(page: Page): Promise<Locator> {
+  const phone = page.getByLabel('Mobile phone number');
+  await phone.fill('call me');
+  await expect
+    .poll(() => page.locator('#phone-error').textContent(), { timeout: 5000 })
+    .toContain('Enter a mobile number');
+  expect(await phone.getAttribute('aria-invalid')).toBe('true');
+  return phone;
 }
 
 /**
