@@ -9,6 +9,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { allSearchAttributes } from '../workflows/shared/search-attributes';
 import { resolveTemporalCli, type ResolvedCli } from './temporal-cli';
 
+/** See DevServerOptions.transferPollRps; cluster/temporal-dynamicconfig.yaml sets the same. */
+export const DEFAULT_TRANSFER_POLL_RPS = 200;
+
 export interface DevServerOptions {
   /** SQLite file to persist to; omitted = in-memory (gone when the server stops). */
   dbFile?: string;
@@ -25,6 +28,14 @@ export interface DevServerOptions {
    * activity the worker has no free slot for goes through the queue as before.
    */
   eagerActivities?: boolean;
+  /**
+   * How often per second the history service may read its queue of new transfer tasks (default
+   * 200; Temporal's own default is 20). Every workflow task (a journey's next step after an
+   * activity completes, a signal, an update) waits in that queue until the next read, so at 20
+   * reads a second each step waits up to 50 ms, about 35 ms on average, before a worker can
+   * take it. A read happens only when there are new tasks; the limit only caps how often.
+   */
+  transferPollRps?: number;
   log?: (line: string) => void;
 }
 
@@ -52,7 +63,12 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
       ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : { ui: false }),
       log: { format: 'pretty', level: 'warn' },
-      extraArgs: ['--dynamic-config-value', `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`],
+      extraArgs: [
+        '--dynamic-config-value',
+        `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`,
+        '--dynamic-config-value',
+        `history.transferProcessorMaxPollRPS=${options.transferPollRps ?? DEFAULT_TRANSFER_POLL_RPS}`,
+      ],
     },
   });
   return {

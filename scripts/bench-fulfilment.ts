@@ -38,7 +38,9 @@ import {
   smtpConnections,
   startBenchTarget,
   startBenchWorker,
+  phasesLine,
   table,
+  type TimePhases,
   type Measured,
 } from './bench-support';
 
@@ -78,6 +80,8 @@ const people = benchPeople(peopleCount);
 interface Started {
   workflowId: string;
   kind: 'journey' | 'bare';
+  /** probe, warm, seq (one at a time) or con (in flight). */
+  label: string;
 }
 
 async function main(): Promise<number> {
@@ -89,6 +93,8 @@ async function main(): Promise<number> {
   });
   const client: Client = target.client;
   const started: Started[] = [];
+  /** Each requester gets one Expensatron account, however many journeys they ran. */
+  const requestersUsed = new Set<string>();
   try {
     console.log('bench:fulfilment settings');
     console.log(`  machine        ${machineLine()}`);
@@ -106,6 +112,7 @@ async function main(): Promise<number> {
 
     const journey = (label: string) => async (i: number) => {
       const person = people[i % people.length]!;
+      requestersUsed.add(person.accountName);
       const { options } = prepareRequest({
         serviceId: 'expensatron',
         requestId: `bench-${runId}-${label}-${i}`,
@@ -113,7 +120,7 @@ async function main(): Promise<number> {
         fields: { phone: person.mobile!, os: 'android' },
         taskQueue,
       });
-      started.push({ workflowId: options.workflowId, kind: 'journey' });
+      started.push({ workflowId: options.workflowId, kind: 'journey', label });
       const handle = await client.workflow.start(fulfilmentWorkflowType, options);
       const r = (await handle.result()) as FulfilmentResult;
       if (r.outcome !== 'completed')
@@ -140,7 +147,7 @@ async function main(): Promise<number> {
 
     const bare = (label: string) => async (i: number) => {
       const workflowId = `bench-bare-${runId}-${label}-${i}`;
-      started.push({ workflowId, kind: 'bare' });
+      started.push({ workflowId, kind: 'bare', label });
       await client.workflow.execute('bareWorkflow', { taskQueue, workflowId, args: [activities, 'directoryCall'] });
     };
 
@@ -159,8 +166,13 @@ async function main(): Promise<number> {
     log(`checking ${started.length} histories…`);
     let checked = 0;
     let benign = 0;
+    const seqPhases: Record<Started['kind'], TimePhases[]> = { journey: [], bare: [] };
+    const seqActivityMs: Record<string, number[]> = {};
     await inParallel(started, 8, async (s) => {
       const facts = await historyFacts(client, s.workflowId);
+      if (s.label === 'seq') seqPhases[s.kind].push(facts.phases);
+      if (s.label === 'seq' && s.kind === 'journey')
+        for (const [type, ms] of Object.entries(facts.activityMs)) (seqActivityMs[type] ??= []).push(ms);
       for (const f of facts.failures) problems.add(f);
       benign += facts.benign.length;
       if (s.kind === 'bare' && facts.activityTypes.length !== activities)
@@ -180,7 +192,7 @@ async function main(): Promise<number> {
       );
     }
     const accounts = target.systems.scim.expensatron?.userCount() ?? -1;
-    const requesters = Math.min(people.length, journeysRun);
+    const requesters = requestersUsed.size;
     if (accounts !== requesters)
       problems.add(`the SCIM server holds ${accounts} Expensatron accounts for ${requesters} requesters`);
 
@@ -207,6 +219,12 @@ async function main(): Promise<number> {
     );
     for (const l of table(['workflow', 'p50', 'p99', 'per second'], [...seq.lines, seq.ratio, ...con.lines, con.ratio]))
       console.log(`  ${l}`);
+    console.log('  where the time goes, 1 in flight:');
+    console.log(`    journey  ${phasesLine(seqPhases.journey)}`);
+    console.log(`    bare     ${phasesLine(seqPhases.bare)}`);
+    console.log(
+      `    the journey's activities, scheduled to completed (medians): ${probe.activityTypes.map((t) => `${t} ${fmtMs(percentile(seqActivityMs[t] ?? [], 50))}`).join(', ')}`,
+    );
     console.log(
       '  targets (not asserted): journey p50 ≤ 300 ms one at a time on the dev server; journey/bare ≤ ×1.25 at p50 and p99; throughput ≥ ×0.8 of bare',
     );

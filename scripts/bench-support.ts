@@ -8,6 +8,8 @@
  *   BENCH_TARGET=cluster      the real Temporal server on PostgreSQL: `startCluster()` in a temp
  *                             DATA_DIR on free ports, or the server at TEMPORAL_ADDRESS if set
  *   BENCH_EAGER=0             dev server only: without eager activity dispatch (the baseline)
+ *   BENCH_TRANSFER_POLL_RPS=20  dev server only: history.transferProcessorMaxPollRPS (default
+ *                             DEFAULT_TRANSFER_POLL_RPS; 20 is Temporal's own default, the baseline)
  *   BENCH_WORKER_OPTIONS='{"maxConcurrentWorkflowTaskPolls":4}'   worker options on top of the product's
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,7 +25,7 @@ import { TEMPORAL_SERVER_VERSION } from '../embedded/temporal-server-binaries';
 import { startCluster, type Cluster } from '../cluster/cluster';
 import { freeClusterPorts } from '../cluster/free-ports';
 import { startLocalSystems, type ExtraPerson, type LocalSystems } from '../cluster/local-systems';
-import { startDevServer, type DevServer } from '../embedded/dev-server';
+import { DEFAULT_TRANSFER_POLL_RPS, startDevServer, type DevServer } from '../embedded/dev-server';
 import { TEMPORAL_CLI_VERSION } from '../embedded/temporal-cli';
 import {
   startCountingSmtp,
@@ -131,10 +133,14 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
     };
     if (kind === 'dev-server') {
       const eager = process.env.BENCH_EAGER !== '0';
-      const [server, own] = await Promise.all([startDevServer({ eagerActivities: eager, log }), ownSystems()]);
+      const transferPollRps = intSetting('BENCH_TRANSFER_POLL_RPS', DEFAULT_TRANSFER_POLL_RPS);
+      const [server, own] = await Promise.all([
+        startDevServer({ eagerActivities: eager, transferPollRps, log }),
+        ownSystems(),
+      ]);
       stops.push(() => server.stop());
       ({ address, namespace } = server satisfies DevServer);
-      description = `Temporal CLI ${TEMPORAL_CLI_VERSION} dev server (in memory), eager activity dispatch ${eager ? 'on' : 'OFF'}; PostgreSQL for the ledger and experience store (fsync off)`;
+      description = `Temporal CLI ${TEMPORAL_CLI_VERSION} dev server (in memory), eager activity dispatch ${eager ? 'on' : 'OFF'}, history.transferProcessorMaxPollRPS=${transferPollRps}; PostgreSQL for the ledger and experience store (fsync off)`;
       systems = own.local;
       databaseUrl = await own.postgres.createDatabase('journeys');
     } else if (process.env.TEMPORAL_ADDRESS) {
@@ -321,6 +327,8 @@ export async function historyFacts(
   failures: string[];
   benign: string[];
   activityMs: Record<string, number>;
+  /** Where the run's time went (ms), from the history's event times. */
+  phases: TimePhases;
 }> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const events = history.events ?? [];
@@ -334,12 +342,32 @@ export async function historyFacts(
   const scheduledAt = new Map<string, number>();
   const at = (e: (typeof events)[number]) =>
     Number(String(e.eventTime?.seconds ?? 0)) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const phases: TimePhases = { totalMs: 0, activitiesMs: 0, taskQueuedMs: 0, taskInWorkerMs: 0, workflowTasks: 0 };
+  let taskScheduledAt: number | null = null;
+  let taskStartedAt: number | null = null;
   for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes) taskScheduledAt = at(e);
+    if (e.workflowTaskStartedEventAttributes && taskScheduledAt !== null) {
+      taskStartedAt = at(e);
+      phases.taskQueuedMs += taskStartedAt - taskScheduledAt;
+      phases.workflowTasks += 1;
+    }
+    if (
+      (e.workflowTaskCompletedEventAttributes ||
+        e.workflowTaskFailedEventAttributes ||
+        e.workflowTaskTimedOutEventAttributes) &&
+      taskStartedAt !== null
+    ) {
+      phases.taskInWorkerMs += at(e) - taskStartedAt;
+      taskStartedAt = null;
+    }
     if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), at(e));
     const done = e.activityTaskCompletedEventAttributes;
     if (done) {
       const type = scheduled.get(String(done.scheduledEventId)) ?? '?';
-      activityMs[type] = (activityMs[type] ?? 0) + at(e) - (scheduledAt.get(String(done.scheduledEventId)) ?? at(e));
+      const ms = at(e) - (scheduledAt.get(String(done.scheduledEventId)) ?? at(e));
+      activityMs[type] = (activityMs[type] ?? 0) + ms;
+      phases.activitiesMs += ms;
     }
     const s = e.activityTaskScheduledEventAttributes;
     if (s) {
@@ -375,7 +403,32 @@ export async function historyFacts(
     }
     if (e.workflowTaskTimedOutEventAttributes) failures.push(`${workflowId}: workflow task timed out`);
   }
-  return { events: events.length, activityTypes, failures, benign, activityMs };
+  if (events.length > 0) phases.totalMs = at(events[events.length - 1]!) - at(events[0]!);
+  return { events: events.length, activityTypes, failures, benign, activityMs, phases };
+}
+
+/**
+ * One run's time by phase, from its history: activities (scheduled to completed, summed; they
+ * run one after another in these benchmarks), workflow tasks waiting in the server (scheduled to
+ * started: the history service's transfer queue and matching) and running in the worker (started
+ * to completed: replay-free activation, commands back). The rest is the start and the gaps between.
+ */
+export interface TimePhases {
+  totalMs: number;
+  activitiesMs: number;
+  taskQueuedMs: number;
+  taskInWorkerMs: number;
+  workflowTasks: number;
+}
+
+/** Median of each phase over several runs' histories, for the results block. */
+export function phasesLine(all: TimePhases[]): string {
+  const med = (pick: (p: TimePhases) => number) => percentile(all.map(pick), 50);
+  return (
+    `${fmtMs(med((p) => p.totalMs))} from start to close in the history: activities ${fmtMs(med((p) => p.activitiesMs))}, ` +
+    `${med((p) => p.workflowTasks)} workflow tasks waiting in the server ${fmtMs(med((p) => p.taskQueuedMs))} ` +
+    `and running in the worker ${fmtMs(med((p) => p.taskInWorkerMs))} (medians)`
+  );
 }
 
 /** Runs `fn` over `items`, `parallel` at a time. */

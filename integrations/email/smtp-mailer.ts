@@ -1,6 +1,7 @@
 /**
  * Production mail: nodemailer over SMTP with a small connection pool.
  */
+import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
 import { z } from 'zod';
@@ -41,6 +42,7 @@ export function createSmtpMailer(config: EmailConfig): Mailer {
     disableFileAccess: true,
     disableUrlAccess: true,
     logger: false,
+    getSocket: (_options, callback) => openSocket(config, callback),
   };
   const transport = nodemailer.createTransport(options);
 
@@ -75,6 +77,35 @@ export function createSmtpMailer(config: EmailConfig): Mailer {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Opens the TCP connection for nodemailer, which then speaks SMTP on it (upgrading to TLS first
+ * when `secure`, or on STARTTLS). Ours so that it has TCP_NODELAY: nodemailer's own socket keeps
+ * Nagle's algorithm, which holds back the end of each message until the server acknowledges
+ * the part before it, and servers delay that acknowledgement; about 40 ms lost per email on any
+ * server, 44 ms of the 47 ms a send took on loopback here. Only when the data is sent changes.
+ */
+function openSocket(
+  config: Pick<EmailConfig, 'host' | 'port' | 'timeoutMs'>,
+  callback: (err: Error | null, socketOptions?: { connection: Socket }) => void,
+): void {
+  const socket = connect({ host: config.host, port: config.port, noDelay: true, keepAlive: true });
+  const fail = (err: Error) => {
+    clearTimeout(timer);
+    socket.destroy();
+    callback(err);
+  };
+  const timer = setTimeout(
+    () => fail(Object.assign(new Error(`connection timed out after ${config.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    config.timeoutMs,
+  );
+  socket.once('error', fail);
+  socket.once('connect', () => {
+    clearTimeout(timer);
+    socket.removeListener('error', fail);
+    callback(null, { connection: socket });
+  });
 }
 
 const nodemailerError = z.object({

@@ -34,6 +34,8 @@ export interface SmtpServerOptions {
   auth?: { user: string; password: string };
   /** Offer STARTTLS with a self-signed certificate for 127.0.0.1 (`ca`, `caFile` to trust it). */
   tls?: boolean;
+  /** TLS from the first byte (SMTPS, port 465 style) with the same certificate; implies `tls`. */
+  implicitTls?: boolean;
 }
 
 export type SmtpFailureStage = 'mail' | 'rcpt' | 'data';
@@ -109,7 +111,7 @@ function addressText(value: ParsedMail['from'] | ParsedMail['to']): string {
 
 /** Starts the server on 127.0.0.1 and a free port. */
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
-  const tls = options.tls ? await testCertificate() : null;
+  const tls = options.tls || options.implicitTls ? await testCertificate() : null;
   const messages: ReceivedEmail[] = [];
   const waiters = new Set<() => void>();
   const failures: { code: number; stage: SmtpFailureStage }[] = [];
@@ -130,11 +132,11 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   };
 
   const disabled: string[] = [];
-  if (!tls) disabled.push('STARTTLS');
+  if (!tls || options.implicitTls) disabled.push('STARTTLS');
   if (!options.auth) disabled.push('AUTH');
 
   const server = new SMTPServer({
-    secure: false,
+    secure: options.implicitTls ?? false,
     logger: false,
     disabledCommands: disabled,
     authOptional: !options.auth,

@@ -102,6 +102,14 @@ describe('createSmtpMailer', () => {
     expect(got.user).toBe('svc-journeys');
   });
 
+  it('sends over implicit TLS (SMTPS) on the connection it opened itself', async () => {
+    const s = await server({ implicitTls: true });
+    await mailer(s, { secure: true, ca: s.ca }).send(receipt());
+    const got = await s.waitFor(() => true);
+    expect(got.secure).toBe(true);
+    expect(s.connections()).toBe(1);
+  });
+
   it('refused credentials are NotAuthorized, not retried', async () => {
     const s = await server({ tls: true, auth: { user: 'svc-journeys', password: 'correct horse' } });
     const err = await failure(
