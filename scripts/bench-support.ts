@@ -171,7 +171,7 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
       });
       stops.push(() => cluster.stop());
       address = cluster.temporalAddress;
-      description = `the real Temporal server ${TEMPORAL_SERVER_VERSION} (startCluster: 16 history shards, PostgreSQL with fsync, eager activity dispatch on) at ${address}; ledger and experience store in the cluster's PostgreSQL; the cluster's own worker process idles on its task queue`;
+      description = `the real Temporal server ${TEMPORAL_SERVER_VERSION} (startCluster: 16 history shards, PostgreSQL with fsync, cluster/temporal-dynamicconfig.yaml: eager activity dispatch on, history.transferProcessorMaxPollRPS=200) at ${address}; ledger and experience store in the cluster's PostgreSQL; the cluster's own worker process idles on its task queue`;
       systems = cluster.local!;
       databaseUrl = cluster.journeysDatabaseUrl;
     }
