@@ -48,6 +48,19 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * The server settings the dev server is started with; the cluster's server has the same ones in
+ * cluster/temporal-dynamicconfig.yaml (test/foundation/dynamic-config.unit.test.ts holds them equal).
+ */
+export function devServerDynamicConfig(
+  options: Pick<DevServerOptions, 'eagerActivities' | 'transferPollRps'> = {},
+): Record<string, boolean | number> {
+  return {
+    'system.enableActivityEagerExecution': options.eagerActivities ?? true,
+    'history.transferProcessorMaxPollRPS': options.transferPollRps ?? DEFAULT_TRANSFER_POLL_RPS,
+  };
+}
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await resolveTemporalCli(options.log);
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
@@ -63,12 +76,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
       ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : { ui: false }),
       log: { format: 'pretty', level: 'warn' },
-      extraArgs: [
+      extraArgs: Object.entries(devServerDynamicConfig(options)).flatMap(([key, value]) => [
         '--dynamic-config-value',
-        `system.enableActivityEagerExecution=${options.eagerActivities ?? true}`,
-        '--dynamic-config-value',
-        `history.transferProcessorMaxPollRPS=${options.transferPollRps ?? DEFAULT_TRANSFER_POLL_RPS}`,
-      ],
+        `${key}=${value}`,
+      ]),
     },
   });
   return {

@@ -25,7 +25,12 @@ import { TEMPORAL_SERVER_VERSION } from '../embedded/temporal-server-binaries';
 import { startCluster, type Cluster } from '../cluster/cluster';
 import { freeClusterPorts } from '../cluster/free-ports';
 import { startLocalSystems, type ExtraPerson, type LocalSystems } from '../cluster/local-systems';
-import { DEFAULT_TRANSFER_POLL_RPS, startDevServer, type DevServer } from '../embedded/dev-server';
+import {
+  DEFAULT_TRANSFER_POLL_RPS,
+  devServerDynamicConfig,
+  startDevServer,
+  type DevServer,
+} from '../embedded/dev-server';
 import { TEMPORAL_CLI_VERSION } from '../embedded/temporal-cli';
 import {
   startCountingSmtp,
@@ -171,7 +176,10 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
       });
       stops.push(() => cluster.stop());
       address = cluster.temporalAddress;
-      description = `the real Temporal server ${TEMPORAL_SERVER_VERSION} (startCluster: 16 history shards, PostgreSQL with fsync, cluster/temporal-dynamicconfig.yaml: eager activity dispatch on, history.transferProcessorMaxPollRPS=200) at ${address}; ledger and experience store in the cluster's PostgreSQL; the cluster's own worker process idles on its task queue`;
+      const settings = Object.entries(devServerDynamicConfig())
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');
+      description = `the real Temporal server ${TEMPORAL_SERVER_VERSION} (startCluster: 16 history shards, PostgreSQL with fsync, cluster/temporal-dynamicconfig.yaml: ${settings}) at ${address}; ledger and experience store in the cluster's PostgreSQL; the cluster's own worker process idles on its task queue`;
       systems = cluster.local!;
       databaseUrl = cluster.journeysDatabaseUrl;
     }

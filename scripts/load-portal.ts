@@ -28,6 +28,7 @@ import { createIntegrations } from '../wiring/integrations';
 import type { Outbox } from '../integrations/outbox/types';
 import { createWorker } from '../worker/create-worker';
 import { activitySettings, requireSecrets } from '../config/settings';
+import { percentile } from './bench-support';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -207,13 +208,11 @@ async function main(): Promise<void> {
         toRedirect.push(r.toRedirectMs);
       }
     }
-    const pct = (values: number[], q: number) =>
-      [...values].sort((a, b) => a - b)[Math.ceil((q / 100) * values.length) - 1]!;
     console.log(
-      `${'portal submit → recorded page'.padEnd(34)} p50 ${String(pct(toRedirect, 50)).padStart(5)} ms  p99 ${String(pct(toRedirect, 99)).padStart(5)} ms  (${submits} submits one at a time, after 3 warm-up)`,
+      `${'portal submit → recorded page'.padEnd(34)} p50 ${String(percentile(toRedirect, 50)).padStart(5)} ms  p99 ${String(percentile(toRedirect, 99)).padStart(5)} ms  (${submits} submits one at a time, after 3 warm-up)`,
     );
     console.log(
-      `${'portal submit → SMS in the outbox'.padEnd(34)} p50 ${String(pct(toSms, 50)).padStart(5)} ms  p99 ${String(pct(toSms, 99)).padStart(5)} ms  (target ≤ 1,000 ms; not asserted)`,
+      `${'portal submit → SMS in the outbox'.padEnd(34)} p50 ${String(percentile(toSms, 50)).padStart(5)} ms  p99 ${String(percentile(toSms, 99)).padStart(5)} ms  (target ≤ 1,000 ms; not asserted)`,
     );
   } finally {
     await api.close();
