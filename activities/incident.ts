@@ -206,7 +206,9 @@ export function createIncidentActivities(deps: ActivityDeps) {
         counts.subscribers += page.subscribers.length;
         pages += 1;
         cursor = page.nextCursor;
-        heartbeatProgress({ cursor, counts, pages, finished: cursor === null } satisfies ResumePoint);
+        // A copy: the details are encoded later (and re-sent by the keep-alive), while the next
+        // page goes on counting into `counts`.
+        heartbeatProgress({ cursor, counts: { ...counts }, pages, finished: cursor === null } satisfies ResumePoint);
         if (cursor === null) {
           done = true;
           break;
