@@ -413,15 +413,21 @@ ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
       const id = request.params.id;
       const body = decisionBody.safeParse(request.body ?? {});
       if (!body.success) {
+        const message = body.error.issues[0]?.message ?? 'Check the form';
         const views = await journeys.awaitingApproval(session.accountName);
-        return renderPage(
-          request,
-          reply,
-          env,
-          'Approvals',
-          approvalsPage(reply, views, { [id]: body.error.issues[0]?.message ?? 'Check the form' }),
-          400,
-        );
+        // The list may not show this request (a list call that timed out, a stage changing):
+        // the person still learns what was wrong with their answer.
+        if (!views.some((v) => v.id === id)) {
+          return renderPage(
+            request,
+            reply,
+            env,
+            'Decision not recorded',
+            html`<h1>Decision not recorded</h1><p>${message}</p><p><a href="/approvals">Back to approvals</a></p>`,
+            400,
+          );
+        }
+        return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, views, { [id]: message }), 400);
       }
       try {
         await journeys.decide(id, session.accountName, {

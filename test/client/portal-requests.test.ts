@@ -178,6 +178,14 @@ describe('a service that needs approval and a person', () => {
     const noReason = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'reject', reason: '' });
     expect(noReason.statusCode).toBe(400);
     expect(textOf(noReason.body)).toContain('Say why (a few words), so the person knows what to do next');
+    // Also when the list cannot show the request (here: one that does not exist), the answer's fault is said.
+    const unlisted = await mia.post('/approvals/fulfil-desk-phone-none', {
+      _csrf: token,
+      decision: 'reject',
+      reason: '',
+    });
+    expect(unlisted.statusCode).toBe(400);
+    expect(textOf(unlisted.body)).toContain('Decision not recorded Say why (a few words)');
     // Too short for the journey (it tells the requester why): refused here already, not by the journey.
     const tooShort = await mia.post(`/approvals/${id}`, { _csrf: token, decision: 'reject', reason: 'no' });
     expect(tooShort.statusCode).toBe(400);
