@@ -62,6 +62,8 @@ export interface TestScimServer {
   }): ScimUser;
   /** The next `times` requests are answered with 500 (or this 5xx/429) and a SCIM error body. */
   failNext(status?: 429 | 500 | 502 | 503, times?: number): void;
+  /** Drops the failures and hangs still queued: the application is back. */
+  recover(): void;
   /** While on, every `POST /Users` is refused with 400 `invalidValue` (a permanent rejection). */
   rejectCreates(on: boolean): void;
   /** The next `times` requests get no answer (until stop). */
@@ -328,6 +330,9 @@ export async function startScimServer(options: { token?: string } = {}): Promise
     },
     failNext(status = 500, times = 1) {
       for (let i = 0; i < times; i++) failures.push(status);
+    },
+    recover() {
+      failures.length = 0;
     },
     rejectCreates(on) {
       rejecting = on;
