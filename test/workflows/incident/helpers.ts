@@ -47,7 +47,11 @@ export async function declare(
   return testEnv.client.workflow.start(incidentWorkflowType, incidentStartOptions(input, taskQueue));
 }
 
-/** Polls the banner query until `ok` (real timers: the waits in the input are seconds). */
+/**
+ * Polls the banner query until `ok` (real timers: the waits in the input are seconds). A query that
+ * fails is asked again: on a loaded machine the server can give up on one before the worker gets to
+ * it ("query timed out before a worker could process it"), which says nothing about the incident.
+ */
 export async function waitForStatus(
   handle: WorkflowHandle,
   ok: (s: IncidentStatus) => boolean,
@@ -55,13 +59,20 @@ export async function waitForStatus(
 ): Promise<IncidentStatus> {
   const end = Date.now() + timeoutMs;
   let last: IncidentStatus | undefined;
+  let lastError: unknown = null;
   for (;;) {
-    last = await handle.query(incidentStatusQuery);
-    if (ok(last)) return last;
-    if (Date.now() > end)
-      throw new Error(
-        `status never matched; last: ${JSON.stringify({ status: last.status, phase: last.phase, counts: last.counts, notifying: last.notifying })}`,
-      );
+    try {
+      last = await handle.query(incidentStatusQuery);
+      lastError = null;
+      if (ok(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > end) {
+      const seen = last && { status: last.status, phase: last.phase, counts: last.counts, notifying: last.notifying };
+      const failed = lastError instanceof Error ? `; last query failed: ${lastError.message}` : '';
+      throw new Error(`status never matched; last: ${JSON.stringify(seen ?? null)}${failed}`);
+    }
     await new Promise((r) => setTimeout(r, 150));
   }
 }
