@@ -21,7 +21,7 @@ import {
 } from './incidents';
 import { createCatalogPort, type CatalogPort } from './catalog-port';
 import { createRequestJourneys } from './requests';
-import type { IncidentView, RequestView, ServiceView } from './views';
+import type { IncidentView, RequestList, RequestView, ServiceView } from './views';
 import { defaultTimeouts, type JourneyTimeouts } from './common';
 
 export type { MarkAffectedResult, ConfirmOutcome, NpsOutcome, LinkCheck, DeclareInput } from './incidents';
@@ -55,8 +55,10 @@ export interface Journeys {
   }>;
   /** null when there is no such request. */
   request(id: string): Promise<RequestView | null>;
-  requestsOf(accountName: string): Promise<RequestView[]>;
-  awaitingApproval(approver: string): Promise<RequestView[]>;
+  /** This person's latest requests, newest first. */
+  requestsOf(accountName: string): Promise<RequestList>;
+  /** Requests this approver may decide (their own reports', or a group's they are in). */
+  awaitingApproval(approver: string): Promise<RequestList>;
   decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void>;
   /** With an idempotency key, the same correction sent again is answered by the first one's outcome. */
   correctDevice(
@@ -74,7 +76,7 @@ export interface Journeys {
    */
   rateRequest(id: string, accountName: string, answer: { score: number; comment: string | null }): Promise<void>;
   /** Requests waiting for the service desk's manual work. */
-  awaitingServiceDesk(): Promise<RequestView[]>;
+  awaitingServiceDesk(): Promise<RequestList>;
 
   cmdbService(id: string): Promise<BusinessService | null>;
   /** Same idempotency rules as {@link submitRequest}, with `incidentKey`. */

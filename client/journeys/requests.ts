@@ -32,7 +32,7 @@ import { badRequest, bodyIssue, conflict, forbidden, idempotencyKeyReused, notFo
 import type { EventRoute } from '../../workflows/shared/event-types';
 import { fingerprint, type JourneyTimeouts } from './common';
 import { listExecutions, quote, viewsOrVisibility, withDeadline } from './temporal-reads';
-import type { RequestView, ServiceView } from './views';
+import type { RequestList, RequestView, ServiceView } from './views';
 import { maskPhone } from '../../config/mask';
 
 /** What the request side of the gateway is built over. */
@@ -193,13 +193,22 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     );
   }
 
-  async function list(query: string, limit: number): Promise<WorkflowExecutionInfo[]> {
+  /**
+   * Views of the journeys a visibility query finds, those `keep` accepts. Incomplete when the list
+   * call failed, or when a journey in the list did not answer its query (its view from search
+   * attributes cannot say whether `keep` would accept it).
+   */
+  async function listed(query: string, limit: number, keep?: (v: RequestView) => boolean): Promise<RequestList> {
+    let infos: WorkflowExecutionInfo[];
     try {
-      return await listExecutions(client, query, limit, timeouts.listMs);
+      infos = await listExecutions(client, query, limit, timeouts.listMs);
     } catch (err) {
       deps.log.warn({ err: { message: (err as Error).message } }, 'request list failed');
-      return [];
+      return { requests: [], complete: false };
     }
+    const views = await viewsOf(infos);
+    if (!keep) return { requests: views, complete: true };
+    return { requests: views.filter(keep), complete: views.every((v) => v.complete) };
   }
 
   async function submitRequest(input: {
@@ -283,27 +292,23 @@ export function createRequestJourneys(deps: RequestJourneysDeps) {
     search: (q: string): ServiceView[] => catalog.search(q),
     submitRequest,
     request,
-    async requestsOf(accountName: string): Promise<RequestView[]> {
-      return viewsOf(
-        await list(`WorkflowType = ${quote(fulfilmentWorkflowType)} AND Requester = ${quote(accountName)}`, 20),
-      );
-    },
-    async awaitingApproval(approver: string): Promise<RequestView[]> {
-      const views = await viewsOf(await list(`${running} AND Stage = "approval"`, 100));
+    requestsOf: (accountName: string): Promise<RequestList> =>
+      listed(`WorkflowType = ${quote(fulfilmentWorkflowType)} AND Requester = ${quote(accountName)}`, 20),
+    awaitingApproval(approver: string): Promise<RequestList> {
       const me = approver.toLowerCase();
       // A group approval (no manager in the directory) is shown to every approver but the
       // requester; the journey itself checks the decider is in the group.
-      return views.filter(
+      return listed(
+        `${running} AND Stage = "approval"`,
+        100,
         (v) =>
           v.waitingFor?.kind === 'approval' &&
           (v.waitingFor.approver.toLowerCase() === me ||
             (v.waitingFor.anyMemberOf !== undefined && v.requester.toLowerCase() !== me)),
       );
     },
-    async awaitingServiceDesk(): Promise<RequestView[]> {
-      const views = await viewsOf(await list(`${running} AND Stage = "delivery"`, 100));
-      return views.filter((v) => v.waitingFor?.kind === 'manual-task');
-    },
+    awaitingServiceDesk: (): Promise<RequestList> =>
+      listed(`${running} AND Stage = "delivery"`, 100, (v) => v.waitingFor?.kind === 'manual-task'),
     async decide(id: string, approver: string, decision: { approve: boolean; reason: string | null }): Promise<void> {
       const args = { approver, approve: decision.approve, reason: decision.reason };
       await update(id, () =>

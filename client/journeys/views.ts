@@ -81,6 +81,15 @@ export interface RequestView {
   complete: boolean;
 }
 
+/**
+ * A list of requests. `complete: false` when the list may be missing some: Temporal's visibility
+ * did not answer in time, or a listed journey could not say who it waits for.
+ */
+export interface RequestList {
+  requests: RequestView[];
+  complete: boolean;
+}
+
 /** A progress note of an incident. */
 export interface IncidentUpdateView {
   at: string;

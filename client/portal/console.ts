@@ -135,6 +135,8 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
       ? html`<a href="${config.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.namespace)}/workflows/${encodeURIComponent(i.workflowId)}">See it in the Temporal UI</a>`
       : null;
 
+  const notAllLoaded = html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`;
+
   routeGroup(app, hasRole(env, 'it-staff', itOnly), (staff) => {
     registerServicePickerRoutes(staff, { cmdb });
 
@@ -151,8 +153,8 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
         level agreements per service.
       </p>
       <h2>Open incidents</h2>
-      ${open.complete ? null : html`<p class="muted">The list could not be loaded completely; reload in a moment.</p>`}
-      ${open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}
+      ${open.complete ? null : notAllLoaded}
+      ${open.complete && open.incidents.length === 0 ? html`<p>No open incidents.</p>` : null}
       <ul class="cards">
         ${open.incidents.map(
           (i) =>
@@ -163,9 +165,10 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: PortalDeps): v
         )}
       </ul>
       <h2>Service desk tasks</h2>
-      ${tasks.length === 0 ? html`<p>No requests are waiting for the service desk.</p>` : null}
+      ${tasks.complete ? null : notAllLoaded}
+      ${tasks.complete && tasks.requests.length === 0 ? html`<p>No requests are waiting for the service desk.</p>` : null}
       <ul class="cards">
-        ${tasks.map(
+        ${tasks.requests.map(
           (r) =>
             html`<li data-request="${r.id}">
               <h3>${r.serviceTitle} for ${r.requester}</h3>

@@ -11,7 +11,7 @@ import { HttpError } from '../errors';
 import { asSentence, textProblem } from '../web/text';
 import { html, timeTag, type SafeHtml } from '../web/html';
 import type { Session } from '../web/session';
-import type { RequestView } from '../journeys/views';
+import type { RequestList, RequestView } from '../journeys/views';
 import { csrfCheck, csrfField, hasRole, renderPage, routeGroup, sessionOf, signedIn, signedInFetch } from './context';
 import type { PortalDeps } from './deps';
 
@@ -110,10 +110,12 @@ function requestCard(view: RequestView): SafeHtml {
 <p>Status: <strong class="stage">${view.stageLabel}</strong> · asked ${timeTag(view.startedAt)}</p></li>`;
 }
 
-function listLive(views: RequestView[]): SafeHtml {
+function listLive({ requests: views, complete }: RequestList): SafeHtml {
+  if (!complete && views.length === 0)
+    return html`<p class="muted" role="status">Your requests could not be loaded just now. This page tries again by itself.</p>`;
   if (views.length === 0)
     return html`<p>You have not asked for anything yet. <a href="/catalog">Browse the service catalog</a>.</p>`;
-  return html`<ul class="cards">${views.map(requestCard)}</ul>${views.every((v) => !v.running) ? html`<span data-final hidden></span>` : null}`;
+  return html`<ul class="cards">${views.map(requestCard)}</ul>${complete && views.every((v) => !v.running) ? html`<span data-final hidden></span>` : null}`;
 }
 
 /** `/requests`, `/requests/:id` (+ live, recorded, device correction) and `/approvals`. */
@@ -202,13 +204,13 @@ ${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) :
   routeGroup(app, signedIn(env), (pages) => {
     pages.get('/requests', async (request, reply) => {
       const session = sessionOf(request);
-      const views = await journeys.requestsOf(session.accountName);
+      const list = await journeys.requestsOf(session.accountName);
       return renderPage(
         request,
         reply,
         env,
         'My requests',
-        html`<h1>My requests</h1><div data-live="/requests/live" data-live-every="3000">${listLive(views)}</div>`,
+        html`<h1>My requests</h1><div data-live="/requests/live" data-live-every="3000">${listLive(list)}</div>`,
       );
     });
 
@@ -365,8 +367,10 @@ ${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) :
   routeGroup(app, signedInFetch(), (fetches) => {
     fetches.get('/requests/live', async (request, reply) => {
       const session = sessionOf(request);
-      const views = await journeys.requestsOf(session.accountName);
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(listLive(views).value);
+      const list = await journeys.requestsOf(session.accountName);
+      // A list that could not be read keeps what the page shows (the script ignores a non-2xx).
+      if (!list.complete) return reply.code(503).header('cache-control', 'no-store').send('');
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(listLive(list).value);
     });
 
     fetches.get<{ Params: { id: string } }>('/requests/:id/live', async (request, reply) => {
@@ -386,9 +390,14 @@ ${rating && mayRate(view, rating.session) ? npsForm(reply, view, rating.error) :
 
   // --- approvals -------------------------------------------------------------------------
   routeGroup(app, hasRole(env, 'approver', 'Approvals are for managers.'), (approvers) => {
-    const approvalsPage = (reply: FastifyReply, views: RequestView[], errors: Record<string, string>) =>
+    const approvalsPage = (
+      reply: FastifyReply,
+      { requests: views, complete }: RequestList,
+      errors: Record<string, string>,
+    ) =>
       html`<h1>Requests waiting for your approval</h1>
-${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
+${complete ? null : html`<p class="muted" role="status">Some requests could not be loaded just now; reload the page in a moment.</p>`}
+${complete && views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
 <ul class="cards">${views.map(
         (v) => html`<li data-request="${v.id}"><h2>${v.serviceTitle} for ${v.requester}</h2>
 <p>Asked ${timeTag(v.startedAt)}${v.waitingFor?.kind === 'approval' && v.waitingFor.until ? html`; decide before ${timeTag(v.waitingFor.until)} or it is declined automatically` : null}. <a href="/requests/${v.id}">Details</a></p>
@@ -404,8 +413,8 @@ ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
 
     approvers.get('/approvals', async (request, reply) => {
       const session = sessionOf(request);
-      const views = await journeys.awaitingApproval(session.accountName);
-      return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, views, {}));
+      const list = await journeys.awaitingApproval(session.accountName);
+      return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, list, {}));
     });
 
     approvers.post<{ Params: { id: string } }>('/approvals/:id', { preHandler: csrf }, async (request, reply) => {
@@ -414,10 +423,10 @@ ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
       const body = decisionBody.safeParse(request.body ?? {});
       if (!body.success) {
         const message = body.error.issues[0]?.message ?? 'Check the form';
-        const views = await journeys.awaitingApproval(session.accountName);
+        const list = await journeys.awaitingApproval(session.accountName);
         // The list may not show this request (a list call that timed out, a stage changing):
         // the person still learns what was wrong with their answer.
-        if (!views.some((v) => v.id === id)) {
+        if (!list.requests.some((v) => v.id === id)) {
           return renderPage(
             request,
             reply,
@@ -427,7 +436,7 @@ ${views.length === 0 ? html`<p>Nothing is waiting for you.</p>` : null}
             400,
           );
         }
-        return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, views, { [id]: message }), 400);
+        return renderPage(request, reply, env, 'Approvals', approvalsPage(reply, list, { [id]: message }), 400);
       }
       try {
         await journeys.decide(id, session.accountName, {

@@ -499,7 +499,33 @@ describe('OpenAPI and health', () => {
     expect(textOf(home.body)).toContain('Service status could not be loaded just now');
     const mine = await s.get('/requests');
     expect(mine.statusCode).toBe(200);
+    expect(textOf(mine.body)).toContain('Your requests could not be loaded just now');
+    expect(textOf(mine.body)).not.toContain('You have not asked for anything yet');
     expect(Date.now() - started).toBeLessThan(8_000);
+    // The live refresh keeps what the page shows rather than replacing it with nothing.
+    expect((await s.get('/requests/live')).statusCode).toBe(503);
+
+    // An approver and the service desk are told the lists are incomplete, never that nothing waits.
+    const mia = new PortalSession(app);
+    expect((await mia.signIn('mia', demoPassword)).statusCode).toBe(303);
+    const approvals = await mia.get('/approvals');
+    expect(approvals.statusCode).toBe(200);
+    expect(textOf(approvals.body)).toContain('Some requests could not be loaded just now');
+    expect(textOf(approvals.body)).not.toContain('Nothing is waiting for you');
+    const invalid = await mia.post('/approvals/fulfil-desk-phone-r1', {
+      _csrf: csrfTokenOf(approvals.body),
+      decision: 'reject',
+      reason: '',
+    });
+    expect(invalid.statusCode).toBe(400);
+    expect(textOf(invalid.body)).toContain('Decision not recorded Say why (a few words)');
+    const ivy = new PortalSession(app);
+    expect((await ivy.signIn('ivy', demoPassword)).statusCode).toBe(303);
+    const desk = await ivy.get('/console');
+    expect(desk.statusCode).toBe(200);
+    expect(textOf(desk.body).match(/The list could not be loaded completely/g)).toHaveLength(2);
+    expect(textOf(desk.body)).not.toContain('No requests are waiting for the service desk');
+    expect(textOf(desk.body)).not.toContain('No open incidents');
     // Acting on a journey says the service is unavailable (503), not that the caller erred.
     const page = await s.get('/catalog/expensatron');
     const submit = await s.post('/catalog/expensatron/request', {
