@@ -16,7 +16,9 @@
  *   BENCH_SUBSCRIBERS=10000,100000 npm run bench:incident   # the full setting (about 10 minutes here)
  *   BENCH_TARGET=cluster npm run bench:incident             # the real Temporal server on PostgreSQL
  *
- * Knobs: BENCH_SUBSCRIBERS (10000; comma-separated sizes), BENCH_SEND_CONCURRENCY (48: messages
+ * Knobs: BENCH_SUBSCRIBERS (10000; comma-separated sizes), BENCH_ROUNDS (1: incidents per size,
+ * each between two floor runs, so R rounds run R + 1 floors; the median ratio is reported, and
+ * the spread shows what the machine's minute-to-minute noise does), BENCH_SEND_CONCURRENCY (48: messages
  * in flight per notification activity and in the floor), BENCH_SMTP_CONNECTIONS (48),
  * BENCH_PAGE_SIZE (500), BENCH_PAGES_PER_ACTIVITY (20), BENCH_WARMUP_SUBSCRIBERS (1000: a first
  * incident, bare workflow and floor run that is not reported; 0 = none), and those of
@@ -47,6 +49,7 @@ import {
   listSetting,
   log,
   machineLine,
+  percentile,
   smtpConnections,
   startBenchTarget,
   startBenchWorker,
@@ -66,23 +69,30 @@ const sendConcurrency = intSetting('BENCH_SEND_CONCURRENCY', 48);
 const pageSize = intSetting('BENCH_PAGE_SIZE', 500);
 const pagesPerActivity = intSetting('BENCH_PAGES_PER_ACTIVITY', 20);
 const warmup = intSetting('BENCH_WARMUP_SUBSCRIBERS', 1000, 0);
+const rounds = intSetting('BENCH_ROUNDS', 1);
 const taskQueue = `bench-incident-${Date.now().toString(36)}`;
+
+/** One incident between two floor runs. */
+interface Round {
+  journeyMs: number;
+  /** Scheduled → completed of the notifySubscribers activities, from the incident's history. */
+  notifyMs: number;
+  floorBeforeMs: number;
+  floorAfterMs: number;
+}
 
 interface Row {
   n: number;
-  journeyMs: number;
+  rounds: Round[];
   bareMs: number;
-  /** The mean of the floor run just before and just after the journey. */
-  floorMs: number;
-  floorBeforeMs: number;
-  floorAfterMs: number;
   messages: number;
   activities: number;
-  /** Scheduled → completed of the notifySubscribers activities, from the incident's history. */
-  notifyMs: number;
   largest: { workflowId: string; events: number; runs: number };
   rss: number;
 }
+
+/** The journey's rate as a share of the floors' mean rate around it. */
+const rateShare = (r: Round): number => (r.floorBeforeMs + r.floorAfterMs) / 2 / r.journeyMs;
 
 /** Every run of every workflow of an incident: checked for failures; the largest history. */
 async function checkRuns(client: Client, incidentId: string, registered: Set<string>, problems: BenchProblems) {
@@ -128,13 +138,13 @@ async function main(): Promise<number> {
       `  integrations   ServiceNow → its API test server (synthetic subscribers, every third prefers SMS), SMTP → counting server (${smtpConnections()} connections), Twilio → counting API; ledger in PostgreSQL`,
     );
     console.log(
-      `  incident       sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; pageSize ${pageSize}, pagesPerActivity ${pagesPerActivity}, sendConcurrency ${sendConcurrency}, shards max(4, n/10,000)`,
+      `  incident       sizes ${sizes.map((n) => n.toLocaleString('en')).join(', ')}; pageSize ${pageSize}, pagesPerActivity ${pagesPerActivity}, sendConcurrency ${sendConcurrency}, shards max(4, n/10,000); ${rounds} round(s) per size`,
     );
     console.log(
       `  warm-up        ${warmup > 0 ? `an incident, bare workflow and floor over ${warmup.toLocaleString('en')} subscribers first, not reported` : 'none'}`,
     );
     console.log(
-      `  floor          the same adapter instances in the worker process: CMDB pages of ${pageSize}, ${sendConcurrency} sends at a time per page, deliverEmail/deliverSms through the same ledger; before and after the journey`,
+      `  floor          the same adapter instances in the worker process: CMDB pages of ${pageSize}, ${sendConcurrency} sends at a time per page, deliverEmail/deliverSms through the same ledger; before and after each journey`,
     );
 
     // Warm-up, not reported: the worker's first workflows load the bundle, pools connect, code gets hot.
@@ -144,8 +154,7 @@ async function main(): Promise<number> {
       const serviceId = `bench-${n}-${Date.now().toString(36)}`;
       cmdb.addService({ id: serviceId, name: `Bench ${n.toLocaleString('en')}` });
       cmdb.addSyntheticSubscribers(serviceId, n, { prefix: `${serviceId}-` });
-      const incidentId = `${serviceId}-incident`;
-      const input: IncidentInput = {
+      const inputFor = (incidentId: string): IncidentInput => ({
         incidentId,
         serviceId,
         title: `Benchmark outage for ${n} subscribers`,
@@ -156,15 +165,18 @@ async function main(): Promise<number> {
         },
         declaredBy: 'ivy',
         scale: { shardCount: Math.max(4, Math.ceil(n / 10_000)), pageSize, pagesPerActivity, sendConcurrency },
-      };
+      });
 
       // The floor: the same pass without Temporal (own ledger keys: nothing is skipped), run just
-      // before and just after the journey; the journey is compared with their mean, so neither
-      // side gets the warmer process or the quieter minute.
-      const runFloor = async (label: string) => {
+      // before and just after each journey; a journey is compared with the mean of the two around
+      // it, so neither side gets the warmer process or the quieter minute.
+      let floors = 0;
+      const runFloor = async () => {
+        const label = `floor ${++floors}`;
         log(`${n}: the no-engine floor (${label})…`);
+        const input = inputFor(`${serviceId}-floor-${floors}`);
         const floorIncident: IncidentContent = {
-          incidentId: `${incidentId}-floor-${label}`,
+          incidentId: input.incidentId,
           serviceId,
           serviceName: `Bench ${n.toLocaleString('en')}`,
           title: input.title,
@@ -185,89 +197,95 @@ async function main(): Promise<number> {
           );
         return floor.elapsedMs;
       };
-      const floorBeforeMs = await runFloor('before');
 
-      // 1. The journey.
-      log(`${n}: the incident…`);
-      const before = { emails: smtp.count(), sms: twilio.count() };
-      const t0 = performance.now();
-      const handle = await client.workflow.start(incidentWorkflowType, incidentStartOptions(input, taskQueue));
-      let status: IncidentStatus;
-      let lastPrint = 0;
-      for (;;) {
-        status = await handle.query(incidentStatusQuery);
-        if (status.subscribers !== null) break;
-        if (performance.now() - lastPrint > 10_000) {
-          lastPrint = performance.now();
-          log(
-            `  ${n}: ${smtp.count() - before.emails} emails, ${twilio.count() - before.sms} SMS after ${fmtMs(performance.now() - t0)}`,
-          );
+      // The journey: one incident, timed from the start call until it reports everyone told.
+      const runJourney = async (round: number) => {
+        const input = inputFor(`${serviceId}-incident-${round}`);
+        const incidentId = input.incidentId;
+        log(`${n}: the incident (round ${round} of ${report ? rounds : 1})…`);
+        const before = { emails: smtp.count(), sms: twilio.count() };
+        const t0 = performance.now();
+        const handle = await client.workflow.start(incidentWorkflowType, incidentStartOptions(input, taskQueue));
+        let status: IncidentStatus;
+        let lastPrint = 0;
+        for (;;) {
+          status = await handle.query(incidentStatusQuery);
+          if (status.subscribers !== null) break;
+          if (performance.now() - lastPrint > 10_000) {
+            lastPrint = performance.now();
+            log(
+              `  ${n}: ${smtp.count() - before.emails} emails, ${twilio.count() - before.sms} SMS after ${fmtMs(performance.now() - t0)}`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, 100));
         }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const journeyMs = performance.now() - t0;
-      const pass = status.notifications[0]!.counts;
-      const got = { emails: smtp.count() - before.emails, sms: twilio.count() - before.sms };
-      if (pass.subscribers !== n || pass.emailsSent !== n || pass.failed !== 0 || pass.alreadySent !== 0)
-        problems.add(`${n}: the incident counted ${JSON.stringify(pass)}`);
-      if (got.emails !== pass.emailsSent || got.sms !== pass.smsSent)
-        problems.add(
-          `${n}: the servers received ${got.emails} emails and ${got.sms} SMS; the incident sent ${pass.emailsSent} and ${pass.smsSent}`,
-        );
-      await handle.terminate('benchmark done');
-      for await (const w of client.workflow.list({
-        query: `IncidentId = "${incidentId}" AND ExecutionStatus = "Running"`,
-      })) {
-        // The list may lag (the incident itself, just terminated): a run that already ended is fine.
-        await client.workflow
-          .getHandle(w.workflowId)
-          .terminate('benchmark done')
-          .catch((err: unknown) => {
-            if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String(err))) throw err;
-          });
-      }
-      const { largest, incidentActivities, benign, notifyMs } = await checkRuns(
-        client,
-        incidentId,
-        worker.activities,
-        problems,
-      );
-      if (benign > 0)
-        log(
-          `${n}: ${benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`,
-        );
-
-      // 2. The bare workflow: the incident's activities, as no-ops, with the batch options.
-      log(`${n}: the bare workflow (${incidentActivities} no-ops)…`);
-      const t1 = performance.now();
-      const bareId = `${incidentId}-bare`;
-      await client.workflow.execute('bareWorkflow', {
-        taskQueue,
-        workflowId: bareId,
-        args: [incidentActivities, 'batch'],
-      });
-      const bareMs = performance.now() - t1;
-      for (const f of (await historyFacts(client, bareId)).failures) problems.add(f);
-
-      const floorAfterMs = await runFloor('after');
-      const floorMs = (floorBeforeMs + floorAfterMs) / 2;
-      const row: Row = {
-        n,
-        journeyMs,
-        bareMs,
-        floorMs,
-        floorBeforeMs,
-        floorAfterMs,
-        messages: pass.emailsSent + pass.smsSent,
-        activities: incidentActivities,
-        notifyMs,
-        largest,
-        rss: worker.peakRss(),
+        const journeyMs = performance.now() - t0;
+        const pass = status.notifications[0]!.counts;
+        const got = { emails: smtp.count() - before.emails, sms: twilio.count() - before.sms };
+        if (pass.subscribers !== n || pass.emailsSent !== n || pass.failed !== 0 || pass.alreadySent !== 0)
+          problems.add(`${n}: the incident (round ${round}) counted ${JSON.stringify(pass)}`);
+        if (got.emails !== pass.emailsSent || got.sms !== pass.smsSent)
+          problems.add(
+            `${n}: the servers received ${got.emails} emails and ${got.sms} SMS; the incident (round ${round}) sent ${pass.emailsSent} and ${pass.smsSent}`,
+          );
+        await handle.terminate('benchmark done');
+        for await (const w of client.workflow.list({
+          query: `IncidentId = "${incidentId}" AND ExecutionStatus = "Running"`,
+        })) {
+          // The list may lag (the incident itself, just terminated): a run that already ended is fine.
+          await client.workflow
+            .getHandle(w.workflowId)
+            .terminate('benchmark done')
+            .catch((err: unknown) => {
+              if (!(err instanceof WorkflowNotFoundError) && !/already completed/i.test(String(err))) throw err;
+            });
+        }
+        const facts = await checkRuns(client, incidentId, worker.activities, problems);
+        if (facts.benign > 0)
+          log(
+            `${n}: ${facts.benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`,
+          );
+        return { journeyMs, pass, ...facts };
       };
-      if (report) rows.push(row);
-      log(
-        `${n}: floor ${fmtMs(floorBeforeMs)}, journey ${fmtMs(journeyMs)}, bare ${fmtMs(bareMs)}, floor ${fmtMs(floorAfterMs)}`,
-      );
+
+      const results: Round[] = [];
+      let first: Awaited<ReturnType<typeof runJourney>> | null = null;
+      let bareMs = 0;
+      let floorBeforeMs = await runFloor();
+      for (let round = 1; round <= (report ? rounds : 1); round++) {
+        const journey = await runJourney(round);
+        if (!first) {
+          first = journey;
+          // The bare workflow: the incident's activities, as no-ops, with the batch options.
+          log(`${n}: the bare workflow (${journey.incidentActivities} no-ops)…`);
+          const t1 = performance.now();
+          const bareId = `${serviceId}-bare`;
+          await client.workflow.execute('bareWorkflow', {
+            taskQueue,
+            workflowId: bareId,
+            args: [journey.incidentActivities, 'batch'],
+          });
+          bareMs = performance.now() - t1;
+          for (const f of (await historyFacts(client, bareId)).failures) problems.add(f);
+        }
+        const floorAfterMs = await runFloor();
+        results.push({ journeyMs: journey.journeyMs, notifyMs: journey.notifyMs, floorBeforeMs, floorAfterMs });
+        log(
+          `${n}: floor ${fmtMs(floorBeforeMs)}, journey ${fmtMs(journey.journeyMs)}, floor ${fmtMs(floorAfterMs)} (×${rateShare(results.at(-1)!).toFixed(2)})${round === 1 ? `, bare ${fmtMs(bareMs)}` : ''}`,
+        );
+        floorBeforeMs = floorAfterMs;
+        if (journey.largest.events > first.largest.events) first = { ...first, largest: journey.largest };
+      }
+      if (report)
+        rows.push({
+          n,
+          rounds: results,
+          bareMs,
+          messages: first!.pass.emailsSent + first!.pass.smsSent,
+          activities: first!.incidentActivities,
+          largest: first!.largest,
+          rss: worker.peakRss(),
+        });
     }
   } catch (err) {
     problems.add(err instanceof Error ? (err.stack ?? err.message) : String(err));
@@ -282,37 +300,50 @@ async function main(): Promise<number> {
     const lines: string[][] = [];
     for (const r of rows) {
       const size = r.n.toLocaleString('en');
-      lines.push([
-        `${size}: incident (journey)`,
-        fmtMs(r.journeyMs),
-        perSecond(r.messages, r.journeyMs),
-        `${r.activities} activities`,
-      ]);
-      lines.push([
-        `${size}:   of which notifySubscribers`,
-        fmtMs(r.notifyMs),
-        perSecond(r.messages, r.notifyMs),
-        'the activities alone',
-      ]);
+      r.rounds.forEach((round, k) => {
+        const at = r.rounds.length > 1 ? `${size}, round ${k + 1}` : size;
+        if (k === 0)
+          lines.push([
+            `${at}: no-engine floor, before`,
+            fmtMs(round.floorBeforeMs),
+            perSecond(r.messages, round.floorBeforeMs),
+            'plain loop',
+          ]);
+        lines.push([
+          `${at}: incident (journey)`,
+          fmtMs(round.journeyMs),
+          perSecond(r.messages, round.journeyMs),
+          `${r.activities} activities`,
+        ]);
+        lines.push([
+          `${at}:   of which notifySubscribers`,
+          fmtMs(round.notifyMs),
+          perSecond(r.messages, round.notifyMs),
+          'the activities alone',
+        ]);
+        lines.push([
+          `${at}: no-engine floor, after`,
+          fmtMs(round.floorAfterMs),
+          perSecond(r.messages, round.floorAfterMs),
+          'plain loop',
+        ]);
+        lines.push([
+          `${at}: journey/floor`,
+          `×${(1 / rateShare(round)).toFixed(2)}`,
+          `×${rateShare(round).toFixed(2)}`,
+          `of the floors' mean rate`,
+        ]);
+      });
       lines.push([`${size}: bare, ${r.activities} no-ops`, fmtMs(r.bareMs), '', 'engine only']);
-      lines.push([
-        `${size}: no-engine floor, before`,
-        fmtMs(r.floorBeforeMs),
-        perSecond(r.messages, r.floorBeforeMs),
-        'plain loop',
-      ]);
-      lines.push([
-        `${size}: no-engine floor, after`,
-        fmtMs(r.floorAfterMs),
-        perSecond(r.messages, r.floorAfterMs),
-        'plain loop',
-      ]);
-      lines.push([
-        `${size}: journey/floor`,
-        `×${(r.journeyMs / r.floorMs).toFixed(2)}`,
-        `×${(r.floorMs / r.journeyMs).toFixed(2)}`,
-        `of the floors' mean rate`,
-      ]);
+      if (r.rounds.length > 1) {
+        const shares = r.rounds.map(rateShare);
+        lines.push([
+          `${size}: median of ${r.rounds.length} rounds`,
+          '',
+          `×${percentile(shares, 50).toFixed(2)}`,
+          `of the floors' mean rate (rounds ×${Math.min(...shares).toFixed(2)} to ×${Math.max(...shares).toFixed(2)})`,
+        ]);
+      }
     }
     for (const l of table(['run', 'time', 'messages/s', ''], lines)) console.log(`  ${l}`);
     for (const r of rows)
