@@ -14,7 +14,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -208,6 +208,8 @@ export async function startBenchTarget(options: { extraPeople?: ExtraPerson[] } 
 // ---------------------------------------------------------------------------------------------
 
 export interface BenchWorker {
+  /** The worker process's id (for {@link cpuSample}). */
+  pid: number;
   /** Every activity name the worker registers. */
   activities: Set<string>;
   workerOptions: BenchWorkerConfig['workerOptions'];
@@ -277,6 +279,7 @@ export async function startBenchWorker(target: BenchTarget, taskQueue: string): 
     void exited.then((code) => reject(new Error(`the benchmark worker exited (code ${code}) before it was ready`)));
   });
   return {
+    pid: child.pid ?? 0,
     activities: new Set(activities),
     workerOptions,
     peakRss: () => peak,
@@ -501,4 +504,75 @@ export function machineLine(): string {
   return `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), load average now ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}, Node ${process.version}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the CPU went in a window (Linux /proc), to tell a slow run's cause from the machine's noise
+// ---------------------------------------------------------------------------------------------
+
+/** CPU seconds used so far by process group, and the machine's idle and steal seconds. */
+export interface CpuSample {
+  byGroup: Map<string, number>;
+  idle: number;
+  steal: number;
+}
+
+/** /proc's clock ticks (USER_HZ, 100 on Linux whatever the kernel's HZ). */
+const ticksPerSecond = 100;
+
+/**
+ * Reads every process's CPU time from /proc: the worker (`workerPid`), this process (the
+ * benchmark and its counting SMTP, Twilio and CMDB servers), the Temporal server, PostgreSQL and
+ * the rest. null where there is no /proc.
+ */
+export function cpuSample(workerPid: number): CpuSample | null {
+  let machine: string;
+  try {
+    machine = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  } catch {
+    return null;
+  }
+  const fields = machine.trim().split(/\s+/).slice(1).map(Number);
+  const byGroup = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const rest = stat.slice(close + 2).split(' ');
+    // Fields 14 and 15 of proc(5), utime and stime; `rest` starts at field 3.
+    const seconds = (Number(rest[11]) + Number(rest[12])) / ticksPerSecond;
+    const pid = Number(entry);
+    const group =
+      pid === workerPid
+        ? 'worker'
+        : pid === process.pid
+          ? 'bench'
+          : comm === 'temporal' || comm === 'server'
+            ? 'temporal'
+            : comm === 'postgres'
+              ? 'postgres'
+              : 'other';
+    byGroup.set(group, (byGroup.get(group) ?? 0) + seconds);
+  }
+  return {
+    byGroup,
+    idle: ((fields[3] ?? 0) + (fields[4] ?? 0)) / ticksPerSecond,
+    steal: (fields[7] ?? 0) / ticksPerSecond,
+  };
+}
+
+/** "worker 80.1 s, bench 30.2 s, …; idle 10.0 s, steal 0.3 s" between two samples (processes that ended in between are not counted). */
+export function cpuLine(from: CpuSample | null, to: CpuSample | null): string {
+  if (!from || !to) return 'CPU by process: no /proc here';
+  const groups = ['worker', 'bench', 'temporal', 'postgres', 'other'];
+  const used = groups.map(
+    (g) => `${g} ${Math.max(0, (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0)).toFixed(1)} s`,
+  );
+  return `CPU ${used.join(', ')}; idle ${(to.idle - from.idle).toFixed(1)} s, steal ${(to.steal - from.steal).toFixed(1)} s`;
 }
