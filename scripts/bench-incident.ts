@@ -10,7 +10,10 @@
  *     ledger cost without Temporal; run just before and just after the journey, and the journey
  *     compared with their mean (the same process speeds up over its first minute or so);
  * then their ratios, the largest history of any workflow of the incident, and the worker's peak
- * RSS.
+ * RSS. Each window logs the CPU seconds of every process group (from /proc), and each round says
+ * how much CPU the work that is the same in the journey and the floor (the counting servers and
+ * PostgreSQL) took in the journey's window against the floors': a round whose machine ran slow
+ * shows there.
  *
  *   npm run bench:incident                                  # 10,000 subscribers on the dev server
  *   BENCH_SUBSCRIBERS=10000,100000 npm run bench:incident   # the full setting (about 10 minutes here)
@@ -52,6 +55,7 @@ import {
   log,
   machineLine,
   percentile,
+  sameWorkCpu,
   smtpConnections,
   startBenchTarget,
   startBenchWorker,
@@ -81,6 +85,11 @@ interface Round {
   notifyMs: number;
   floorBeforeMs: number;
   floorAfterMs: number;
+  /**
+   * CPU seconds of the same work (the counting servers and PostgreSQL) in the journey's window
+   * and in the floors' around it (null without /proc).
+   */
+  sameWork: { journey: number; floorBefore: number; floorAfter: number } | null;
 }
 
 interface Row {
@@ -95,6 +104,13 @@ interface Row {
 
 /** The journey's rate as a share of the floors' mean rate around it. */
 const rateShare = (r: Round): number => (r.floorBeforeMs + r.floorAfterMs) / 2 / r.journeyMs;
+
+/**
+ * The same work's CPU in the journey's window over the floors' mean: about ×1.00 when the machine
+ * ran at the same speed; above it, the window ran slower for every process, not just the engine.
+ */
+const machineDrag = (r: Round): number | null =>
+  r.sameWork ? r.sameWork.journey / ((r.sameWork.floorBefore + r.sameWork.floorAfter) / 2) : null;
 
 /** Every run of every workflow of an incident: checked for failures; the largest history. */
 async function checkRuns(client: Client, incidentId: string, registered: Set<string>, problems: BenchProblems) {
@@ -188,7 +204,8 @@ async function main(): Promise<number> {
         const beforeFloor = { emails: smtp.count(), sms: twilio.count() };
         const cpuFrom = cpuSample(worker.pid);
         const floor = await worker.floor({ incident: floorIncident, pageSize, sendConcurrency });
-        log(`  ${n}, ${label}: ${fmtMs(floor.elapsedMs)}; ${cpuLine(cpuFrom, cpuSample(worker.pid))}`);
+        const cpuTo = cpuSample(worker.pid);
+        log(`  ${n}, ${label}: ${fmtMs(floor.elapsedMs)}; ${cpuLine(cpuFrom, cpuTo)}`);
         const floorGot = { emails: smtp.count() - beforeFloor.emails, sms: twilio.count() - beforeFloor.sms };
         const expectSms = Math.floor(n / 3);
         if (floor.subscribers !== n || floor.emailsSent !== n || floor.smsSent !== expectSms || floor.alreadySent !== 0)
@@ -199,7 +216,7 @@ async function main(): Promise<number> {
           problems.add(
             `${n}: the servers received ${floorGot.emails} + ${floorGot.sms} from the floor (${label}), which sent ${floor.emailsSent} + ${floor.smsSent}`,
           );
-        return floor.elapsedMs;
+        return { ms: floor.elapsedMs, sameWork: sameWorkCpu(cpuFrom, cpuTo) };
       };
 
       // The journey: one incident, timed from the start call until it reports everyone told.
@@ -233,7 +250,8 @@ async function main(): Promise<number> {
           await new Promise((r) => setTimeout(r, 20));
         }
         const journeyMs = performance.now() - t0;
-        log(`  ${n}, round ${round}: ${fmtMs(journeyMs)}; ${cpuLine(cpuFrom, cpuSample(worker.pid))}`);
+        const cpuTo = cpuSample(worker.pid);
+        log(`  ${n}, round ${round}: ${fmtMs(journeyMs)}; ${cpuLine(cpuFrom, cpuTo)}`);
         const pass = status.notifications[0]!.counts;
         const got = { emails: smtp.count() - before.emails, sms: twilio.count() - before.sms };
         if (pass.subscribers !== n || pass.emailsSent !== n || pass.failed !== 0 || pass.alreadySent !== 0)
@@ -259,13 +277,13 @@ async function main(): Promise<number> {
           log(
             `${n}: ${facts.benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`,
           );
-        return { journeyMs, pass, ...facts };
+        return { journeyMs, pass, sameWork: sameWorkCpu(cpuFrom, cpuTo), ...facts };
       };
 
       const results: Round[] = [];
       let first: Awaited<ReturnType<typeof runJourney>> | null = null;
       let bareMs = 0;
-      let floorBeforeMs = await runFloor();
+      let floorBefore = await runFloor();
       for (let round = 1; round <= (report ? rounds : 1); round++) {
         const journey = await runJourney(round);
         if (!first) {
@@ -282,12 +300,24 @@ async function main(): Promise<number> {
           bareMs = performance.now() - t1;
           for (const f of (await historyFacts(client, bareId)).failures) problems.add(f);
         }
-        const floorAfterMs = await runFloor();
-        results.push({ journeyMs: journey.journeyMs, notifyMs: journey.notifyMs, floorBeforeMs, floorAfterMs });
+        const floorAfter = await runFloor();
+        const sameWork =
+          journey.sameWork !== null && floorBefore.sameWork !== null && floorAfter.sameWork !== null
+            ? { journey: journey.sameWork, floorBefore: floorBefore.sameWork, floorAfter: floorAfter.sameWork }
+            : null;
+        const result: Round = {
+          journeyMs: journey.journeyMs,
+          notifyMs: journey.notifyMs,
+          floorBeforeMs: floorBefore.ms,
+          floorAfterMs: floorAfter.ms,
+          sameWork,
+        };
+        results.push(result);
+        const drag = machineDrag(result);
         log(
-          `${n}: floor ${fmtMs(floorBeforeMs)}, journey ${fmtMs(journey.journeyMs)}, floor ${fmtMs(floorAfterMs)} (×${rateShare(results.at(-1)!).toFixed(2)})${round === 1 ? `, bare ${fmtMs(bareMs)}` : ''}`,
+          `${n}: floor ${fmtMs(floorBefore.ms)}, journey ${fmtMs(journey.journeyMs)}, floor ${fmtMs(floorAfter.ms)} (×${rateShare(result).toFixed(2)}${drag === null ? '' : `; same work's CPU ×${drag.toFixed(2)} of the floors'`})${round === 1 ? `, bare ${fmtMs(bareMs)}` : ''}`,
         );
-        floorBeforeMs = floorAfterMs;
+        floorBefore = floorAfter;
         if (journey.largest.events > first.largest.events) first = { ...first, largest: journey.largest };
       }
       if (report)
@@ -341,11 +371,12 @@ async function main(): Promise<number> {
           perSecond(r.messages, round.floorAfterMs),
           'plain loop',
         ]);
+        const drag = machineDrag(round);
         lines.push([
           `${at}: journey/floor`,
           `×${(1 / rateShare(round)).toFixed(2)}`,
           `×${rateShare(round).toFixed(2)}`,
-          `of the floors' mean rate`,
+          `of the floors' mean rate${drag === null ? '' : `; same work's CPU ×${drag.toFixed(2)}`}`,
         ]);
       });
       lines.push([`${size}: bare, ${r.activities} no-ops`, fmtMs(r.bareMs), '', 'engine only']);
@@ -365,6 +396,9 @@ async function main(): Promise<number> {
         `  ${r.n.toLocaleString('en')}: largest history ${r.largest.events} events (${r.largest.workflowId}, of ${r.largest.runs} workflow runs); worker peak RSS so far ${fmtMb(r.rss)}`,
       );
     console.log(`  worker peak RSS over the whole run: ${fmtMb(worker.peakRss())}`);
+    console.log(
+      "  same work's CPU: the CPU seconds the counting servers and PostgreSQL spent in the journey's window over the floors' mean; they do the same work in both, so above ×1.00 that window ran slower for every process, not only for the engine",
+    );
     console.log(
       "  targets (not asserted): notify-all ≥ ×0.9 of the floor's rate; every history under 10,240 events; worker RSS under 1 GiB",
     );

@@ -513,6 +513,8 @@ export function machineLine(): string {
 /** CPU seconds used so far by process group, and the machine's idle and steal seconds. */
 export interface CpuSample {
   byGroup: Map<string, number>;
+  /** The machine's busy seconds (user, nice, system, irq, softirq) over all CPUs. */
+  busy: number;
   idle: number;
   steal: number;
 }
@@ -560,11 +562,19 @@ export function cpuSample(workerPid: number): CpuSample | null {
               : 'other';
     byGroup.set(group, (byGroup.get(group) ?? 0) + seconds);
   }
-  return {
-    byGroup,
-    idle: ((fields[3] ?? 0) + (fields[4] ?? 0)) / ticksPerSecond,
-    steal: (fields[7] ?? 0) / ticksPerSecond,
-  };
+  const f = (i: number) => (fields[i] ?? 0) / ticksPerSecond;
+  return { byGroup, busy: f(0) + f(1) + f(2) + f(5) + f(6), idle: f(3) + f(4), steal: f(7) };
+}
+
+/**
+ * CPU seconds of the benchmark process (its counting SMTP, Twilio and CMDB servers) and
+ * PostgreSQL (the ledger) between two samples: work that is the same for the journey and the
+ * floor, so a window where it costs more ran on a slower machine, whatever the engine did.
+ */
+export function sameWorkCpu(from: CpuSample | null, to: CpuSample | null): number | null {
+  if (!from || !to) return null;
+  const used = (g: string) => (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0);
+  return used('bench') + used('postgres');
 }
 
 /** "worker 80.1 s, bench 30.2 s, …; idle 10.0 s, steal 0.3 s" between two samples (processes that ended in between are not counted). */
@@ -574,5 +584,8 @@ export function cpuLine(from: CpuSample | null, to: CpuSample | null): string {
   const used = groups.map(
     (g) => `${g} ${Math.max(0, (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0)).toFixed(1)} s`,
   );
-  return `CPU ${used.join(', ')}; idle ${(to.idle - from.idle).toFixed(1)} s, steal ${(to.steal - from.steal).toFixed(1)} s`;
+  const byProcesses = groups.reduce((sum, g) => sum + (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0), 0);
+  // Busy time no live process accounts for: processes that ended meanwhile, and the kernel's interrupts.
+  const unaccounted = Math.max(0, to.busy - from.busy - byProcesses);
+  return `CPU ${used.join(', ')}, unaccounted ${unaccounted.toFixed(1)} s; idle ${(to.idle - from.idle).toFixed(1)} s, steal ${(to.steal - from.steal).toFixed(1)} s`;
 }
