@@ -11,9 +11,9 @@
  *     compared with their mean (the same process speeds up over its first minute or so);
  * then their ratios, the largest history of any workflow of the incident, and the worker's peak
  * RSS. Each window logs the CPU seconds of every process group (from /proc), and each round says
- * how much CPU the work that is the same in the journey and the floor (the counting servers and
- * PostgreSQL) took in the journey's window against the floors': a round whose machine ran slow
- * shows there.
+ * how much CPU the work that is the same in the journey and the floor (the counting servers and,
+ * on the dev server, PostgreSQL) took in the journey's window against the floors': a round whose
+ * machine ran slow shows there.
  *
  *   npm run bench:incident                                  # 10,000 subscribers on the dev server
  *   BENCH_SUBSCRIBERS=10000,100000 npm run bench:incident   # the full setting (about 10 minutes here)
@@ -55,7 +55,8 @@ import {
   log,
   machineLine,
   percentile,
-  sameWorkCpu,
+  groupCpu,
+  sameWorkGroups,
   smtpConnections,
   startBenchTarget,
   startBenchWorker,
@@ -86,7 +87,7 @@ interface Round {
   floorBeforeMs: number;
   floorAfterMs: number;
   /**
-   * CPU seconds of the same work (the counting servers and PostgreSQL) in the journey's window
+   * CPU seconds of the same work (`sameWorkGroups`) in the journey's window
    * and in the floors' around it (null without /proc).
    */
   sameWork: { journey: number; floorBefore: number; floorAfter: number } | null;
@@ -142,6 +143,7 @@ async function main(): Promise<number> {
     throw err;
   });
   const { client, smtp, twilio } = target;
+  const sameWork = sameWorkGroups(target.kind);
   const cmdb = target.systems.servicenow;
   const rows: Row[] = [];
   try {
@@ -216,7 +218,7 @@ async function main(): Promise<number> {
           problems.add(
             `${n}: the servers received ${floorGot.emails} + ${floorGot.sms} from the floor (${label}), which sent ${floor.emailsSent} + ${floor.smsSent}`,
           );
-        return { ms: floor.elapsedMs, sameWork: sameWorkCpu(cpuFrom, cpuTo) };
+        return { ms: floor.elapsedMs, sameWork: groupCpu(cpuFrom, cpuTo, sameWork) };
       };
 
       // The journey: one incident, timed from the start call until it reports everyone told.
@@ -277,7 +279,7 @@ async function main(): Promise<number> {
           log(
             `${n}: ${facts.benign} workflow task(s) refused by the server because a signal arrived meanwhile or the benchmark terminated the run (UnhandledCommand, ForceCloseCommand: not failures)`,
           );
-        return { journeyMs, pass, sameWork: sameWorkCpu(cpuFrom, cpuTo), ...facts };
+        return { journeyMs, pass, sameWork: groupCpu(cpuFrom, cpuTo, sameWork), ...facts };
       };
 
       const results: Round[] = [];
@@ -397,7 +399,7 @@ async function main(): Promise<number> {
       );
     console.log(`  worker peak RSS over the whole run: ${fmtMb(worker.peakRss())}`);
     console.log(
-      "  same work's CPU: the CPU seconds the counting servers and PostgreSQL spent in the journey's window over the floors' mean; they do the same work in both, so above ×1.00 that window ran slower for every process, not only for the engine",
+      `  same work's CPU: the CPU seconds of ${sameWork.join(' and ')} (the counting servers${target.kind === 'cluster' ? '' : ', the ledger'}) in the journey's window over the floors' mean; they do the same work in both, so above ×1.00 that window ran slower for every process, not only for the engine`,
     );
     console.log(
       "  targets (not asserted): notify-all ≥ ×0.9 of the floor's rate; every history under 10,240 events; worker RSS under 1 GiB",

@@ -567,14 +567,19 @@ export function cpuSample(workerPid: number): CpuSample | null {
 }
 
 /**
- * CPU seconds of the benchmark process (its counting SMTP, Twilio and CMDB servers) and
- * PostgreSQL (the ledger) between two samples: work that is the same for the journey and the
- * floor, so a window where it costs more ran on a slower machine, whatever the engine did.
+ * The process groups whose work is the same for the journey and the floor: the benchmark process
+ * (its counting SMTP, Twilio and CMDB servers) and, on the dev server, PostgreSQL (the ledger
+ * alone; on the cluster it also stores Temporal's state, so it is left out there).
  */
-export function sameWorkCpu(from: CpuSample | null, to: CpuSample | null): number | null {
+export const sameWorkGroups = (kind: TargetKind): string[] => (kind === 'cluster' ? ['bench'] : ['bench', 'postgres']);
+
+/**
+ * CPU seconds of `groups` between two samples. For {@link sameWorkGroups}: a window where it
+ * costs more ran on a slower machine, whatever the engine did.
+ */
+export function groupCpu(from: CpuSample | null, to: CpuSample | null, groups: string[]): number | null {
   if (!from || !to) return null;
-  const used = (g: string) => (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0);
-  return used('bench') + used('postgres');
+  return groups.reduce((sum, g) => sum + (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0), 0);
 }
 
 /** "worker 80.1 s, bench 30.2 s, …; idle 10.0 s, steal 0.3 s" between two samples (processes that ended in between are not counted). */
@@ -584,7 +589,7 @@ export function cpuLine(from: CpuSample | null, to: CpuSample | null): string {
   const used = groups.map(
     (g) => `${g} ${Math.max(0, (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0)).toFixed(1)} s`,
   );
-  const byProcesses = groups.reduce((sum, g) => sum + (to.byGroup.get(g) ?? 0) - (from.byGroup.get(g) ?? 0), 0);
+  const byProcesses = groupCpu(from, to, groups) ?? 0;
   // Busy time no live process accounts for: processes that ended meanwhile, and the kernel's interrupts.
   const unaccounted = Math.max(0, to.busy - from.busy - byProcesses);
   return `CPU ${used.join(', ')}, unaccounted ${unaccounted.toFixed(1)} s; idle ${(to.idle - from.idle).toFixed(1)} s, steal ${(to.steal - from.steal).toFixed(1)} s`;
