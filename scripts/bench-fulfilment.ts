@@ -21,12 +21,15 @@
  * schedules an activity the worker does not register, or the servers did not receive exactly
  * the messages and accounts the journeys promise. It measures and prints; it asserts no timing.
  */
+import { cpus } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { prepareRequest } from '../catalog';
 import type { ExtraPerson } from '../cluster/local-systems';
 import { fulfilmentWorkflowType, type FulfilmentResult } from '../workflows/fulfilment/definitions';
 import {
   BenchProblems,
+  cpuPerRun,
+  cpuSample,
   fmtMs,
   historyFacts,
   inParallel,
@@ -159,8 +162,11 @@ async function main(): Promise<number> {
     const seqJourney = await measure(sequential, 1, journey('seq'));
     const seqBare = await measure(sequential, 1, bare('seq'));
     log(`measuring ${inFlight} in flight…`);
+    const cpu0 = cpuSample(worker.pid);
     const conJourney = await measure(journeys, inFlight, journey('con'));
+    const cpu1 = cpuSample(worker.pid);
     const conBare = await measure(journeys, inFlight, bare('con'));
+    const cpu2 = cpuSample(worker.pid);
 
     // Every workflow of the run, journeys and bare alike: no failed, timed-out or retried activity.
     log(`checking ${started.length} histories…`);
@@ -219,6 +225,11 @@ async function main(): Promise<number> {
     );
     for (const l of table(['workflow', 'p50', 'p99', 'per second'], [...seq.lines, seq.ratio, ...con.lines, con.ratio]))
       console.log(`  ${l}`);
+    console.log(
+      `  CPU per workflow at ${inFlight} in flight, by process (the rate is bounded by ${cpus().length} CPUs):`,
+    );
+    console.log(`    journey  ${cpuPerRun(cpu0, cpu1, journeys)}`);
+    console.log(`    bare     ${cpuPerRun(cpu1, cpu2, journeys)}`);
     console.log('  where the time goes, 1 in flight:');
     console.log(`    journey  ${phasesLine(seqPhases.journey)}`);
     console.log(`    bare     ${phasesLine(seqPhases.bare)}`);
