@@ -12,6 +12,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { deliverEmail, deliverSms, type Delivery } from './delivery';
+import { eachLimited } from './each-limited';
 import { classifyFailures } from './errors';
 import { heartbeatProgress, keepAliveAll } from './keep-alive';
 import { confirmationUrl } from './links';
@@ -170,6 +171,7 @@ export function createIncidentActivities(deps: ActivityDeps) {
       const started = Date.now();
       const email = pacer(input.emailsPerSecond);
       const sms = pacer(input.smsPerSecond);
+      const sending = { limit: input.sendConcurrency, signal: ctx.cancellationSignal };
       // An earlier attempt read the last page but did not get to return.
       let done = resumed?.finished === true;
 
@@ -183,7 +185,7 @@ export function createIncidentActivities(deps: ActivityDeps) {
         // a native call through the SDK's heartbeat pipeline on the worker's event loop (a CPU
         // profile of bench:incident: 0.8 s per 20,000 subscribers, for nothing new).
         heartbeatProgress({ cursor, counts: { ...counts }, pages } satisfies ResumePoint);
-        await eachLimited(page.subscribers, input.sendConcurrency, async (s) => {
+        await eachLimited(page.subscribers, sending, async (s) => {
           const accountName = s.accountName.toLowerCase();
           const k = key(input.incident.incidentId, input.phase, input.kind, accountName);
           const mail = subscriberEmail(input, s.displayName, portalUrl);
@@ -226,7 +228,8 @@ export function createIncidentActivities(deps: ActivityDeps) {
     async notifyAffectedPeople(input: NotifyAffectedInput): Promise<NotifyAffectedResult> {
       const result: NotifyAffectedResult = { sent: 0, alreadySent: 0, failed: 0, failures: [] };
       const email = pacer(input.emailsPerSecond);
-      await eachLimited(input.people, input.sendConcurrency, async (person) => {
+      const sending = { limit: input.sendConcurrency, signal: Context.current().cancellationSignal };
+      await eachLimited(input.people, sending, async (person) => {
         const accountName = person.accountName.toLowerCase();
         const user = await classifyFailures(() => deps.directory.findUser(accountName));
         if (!user || !user.enabled || !user.email) {
@@ -435,20 +438,6 @@ function tally(
   } else if (sent.delivery.alreadySent) counts.alreadySent += 1;
   else if (channel === 'email') counts.emailsSent += 1;
   else counts.smsSent += 1;
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; stops early if the activity is cancelled. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const signal = Context.current().cancellationSignal;
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('activity cancelled');
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 /** Spaces sends to at most `perSecond` (shared by the concurrent senders of one activity). */

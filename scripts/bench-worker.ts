@@ -12,6 +12,7 @@
 import { NativeConnection, Runtime, DefaultLogger, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { deliverEmail, deliverSms } from '../activities/delivery';
+import { eachLimited } from '../activities/each-limited';
 import * as messages from '../activities/messages/incident';
 import { createWorker } from '../worker/create-worker';
 import { loadCoreConfig } from '../config/core';
@@ -55,16 +56,6 @@ export interface FloorResult {
   alreadySent: number;
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time (as the notification activity does). */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
-
 /**
  * What `notifySubscribers` does for the declared pass, without Temporal: the same CMDB pages
  * (same page size), the same rendered email and SMS, `deliverEmail`/`deliverSms` through the
@@ -78,7 +69,7 @@ async function runFloor(deps: ActivityDeps, request: FloorRequest): Promise<Floo
   let cursor: string | null = null;
   do {
     const page = await deps.cmdb.subscribersPage(incident.serviceId, cursor, request.pageSize);
-    await eachLimited(page.subscribers, request.sendConcurrency, async (s) => {
+    await eachLimited(page.subscribers, { limit: request.sendConcurrency }, async (s) => {
       const accountName = s.accountName.toLowerCase();
       const key = `incident-${incident.incidentId}/p1/declared/${accountName}`;
       const mail = messages.declaredEmail(incident, s.displayName, portalUrl);
