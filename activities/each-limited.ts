@@ -17,21 +17,23 @@ export async function eachLimited<T>(
   fn: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
-  let stopped: { error: unknown } | null = null;
+  let failed = false;
+  let firstError: unknown;
+  const stop = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    firstError = error;
+  };
   const runner = async () => {
-    while (stopped === null && next < items.length) {
+    while (!failed && next < items.length) {
       if (signal?.aborted) {
-        stopped = { error: signal.reason instanceof Error ? signal.reason : new Error('cancelled') };
+        stop(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
         return;
       }
       const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (error) {
-        stopped ??= { error };
-      }
+      await fn(item).catch(stop);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, runner));
-  if (stopped !== null) throw (stopped as { error: unknown }).error;
+  if (failed) throw firstError;
 }

@@ -28,7 +28,7 @@ function controlled(count: number) {
 }
 
 describe('eachLimited', () => {
-  it('runs every item once, in order, never more than the limit at a time', async () => {
+  it('runs every item once, never more than the limit at a time', async () => {
     const items = Array.from({ length: 25 }, (_, i) => i);
     let running = 0;
     let most = 0;
