@@ -3,7 +3,8 @@
  */
 import { inject } from 'vitest';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import {
   Worker,
   bundleWorkflowCode,
@@ -157,4 +158,40 @@ export async function terminateRunning(client: Client, taskQueues: Iterable<stri
     }
   }
   return terminated;
+}
+
+/**
+ * Queries `handle` until `ok` holds or `timeoutMs` passes; throws with the last answer (as
+ * `describe` renders it) and the last query error. Each query may take at most 5 s: a query the
+ * worker never answers (the server holds it for up to 30 s, e.g. when the worker evicted the run
+ * with the query buffered) is asked again instead of using up the whole wait.
+ */
+export async function waitForQuery<T>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<T>,
+  ok: (answer: T) => boolean,
+  timeoutMs: number,
+  describe: (answer: T) => unknown = (answer) => answer,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const answer = await handle.client.withDeadline(Math.min(end, Date.now() + 5_000), () => handle.query(query));
+      last = answer;
+      lastError = null;
+      if (ok(answer)) return answer;
+    } catch (err) {
+      // Not started yet (no first workflow task), or a query that went unanswered: ask again.
+      lastError = err;
+    }
+    if (Date.now() >= end) {
+      const failed = lastError instanceof Error ? `; last query failed: ${lastError.message}` : '';
+      throw new Error(
+        `status never matched; last: ${JSON.stringify(last === undefined ? null : describe(last))}${failed}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

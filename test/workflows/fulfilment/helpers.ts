@@ -19,7 +19,7 @@ import {
   statusQuery,
 } from '../../../workflows/fulfilment/definitions';
 import type { IntegrationEnv } from '../../support/integration-env';
-import { createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { createTestWorker, uniqueTaskQueue, waitForQuery } from '../../support/temporal';
 
 /** Durations in seconds for tests; none of the production hours. */
 export const fastDurations: ServiceDurations = {
@@ -91,23 +91,12 @@ export async function result(handle: WorkflowHandle): Promise<FulfilmentResult> 
 }
 
 /** Polls the status until `predicate` holds (the journey runs on its own timeline). */
-export async function waitForStatus(
+export function waitForStatus(
   handle: WorkflowHandle,
   predicate: (s: FulfilmentStatus) => boolean,
   timeoutMs = 20_000,
 ): Promise<FulfilmentStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: FulfilmentStatus | null = null;
-  while (Date.now() < deadline) {
-    try {
-      last = await status(handle);
-      if (predicate(last)) return last;
-    } catch {
-      // Not started yet: the first workflow task has not run.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`status never matched; last: ${JSON.stringify(last)}`);
+  return waitForQuery(handle, statusQuery, predicate, timeoutMs);
 }
 
 /** Waits until `check` returns true (for counts on the test servers). */

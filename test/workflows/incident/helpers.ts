@@ -21,7 +21,7 @@ import {
   type IncidentStatus,
 } from '../../../workflows/incident/definitions';
 import type { IntegrationEnv } from '../../support/integration-env';
-import { createTestWorker, uniqueTaskQueue } from '../../support/temporal';
+import { createTestWorker, uniqueTaskQueue, waitForQuery } from '../../support/temporal';
 
 type IncidentEnv = Pick<IntegrationEnv, 'deps' | 'settings'>;
 
@@ -52,29 +52,17 @@ export async function declare(
  * fails is asked again: on a loaded machine the server can give up on one before the worker gets to
  * it ("query timed out before a worker could process it"), which says nothing about the incident.
  */
-export async function waitForStatus(
+export function waitForStatus(
   handle: WorkflowHandle,
   ok: (s: IncidentStatus) => boolean,
   timeoutMs = 45_000,
 ): Promise<IncidentStatus> {
-  const end = Date.now() + timeoutMs;
-  let last: IncidentStatus | undefined;
-  let lastError: unknown = null;
-  for (;;) {
-    try {
-      last = await handle.query(incidentStatusQuery);
-      lastError = null;
-      if (ok(last)) return last;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > end) {
-      const seen = last && { status: last.status, phase: last.phase, counts: last.counts, notifying: last.notifying };
-      const failed = lastError instanceof Error ? `; last query failed: ${lastError.message}` : '';
-      throw new Error(`status never matched; last: ${JSON.stringify(seen ?? null)}${failed}`);
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return waitForQuery(handle, incidentStatusQuery, ok, timeoutMs, (s) => ({
+    status: s.status,
+    phase: s.phase,
+    counts: s.counts,
+    notifying: s.notifying,
+  }));
 }
 
 export async function waitUntil(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
